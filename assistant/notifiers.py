@@ -1,0 +1,102 @@
+"""Where alerts go: the desktop's notification service, else the terminal. Never a crash.
+
+A notifier is a small class with a ``kind`` and a ``send()``, registered by name in
+``NOTIFIERS``; its docstring's first line is its help text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Protocol, TextIO
+
+from assistant.results import Alert
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "OFPRA assistant"
+
+
+class NotifierError(Exception):
+    """The notifier could not deliver; the dispatcher falls back to the next one."""
+
+
+class Notifier(Protocol):
+    kind: str
+
+    def send(self, alert: Alert) -> None: ...
+
+
+class DesktopNotifier:
+    """Desktop notifications through the system's notification service (plyer)."""
+
+    kind = "desktop"
+
+    def __init__(self, timeout_seconds: int = 30) -> None:
+        self.timeout_seconds = timeout_seconds
+
+    def send(self, alert: Alert) -> None:
+        if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            raise NotifierError("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        try:
+            from plyer import notification
+
+            notification.notify(
+                title=alert.title,
+                message=alert.body,
+                app_name=APP_NAME,
+                timeout=self.timeout_seconds,
+            )
+        except NotImplementedError:
+            raise NotifierError("no notification service is available here") from None
+        except Exception as error:
+            # plyer passes on whatever the platform's service raised (a D-Bus error, a COM error).
+            raise NotifierError(f"{type(error).__name__}: {error}") from None
+
+
+class ConsoleNotifier:
+    """Alerts printed on the terminal, when no desktop notification service answers."""
+
+    kind = "console"
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def send(self, alert: Alert) -> None:
+        marker = "!!" if alert.urgent else "**"
+        print(f"{marker} {alert.title}\n   {alert.body}", file=self.stream, flush=True)
+
+
+NOTIFIERS: dict[str, Callable[..., Notifier]] = {
+    DesktopNotifier.kind: DesktopNotifier,
+    ConsoleNotifier.kind: ConsoleNotifier,
+}
+
+
+class AlertDispatcher:
+    """Tries each notifier in turn for every alert, and says how each one went out."""
+
+    def __init__(self, notifiers: list[Notifier]) -> None:
+        if not notifiers:
+            raise ValueError("an alert needs at least one notifier")
+        self.notifiers = notifiers
+
+    def deliver(self, alert: Alert) -> str:
+        for notifier in self.notifiers:
+            try:
+                notifier.send(alert)
+                return notifier.kind
+            except NotifierError as error:
+                log.warning("%s notifier failed: %s", notifier.kind, error)
+        return "none"
+
+
+def dispatcher_for(setting: str, console_stream: TextIO) -> AlertDispatcher:
+    """``auto``: the desktop, and the terminal when the desktop fails, so no alert is lost;
+    ``console``: the terminal only."""
+    console = ConsoleNotifier(console_stream)
+    if setting == "console":
+        return AlertDispatcher([console])
+    return AlertDispatcher([DesktopNotifier(), console])

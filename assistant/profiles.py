@@ -1,0 +1,102 @@
+"""Setting up and forgetting a profile: the keyring entries, the state and the consent together."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+
+from assistant.credentials import Credentials, CredentialStore
+from assistant.errors import ConfigInvalidError, ProfileMissingError
+from assistant.settings import Paths, check_portal_url
+from assistant.state import Consent, StateStore
+
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def check_profile_name(name: str) -> str:
+    if not PROFILE_NAME.fullmatch(name):
+        raise ConfigInvalidError(
+            f"'{name}' cannot be a profile name: use up to 40 letters, digits, '-', '_' or '.', "
+            "for instance 'default' or 'amina'."
+        )
+    return name
+
+
+def check_identifier(identifier: str) -> str:
+    """The AGDREF number (9 or 10 digits) or the OFPRA file number (format unknown)."""
+    cleaned = "".join(identifier.split())
+    if not cleaned or len(cleaned) > 40:
+        raise ConfigInvalidError(
+            "The identifier is empty or too long. Type the AGDREF number (on the asylum "
+            "application certificate) or the OFPRA file number."
+        )
+    return cleaned
+
+
+@dataclass(frozen=True)
+class SetUp:
+    profile: str
+    portal_url: str
+    language: str
+    keyring: str
+
+
+def set_up_profile(
+    state: StateStore,
+    credentials: CredentialStore,
+    *,
+    profile: str,
+    portal_url: str,
+    language: str,
+    identifier: str,
+    password: str,
+    consent: Consent,
+    now: datetime,
+) -> SetUp:
+    """Check everything first, then store: a refusal leaves nothing half-written."""
+    check_profile_name(profile)
+    portal_url = check_portal_url(portal_url)
+    identifier = check_identifier(identifier)
+    if not password:
+        raise ConfigInvalidError("The password is empty. Type the password of the OFPRA account.")
+    if not consent.given_by:
+        raise ConfigInvalidError("Consent needs the name of the person who gives it.")
+    keyring_name = credentials.ensure_secure_backend()
+    credentials.save(profile, Credentials(identifier=identifier, password=password))
+    state.save_profile(profile, portal_url, language, now)
+    state.record_consent(profile, consent)
+    return SetUp(profile, portal_url, language, keyring_name)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    profile: str
+    keyring_entries: list[str]
+    state_rows: dict[str, int]
+    captures_removed: bool
+
+
+def forget_profile(
+    state: StateStore, credentials: CredentialStore, paths: Paths, profile: str
+) -> Forgotten:
+    if state.profile(profile) is None and not _has_captures(paths, profile):
+        removed_keys = credentials.delete(profile)
+        if not removed_keys:
+            raise ProfileMissingError(
+                f"There is no profile named '{profile}': nothing to forget. "
+                "'ofpra-assistant status' lists the profiles."
+            )
+        return Forgotten(profile, removed_keys, {}, False)
+    removed_keys = credentials.delete(profile)
+    rows = state.remove_profile(profile)
+    captures = paths.captures_dir / profile
+    had_captures = captures.exists()
+    if had_captures:
+        shutil.rmtree(captures)
+    return Forgotten(profile, removed_keys, rows, had_captures)
+
+
+def _has_captures(paths: Paths, profile: str) -> bool:
+    return (paths.captures_dir / profile).exists()

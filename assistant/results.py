@@ -1,0 +1,105 @@
+"""What a check found, in the shape of the JSON contract of DESIGN.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from assistant.deadlines import LetterDeadlines
+from assistant.errors import AssistantError
+from flows.models import PortalLetter
+
+
+@dataclass(frozen=True)
+class LetterReport:
+    letter: PortalLetter
+    deadlines: LetterDeadlines
+    new: bool
+
+    @property
+    def needs_opening(self) -> bool:
+        """An unread notified letter: a legal clock runs on it."""
+        return self.deadlines.notified_letter and not self.letter.read
+
+    def to_json(self) -> dict[str, Any]:
+        letter, deadlines = self.letter, self.deadlines
+        return {
+            "id": letter.id,
+            "kind": letter.kind.value,
+            "label": letter.label,
+            "sender": letter.sender,
+            "made_available_on": _iso(letter.made_available_on),
+            "notified_on": _iso(letter.notified_on),
+            "read": letter.read,
+            "read_on": _iso(letter.read_on),
+            "notified_letter": deadlines.notified_letter,
+            "deemed_notified_on": _iso(deadlines.deemed_notified_on),
+            "deemed_notified": deadlines.deemed_notified,
+            "open_by": _iso(deadlines.open_by),
+            "days_left": deadlines.days_left,
+            "legal_aid_by": _iso(deadlines.legal_aid_by),
+            "appeal_by": _iso(deadlines.appeal_by),
+            "portal_remaining_days": letter.portal_remaining_days,
+            "new": self.new,
+        }
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One desktop alert. ``kind``: new_letter, reminder, deemed_notified or check_failed."""
+
+    kind: str
+    title: str
+    body: str
+    urgent: bool = False
+    letter_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "body": self.body,
+            "urgent": self.urgent,
+            "letter_id": self.letter_id,
+        }
+
+
+@dataclass
+class CheckResult:
+    profile: str
+    checked_at: datetime
+    letters: list[LetterReport] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    #: How each alert was delivered ("desktop" or "console"), in the order of ``alerts``.
+    delivered_via: list[str] = field(default_factory=list)
+    error: AssistantError | None = None
+    blocked_requests: int = 0
+    logged_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {
+                "ok": False,
+                "profile": self.profile,
+                "checked_at": self.checked_at.isoformat(),
+                "error": self.error.to_json(),
+                "alerts": [a.to_json() for a in self.alerts],
+            }
+        return {
+            "ok": True,
+            "profile": self.profile,
+            "checked_at": self.checked_at.isoformat(),
+            "letters": [r.to_json() for r in self.letters],
+            "alerts": [a.to_json() for a in self.alerts],
+            "blocked_requests": self.blocked_requests,
+            "logged_out": self.logged_out,
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()

@@ -1,0 +1,184 @@
+"""Where the assistant keeps things, and its one settings model, validated at start.
+
+Settings come from, lowest first: the defaults here, ``config/default.toml`` shipped with the
+program, ``settings.toml`` in the home folder, and ``OFPRA_ASSISTANT_*`` environment variables.
+They hold the keyring's service name, never a password.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigInvalidError
+
+APP_NAME = "ofpra-assistant"
+HOME_VARIABLE = "OFPRA_ASSISTANT_HOME"
+ENV_PREFIX = "OFPRA_ASSISTANT_"
+DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+GUIDE_PORTAL_URL = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every path the assistant writes, under one home folder (DESIGN.md)."""
+
+    config_dir: Path
+    data_dir: Path
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Paths:
+        environ = os.environ if environ is None else environ
+        home = environ.get(HOME_VARIABLE)
+        if home:
+            root = Path(home).expanduser().resolve()
+            return cls(config_dir=root, data_dir=root)
+        import platformdirs
+
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def state_file(self) -> Path:
+        return self.data_dir / "state.sqlite3"
+
+    @property
+    def captures_dir(self) -> Path:
+        return self.data_dir / "captures"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "logs" / "assistant.log"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / "agent.lock"
+
+    def ensure(self) -> None:
+        """Create the folders, readable by their owner only."""
+        for folder in (self.config_dir, self.data_dir, self.log_file.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(stat.S_IRWXU)
+
+
+class BrowserSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    executable_path: str | None = None
+    channel: Literal["chrome", "msedge", "chromium"] | None = None
+    headless: bool = True
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
+    )
+
+    default_portal_url: str = GUIDE_PORTAL_URL
+    keyring_service: str = Field(default=APP_NAME, min_length=1)
+    check_interval_days: int = Field(default=7, ge=1, le=14)
+    notifier: Literal["auto", "console"] = "auto"
+    browser: BrowserSettings = BrowserSettings()
+
+
+def load_settings(paths: Paths) -> Settings:
+    """Read and validate the settings; a bad value names its file (or variable) and field."""
+    files = [f for f in (DEFAULT_SETTINGS_FILE, paths.settings_file) if f.is_file()]
+    parsed = {f: _read_toml(f) for f in files}
+
+    class _FromFiles(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, files))
+
+    try:
+        return _FromFiles()
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"])
+            problems.append(f"'{field}' ({_origin(field, parsed)}): {item['msg']}")
+        raise ConfigInvalidError(
+            "The settings are not valid: " + "; ".join(problems) + ". Fix or remove that value "
+            "(config/default.toml lists every setting with its default)."
+        ) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigInvalidError(
+            f"The settings file {path} is not valid TOML ({error}). Fix it, or delete it to "
+            "use the defaults."
+        ) from None
+
+
+def _origin(field: str, parsed: dict[Path, dict[str, Any]]) -> str:
+    variable = ENV_PREFIX + field.upper().replace(".", "__")
+    if variable in os.environ:
+        return f"environment variable {variable}"
+    for path in reversed(list(parsed)):
+        node: Any = parsed[path]
+        for part in field.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            return f"in {path}"
+    return "default"
+
+
+def check_portal_url(url: str) -> str:
+    """The portal is given by its login page: https, or plain http on loopback only (the mock)."""
+    parts = urlsplit(url.strip())
+    if not parts.hostname:
+        raise ConfigInvalidError(
+            f"'{url}' is not a web address. Give the address of the portal's login page, "
+            f"for instance {GUIDE_PORTAL_URL}"
+        )
+    if parts.scheme == "https":
+        return url.strip()
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return url.strip()
+    raise ConfigInvalidError(
+        f"The portal address '{url}' must start with https:// (plain http is allowed only on "
+        "this computer, for the mock portal). Check the address and run setup again."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,107 @@
+"""The portal's own words, in French and English, and the loose matching they need.
+
+PORTAL.md marks most French labels as unverified: every label here is a set of plausible
+variants, matched without regard to case, accents, punctuation or extra words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def normalise(text: str) -> str:
+    """Casefold, strip accents and symbols, collapse every kind of space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = re.sub(r"[^\w/]+", " ", without_accents.casefold())
+    return " ".join(words.split())
+
+
+def _pattern(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+# Page objects find elements by role and accessible name with these.
+IDENTIFIER_FIELD = _pattern(r"num[ée]ro\s+(de\s+dossier|agdref)", r"file\s+number", r"agdref")
+PASSWORD_FIELD = _pattern(r"^\s*(mot\s+de\s+passe|password)\s*\*?\s*$")
+SIGN_IN_BUTTON = _pattern(r"^\s*(se\s+connecter|connexion|log\s*in|sign\s*in|valider)\s*$")
+DOCUMENTS_LINK = _pattern(r"mes\s+documents", r"my\s+documents")
+LOGOUT_LINK = _pattern(
+    r"d[ée]connexion", r"se\s+d[ée]connecter", r"log\s*out", r"sign\s*out", r"disconnect"
+)
+LOGIN_REJECTED_TEXT = _pattern(r"incorrect", r"invalide", r"invalid", r"erron", r"wrong")
+ACCOUNT_LOCKED_TEXT = _pattern(r"bloqu[ée]", r"verrouill", r"locked", r"blocked", r"suspendu")
+
+# Column roles of the documents table. Each header is matched against the normalised variants;
+# the more specific roles are tried first ("Temps restant pour accéder au courrier" names no
+# document, although it contains "courrier").
+COLUMN_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "remaining": {
+        "fr": ("temps restant", "delai restant", "jours restants"),
+        "en": ("remaining time", "time remaining", "days left", "remaining"),
+    },
+    "notified_on": {
+        "fr": ("date de notification", "notifie le", "notification"),
+        "en": ("notification date", "notified on"),
+    },
+    "made_available_on": {
+        "fr": ("date de mise a disposition", "mise a disposition", "date de depot", "depose le"),
+        "en": ("provision date", "date of provision", "made available", "available on"),
+    },
+    "status": {
+        "fr": ("statut", "etat", "lecture"),
+        "en": ("status", "state"),
+    },
+    "sender": {
+        "fr": ("expediteur", "emetteur", "envoye par"),
+        "en": ("sender", "sent by", "from"),
+    },
+    "view": {
+        "fr": ("consulter", "voir", "ouvrir", "action", "actions"),
+        "en": ("view", "open", "action", "actions"),
+    },
+    "document": {
+        "fr": ("document", "type de document", "courrier", "objet"),
+        "en": ("document", "document type", "letter", "subject"),
+    },
+}
+
+REQUIRED_COLUMNS = ("status", "document", "made_available_on")
+
+# Document labels → kinds, most specific first: "Annulation de convocation" is a cancellation,
+# "Convocation à l'entretien" a summons, "Renotification de la décision" a re-notification.
+KIND_VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("account_creation", ("creation de compte", "creation du compte", "account creation")),
+    ("convocation_cancellation", ("annulation", "cancellation", "cancelled", "canceled")),
+    ("renotification", ("renotification", "re notification", "nouvelle notification")),
+    ("medical_certificate", ("certificat medical", "medical certificate")),
+    ("reclassification", ("requalification", "reclassification", "reclassement")),
+    ("postal_letter", ("courrier postal", "postal letter", "par voie postale", "by post")),
+    ("six_months", ("6 mois", "six mois", "6 months", "six months")),
+    ("convocation", ("convocation", "appointment", "summons", "summoned")),
+    ("interview", ("entretien", "interview", "transcription", "compte rendu")),
+    ("introduction", ("introduction", "enregistrement", "lodging")),
+    ("decision", ("decision",)),
+)
+
+# Status cells. "Lu le 21/04/2023", "✓ Read on 4/21/23", "Non lu", "Unread", or empty.
+UNREAD_STATUS = frozenset({"non lu", "non lue", "unread", "not read", "nouveau", "new"})
+READ_STATUS_PREFIXES = ("lu le", "lue le", "read on", "opened on", "consulte le")
+READ_STATUS_ALONE = frozenset({"lu", "lue", "read", "consulte"})
+
+# "Remaining time" cells. "12 jours", "1 day", "Courrier notifié", "Notified letter", or empty.
+REMAINING_DAYS = re.compile(r"^(\d+)\s*(jours?|j|days?|d)$")
+NOTIFIED_TEXT = ("courrier notifie", "notified letter", "notifie", "notified")
+
+# A single row that only says the list is empty, where a portal puts one inside the table.
+EMPTY_TABLE_TEXT = (
+    "aucun document",
+    "aucun courrier",
+    "no document",
+    "no documents",
+    "no letters",
+)
+
+# The documents table is the table with a "Document" column header.
+DOCUMENT_COLUMN = _pattern(r"^\s*(document|type de document|document type)\s*\*?\s*$")

@@ -1,0 +1,218 @@
+"""Turns the documents table's text into typed letters, or refuses.
+
+The rule (DESIGN.md, promise 2): the parser returns every row as a letter, or raises
+``PageNotRecognisedError``. It never returns a partial list: a list that misses one unread
+decision would be a false "all clear".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+
+from assistant.errors import PageNotRecognisedError
+from flows import labels
+from flows.labels import normalise
+from flows.models import LetterKind, PortalLetter, RawTable
+
+_DATE = re.compile(r"(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})")
+
+
+def parse_documents_table(table: RawTable) -> list[PortalLetter]:
+    columns, language = match_columns(table.headers, table.page_language)
+    if _is_empty_message(table.rows):
+        return []
+    letters = [
+        _parse_row(row, number, columns, language, len(table.headers))
+        for number, row in enumerate(table.rows, start=1)
+    ]
+    return _with_unique_ids(letters)
+
+
+def match_columns(headers: list[str], page_language: str | None) -> tuple[dict[str, int], str]:
+    """Find each column's role from its header text, and the table's language.
+
+    Headers are matched by meaning, not by position; unknown extra columns are ignored. A role
+    found twice, or a required role not found, means this is not the table we know.
+    """
+    columns: dict[str, int] = {}
+    votes: Counter[str] = Counter()
+    for index, header in enumerate(headers):
+        match = _match_header(normalise(header))
+        if match is None:
+            continue
+        role, language = match
+        if role in columns:
+            raise PageNotRecognisedError(
+                f"The documents table has two columns that look like '{role}' "
+                f"('{headers[columns[role]]}' and '{header}'). The portal's page has changed: "
+                "check your account on the portal yourself, and report this page."
+            )
+        columns[role] = index
+        if language:
+            votes[language] += 1
+    missing = [role for role in labels.REQUIRED_COLUMNS if role not in columns]
+    if missing:
+        shown = ", ".join(f"'{h}'" for h in headers) or "none"
+        raise PageNotRecognisedError(
+            f"The documents table lacks the column(s) {', '.join(missing)} "
+            f"(headers seen: {shown}). The portal's page has changed: check your account on the "
+            "portal yourself, and report this page."
+        )
+    return columns, _decide_language(votes, page_language)
+
+
+def _match_header(header: str) -> tuple[str, str | None] | None:
+    for role, by_language in labels.COLUMN_VARIANTS.items():
+        found = {
+            language
+            for language, variants in by_language.items()
+            for variant in variants
+            if re.search(rf"\b{re.escape(variant)}\b", header)
+        }
+        if found:
+            # A word both languages share ("document") says nothing about the language.
+            return role, (found.pop() if len(found) == 1 else None)
+    return None
+
+
+def _decide_language(votes: Counter[str], page_language: str | None) -> str:
+    if votes["fr"] != votes["en"]:
+        return "fr" if votes["fr"] > votes["en"] else "en"
+    if page_language and page_language.lower().startswith("en"):
+        return "en"
+    if page_language and page_language.lower().startswith("fr"):
+        return "fr"
+    raise PageNotRecognisedError(
+        "The documents table's language could not be told, so its dates cannot be read safely. "
+        "Check your account on the portal yourself, and report this page."
+    )
+
+
+def _is_empty_message(rows: list[list[str]]) -> bool:
+    if len(rows) != 1 or len([c for c in rows[0] if c.strip()]) != 1:
+        return False
+    text = normalise(rows[0][0] if rows[0][0].strip() else next(c for c in rows[0] if c.strip()))
+    return any(marker in text for marker in labels.EMPTY_TABLE_TEXT)
+
+
+def _parse_row(
+    row: list[str], number: int, columns: dict[str, int], language: str, width: int
+) -> PortalLetter:
+    if len(row) != width:
+        raise _row_error(number, f"it has {len(row)} cells where the header has {width}")
+
+    def cell(role: str) -> str:
+        index = columns.get(role)
+        return "" if index is None else " ".join(row[index].split())
+
+    label = cell("document")
+    if not label:
+        raise _row_error(number, "its document name is empty")
+    made_available_on = _parse_date(cell("made_available_on"), language)
+    if made_available_on is None:
+        raise _row_error(number, "its provision date is empty")
+    read, read_on = _parse_status(cell("status"), language, number)
+    remaining_days, says_notified = _parse_remaining(cell("remaining"), number)
+    return PortalLetter(
+        id="",
+        kind=kind_of(label),
+        label=label,
+        sender=cell("sender") or None,
+        made_available_on=made_available_on,
+        notified_on=_parse_date(cell("notified_on"), language),
+        read=read,
+        read_on=read_on,
+        portal_remaining_days=remaining_days,
+        portal_says_notified=says_notified,
+    )
+
+
+def kind_of(label: str) -> LetterKind:
+    """The kind of a document from its label; an unknown label is "other", never dropped."""
+    text = normalise(label)
+    for kind, variants in labels.KIND_VARIANTS:
+        if any(re.search(rf"\b{re.escape(v)}\b", text) for v in variants):
+            return LetterKind(kind)
+    return LetterKind.OTHER
+
+
+def _parse_date(text: str, language: str) -> date | None:
+    if not text.strip():
+        return None
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        raise PageNotRecognisedError(
+            f"A date in the documents table is not in a known format: '{text}'. "
+            "Check your account on the portal yourself, and report this page."
+        )
+    a, b, c = (int(part) for part in match.groups())
+    if len(match.group(1)) == 4:
+        year, month, day = a, b, c  # ISO 2023-04-21
+    elif language == "en":
+        month, day, year = a, b, c  # US style 4/21/23 (PORTAL.md)
+    else:
+        day, month, year = a, b, c  # French 21/04/2023
+    if year < 100:
+        year += 2000
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise PageNotRecognisedError(
+            f"A date in the documents table does not exist: '{text}'. "
+            "Check your account on the portal yourself, and report this page."
+        ) from None
+
+
+def _parse_status(text: str, language: str, number: int) -> tuple[bool, date | None]:
+    if not text.strip():
+        return False, None
+    # A cell of symbols only (a lone "✓") normalises to nothing: unknown, not "unread".
+    status = normalise(text)
+    if status in labels.UNREAD_STATUS:
+        return False, None
+    if status in labels.READ_STATUS_ALONE:
+        return True, None
+    for prefix in labels.READ_STATUS_PREFIXES:
+        if status.startswith(prefix + " "):
+            found = _DATE.search(text)
+            if found is None:
+                break
+            return True, _parse_date(found.group(0), language)
+    raise _row_error(number, f"its status '{text}' is not one the assistant knows")
+
+
+def _parse_remaining(text: str, number: int) -> tuple[int | None, bool]:
+    remaining = normalise(text)
+    if not remaining:
+        return None, False
+    days = labels.REMAINING_DAYS.fullmatch(remaining)
+    if days:
+        return int(days.group(1)), False
+    if any(re.search(rf"\b{v}\b", remaining) for v in labels.NOTIFIED_TEXT):
+        return None, True
+    raise _row_error(number, f"its remaining time '{text}' is not in a known format")
+
+
+def _row_error(number: int, why: str) -> PageNotRecognisedError:
+    return PageNotRecognisedError(
+        f"Row {number} of the documents table could not be read: {why}. No letter is reported "
+        "until every row can be read: check your account on the portal yourself, and report "
+        "this page."
+    )
+
+
+def _with_unique_ids(letters: list[PortalLetter]) -> list[PortalLetter]:
+    """Give each letter an id from its provision date and kind, numbered when they repeat."""
+    seen: Counter[str] = Counter()
+    result = []
+    for letter in letters:
+        base = f"{letter.made_available_on.isoformat()}-{letter.kind.value}"
+        if letter.kind is LetterKind.OTHER:
+            base += "-" + "-".join(normalise(letter.label).replace("/", " ").split())[:40]
+        seen[base] += 1
+        letter_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        result.append(replace(letter, id=letter_id))
+    return result

@@ -1,0 +1,252 @@
+"""The documents table parser: every row read, or the whole table refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.errors import PageNotRecognisedError
+from flows.models import LetterKind, RawTable
+from flows.table_parser import kind_of, parse_documents_table
+
+FR_HEADERS = [
+    "Statut",
+    "Document",
+    "Date de mise à disposition",
+    "Expéditeur",
+    "Date de notification*",
+    "Temps restant pour accéder au courrier",
+    "Consulter",
+]
+EN_HEADERS = [
+    "Status",
+    "Document",
+    "Provision date",
+    "Sender",
+    "Notification date*",
+    "Remaining time to access the account",
+    "View",
+]
+
+# The four rows of the guide's screenshot (PORTAL.md), English UI.
+GUIDE_ROWS = [
+    ["✓ Read on 4/21/23", "Decision", "4/20/23", "OFPRA", "4/21/23", "Notified letter", ""],
+    ["✓ Read on 4/21/23", "6 Months", "2/23/23", "OFPRA", "", "", ""],
+    [
+        "✓ Read on 10/11/22",
+        "Appointment (Convocation)",
+        "9/6/22",
+        "OFPRA",
+        "9/6/22",
+        "Notified letter",
+        "",
+    ],
+    ["✓ Read on 10/11/22", "Introduction (lodging)", "8/31/22", "OFPRA", "", "", ""],
+]
+
+
+def test_parser_reads_the_guides_english_table_with_us_dates() -> None:
+    letters = parse_documents_table(RawTable(EN_HEADERS, GUIDE_ROWS, "en"))
+
+    assert [(letter.kind, letter.made_available_on) for letter in letters] == [
+        (LetterKind.DECISION, date(2023, 4, 20)),
+        (LetterKind.SIX_MONTHS, date(2023, 2, 23)),
+        (LetterKind.CONVOCATION, date(2022, 9, 6)),
+        (LetterKind.INTRODUCTION, date(2022, 8, 31)),
+    ]
+    decision = letters[0]
+    assert decision.read is True
+    assert decision.read_on == date(2023, 4, 21)
+    assert decision.notified_on == date(2023, 4, 21)
+    assert decision.portal_says_notified is True
+    assert decision.sender == "OFPRA"
+    assert letters[1].notified_on is None
+    assert letters[1].portal_says_notified is False
+    assert [letter.id for letter in letters] == [
+        "2023-04-20-decision",
+        "2023-02-23-six_months",
+        "2022-09-06-convocation",
+        "2022-08-31-introduction",
+    ]
+
+
+def test_parser_reads_french_dates_day_first_and_unread_rows() -> None:
+    rows = [
+        ["Non lu", "Décision", "21/11/2026", "OFPRA", "21/11/2026", "10 jours", ""],
+        ["", "6 mois", "02/03/2026", "OFPRA", "", "", ""],
+        ["✓ Lu le 04/01/2026", "Convocation", "03/01/2026", "OFPRA", "03/01/2026", "", ""],
+    ]
+    letters = parse_documents_table(RawTable(FR_HEADERS, rows, "fr"))
+
+    decision, six_months, convocation = letters
+    assert decision.read is False
+    assert decision.made_available_on == date(2026, 11, 21)
+    assert decision.portal_remaining_days == 10
+    assert six_months.read is False
+    assert six_months.made_available_on == date(2026, 3, 2)
+    assert convocation.read_on == date(2026, 1, 4)
+
+
+def test_parser_matches_columns_by_meaning_not_position() -> None:
+    order = [4, 2, 0, 6, 1, 5, 3]
+    headers = [FR_HEADERS[i] for i in order]
+    row = ["Non lu", "Décision", "21/11/2026", "OFPRA", "21/11/2026", "10 jours", ""]
+    letters = parse_documents_table(RawTable(headers, [[row[i] for i in order]], None))
+
+    assert letters[0].kind is LetterKind.DECISION
+    assert letters[0].notified_on == date(2026, 11, 21)
+    assert letters[0].portal_remaining_days == 10
+
+
+def test_parser_ignores_header_case_accents_stars_and_extra_columns() -> None:
+    headers = [
+        "STATUT",
+        "document",
+        "Date de mise a disposition",
+        "Expediteur",
+        "Date de notification *",
+        "Colonne inconnue",
+    ]
+    row = ["Non\u00a0lu", "  Décision ", "21/11/2026", "OFPRA", "21/11/2026", "xyz"]
+    letters = parse_documents_table(RawTable(headers, [row], None))
+
+    assert letters[0].label == "Décision"
+    assert letters[0].read is False
+
+
+def test_parser_keeps_unknown_labels_as_other() -> None:
+    rows = [["Non lu", "Attestation de dépôt", "21/11/2026", "OFPRA", "", "", ""]]
+    letters = parse_documents_table(RawTable(FR_HEADERS, rows, "fr"))
+
+    assert len(letters) == 1
+    assert letters[0].kind is LetterKind.OTHER
+    assert letters[0].label == "Attestation de dépôt"
+    assert letters[0].id == "2026-11-21-other-attestation-de-depot"
+
+
+def test_parser_numbers_letters_of_the_same_day_and_kind() -> None:
+    row = ["Non lu", "Convocation", "21/11/2026", "OFPRA", "21/11/2026", "15 jours", ""]
+    letters = parse_documents_table(RawTable(FR_HEADERS, [row, row], "fr"))
+
+    assert [letter.id for letter in letters] == [
+        "2026-11-21-convocation",
+        "2026-11-21-convocation-2",
+    ]
+
+
+def test_parser_returns_no_letter_for_an_empty_table() -> None:
+    assert parse_documents_table(RawTable(FR_HEADERS, [], "fr")) == []
+    assert parse_documents_table(RawTable(FR_HEADERS, [["Aucun document"]], "fr")) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "labels"),
+    [
+        (LetterKind.ACCOUNT_CREATION, ["Création de compte", "Account creation"]),
+        (LetterKind.INTRODUCTION, ["Introduction (lodging)", "Introduction"]),
+        (LetterKind.CONVOCATION, ["Convocation", "Appointment (Convocation)", "Summons"]),
+        (
+            LetterKind.CONVOCATION_CANCELLATION,
+            ["Annulation de convocation", "Summons cancellation"],
+        ),
+        (LetterKind.SIX_MONTHS, ["6 mois", "6 Months"]),
+        (LetterKind.MEDICAL_CERTIFICATE, ["Certificat médical", "Medical certificate"]),
+        (LetterKind.RECLASSIFICATION, ["Requalification", "Reclassification"]),
+        (LetterKind.INTERVIEW, ["Compte rendu d'entretien", "Interview"]),
+        (LetterKind.POSTAL_LETTER, ["Courrier postal", "Postal letter"]),
+        (LetterKind.RENOTIFICATION, ["Renotification", "Re-notification"]),
+        (LetterKind.DECISION, ["Décision", "Decision", "DECISION"]),
+        (LetterKind.OTHER, ["Attestation", "Something new"]),
+    ],
+    ids=lambda value: value.value if isinstance(value, LetterKind) else None,
+)
+def test_kind_of_every_document_type_in_both_languages(
+    kind: LetterKind, labels: list[str]
+) -> None:
+    assert [kind_of(label) for label in labels] == [kind] * len(labels)
+
+
+@pytest.mark.parametrize(
+    ("headers", "rows", "message"),
+    [
+        pytest.param(
+            ["Statut", "Date de mise à disposition", "Expéditeur"],
+            [],
+            "lacks the column(s) document",
+            id="missing-document-column",
+        ),
+        pytest.param(
+            ["Document", "Date de mise à disposition"],
+            [],
+            "lacks the column(s) status",
+            id="missing-status-column",
+        ),
+        pytest.param(["Nom", "Taille"], [], "lacks the column(s)", id="another-table"),
+        pytest.param(
+            FR_HEADERS,
+            [["Non lu", "Décision", "21/11/2026", "OFPRA", "", ""]],
+            "Row 1 of the documents table could not be read: it has 6 cells",
+            id="short-row",
+        ),
+        pytest.param(
+            FR_HEADERS,
+            [["Archivé", "Décision", "21/11/2026", "OFPRA", "", "", ""]],
+            "its status 'Archivé' is not one the assistant knows",
+            id="unknown-status",
+        ),
+        pytest.param(
+            FR_HEADERS,
+            [["Non lu", "Décision", "hier", "OFPRA", "", "", ""]],
+            "not in a known format: 'hier'",
+            id="unknown-date",
+        ),
+        pytest.param(
+            FR_HEADERS,
+            [["Non lu", "Décision", "31/02/2026", "OFPRA", "", "", ""]],
+            "does not exist: '31/02/2026'",
+            id="impossible-date",
+        ),
+        pytest.param(
+            FR_HEADERS,
+            [["Non lu", "", "21/11/2026", "OFPRA", "", "", ""]],
+            "its document name is empty",
+            id="empty-label",
+        ),
+        pytest.param(
+            FR_HEADERS,
+            [["Non lu", "Décision", "21/11/2026", "OFPRA", "", "bientôt", ""]],
+            "its remaining time 'bientôt' is not in a known format",
+            id="unknown-remaining-time",
+        ),
+        pytest.param(
+            [*FR_HEADERS, "Statut"],
+            [],
+            "two columns that look like 'status'",
+            id="duplicate-column",
+        ),
+    ],
+)
+def test_parser_refuses_what_it_cannot_read(
+    headers: list[str], rows: list[list[str]], message: str
+) -> None:
+    with pytest.raises(PageNotRecognisedError) as raised:
+        parse_documents_table(RawTable(headers, rows, "fr"))
+
+    assert message in raised.value.message
+
+
+def test_parser_refuses_a_table_whose_language_cannot_be_told() -> None:
+    # One French header, one English, and no page language: 4/5/26 could be either date.
+    headers = ["Document", "Statut", "Provision date"]
+    with pytest.raises(PageNotRecognisedError, match="language could not be told"):
+        parse_documents_table(RawTable(headers, [], None))
+
+
+def test_parser_refuses_a_good_row_next_to_a_bad_one() -> None:
+    rows = [
+        ["Non lu", "Décision", "21/11/2026", "OFPRA", "21/11/2026", "10 jours", ""],
+        ["???", "Convocation", "20/11/2026", "OFPRA", "20/11/2026", "9 jours", ""],
+    ]
+    with pytest.raises(PageNotRecognisedError, match="Row 2"):
+        parse_documents_table(RawTable(FR_HEADERS, rows, "fr"))
