@@ -51,11 +51,11 @@ class CredentialStore:
             raise KeyringUnavailableError(_no_keyring_message())
         for candidate in backends:
             name = f"{type(candidate).__module__}.{type(candidate).__name__}"
-            if (
-                name.startswith("keyrings.alt")
-                or "plaintext" in name.lower()
-                or candidate.priority < 1
-            ):
+            try:
+                priority = float(candidate.priority)
+            except Exception:  # keyring backends raise to say "not available here"
+                raise KeyringUnavailableError(_no_keyring_message()) from None
+            if name.startswith("keyrings.alt") or "plaintext" in name.lower() or priority < 1:
                 raise KeyringUnavailableError(
                     f"The keyring in use ({name}) keeps passwords in a file, not in the "
                     "computer's protected keyring. Uninstall keyrings.alt (or set "

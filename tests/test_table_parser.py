@@ -161,9 +161,7 @@ def test_parser_returns_no_letter_for_an_empty_table() -> None:
     ],
     ids=lambda value: value.value if isinstance(value, LetterKind) else None,
 )
-def test_kind_of_every_document_type_in_both_languages(
-    kind: LetterKind, labels: list[str]
-) -> None:
+def test_kind_of_every_document_type_in_both_languages(kind: LetterKind, labels: list[str]) -> None:
     assert [kind_of(label) for label in labels] == [kind] * len(labels)
 
 

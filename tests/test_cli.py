@@ -1,0 +1,326 @@
+"""``ofpra-assistant`` as a person or a script runs it: a real process, a real keyring, a real
+notification daemon, a real browser, and the mock portal on loopback."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.cli import build_parser
+from assistant.errors import ExitStatus
+from fixtures.desktop_session import DesktopSession
+from fixtures.mock_portal import MockPortalServer
+
+pytestmark = [pytest.mark.desktop, pytest.mark.browser]
+
+IDENTIFIER = "1234561552"
+PASSWORD = "Mock-Portal-2026!"
+
+
+@pytest.fixture
+def live_portal() -> Iterator[MockPortalServer]:
+    """A mock portal dated from the real today, since the CLI runs on the real clock."""
+    with MockPortalServer("decision_9_days") as server:
+        yield server
+
+
+class Cli:
+    def __init__(self, home: Path, desktop: DesktopSession, service: str) -> None:
+        self.home = home
+        self.env = desktop.child_env()
+        self.env["OFPRA_ASSISTANT_HOME"] = str(home)
+        self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
+        self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"
+        self.env.pop("PYTHON_KEYRING_BACKEND", None)
+
+    def run(
+        self, *args: str, stdin: str = "", env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env or self.env,
+            timeout=120,
+        )
+
+    def json(self, *args: str) -> tuple[int, dict[str, Any]]:
+        done = self.run(*args, "--json")
+        return done.returncode, json.loads(done.stdout)
+
+    def setup(self, portal_url: str, profile: str = "default") -> subprocess.CompletedProcess[str]:
+        return self.run(
+            "setup",
+            "--profile",
+            profile,
+            "--portal-url",
+            portal_url,
+            "--identifier",
+            IDENTIFIER,
+            "--password-stdin",
+            "--consent",
+            "Amina Test",
+            "--language",
+            "en",
+            stdin=PASSWORD + "\n",
+        )
+
+    def keyring_entry(self, user: str) -> str | None:
+        code = (
+            "import keyring, sys; "
+            f"v = keyring.get_password({self.env['OFPRA_ASSISTANT_KEYRING_SERVICE']!r}, {user!r}); "
+            "print(v if v is not None else '<none>')"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=self.env, timeout=60
+        )
+        value = done.stdout.strip()
+        return None if value == "<none>" else value
+
+
+@pytest.fixture
+def cli(tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureRequest) -> Cli:
+    return Cli(tmp_path / "home", desktop, f"ofpra-assistant-cli-{request.node.name}"[:80])
+
+
+def test_setup_check_status_forget_round_trip(
+    cli: Cli, live_portal: MockPortalServer, desktop: DesktopSession
+) -> None:
+    done = cli.setup(live_portal.login_url)
+    assert done.returncode == 0, done.stderr
+    assert "Profile 'default' is set up for ******1552" in done.stdout
+    assert cli.keyring_entry("default:password") == PASSWORD
+
+    code, first = cli.json("check")
+    assert code == 0
+    assert first["ok"] is True
+    assert first["profile"] == "default"
+    [letter] = first["letters"]
+    assert (letter["kind"], letter["read"], letter["days_left"], letter["new"]) == (
+        "decision",
+        False,
+        9,
+        True,
+    )
+    for field in ("id", "label", "made_available_on", "notified_on", "read_on"):
+        assert field in letter
+    [alert] = first["alerts"]
+    assert alert["title"] == "New letter from OFPRA: Décision"
+    assert any(n["summary"] == alert["title"] for n in desktop.notification_history())
+
+    code, second = cli.json("check")
+    assert code == 0
+    assert second["letters"][0]["new"] is False
+    assert second["alerts"][0]["kind"] == "reminder"
+
+    code, status = cli.json("status")
+    [profile] = status["profiles"]
+    assert profile["consent"]["given_by"] == "Amina Test"
+    assert profile["last_check"]["ok"] is True
+    assert [w["days_left"] for w in profile["letters_waiting"]] == [9]
+
+    done = cli.run("forget", "--profile", "default", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "keyring: removed the identifier and password" in done.stdout
+    assert "2 check record(s)" in done.stdout
+    assert cli.keyring_entry("default:password") is None
+    assert cli.keyring_entry("default:identifier") is None
+    with sqlite3.connect(cli.home / "state.sqlite3") as db:
+        for table in ("profiles", "consents", "letters", "checks"):
+            assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+
+    code, after = cli.json("check")
+    assert code == ExitStatus.PROFILE_MISSING
+    assert after["error"]["code"] == "profile_missing"
+    assert live_portal.log()["view_requests"] == []
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/ofpra/user/login"
+
+
+def drop_consent(cli: Cli) -> None:
+    with sqlite3.connect(cli.home / "state.sqlite3") as db:
+        db.execute("DELETE FROM consents")
+
+
+def drop_password(cli: Cli) -> None:
+    code = (
+        "import keyring; "
+        f"keyring.delete_password({cli.env['OFPRA_ASSISTANT_KEYRING_SERVICE']!r}, "
+        "'default:password')"
+    )
+    subprocess.run([sys.executable, "-c", code], env=cli.env, check=True, timeout=60)
+
+
+def bad_settings(cli: Cli) -> None:
+    (cli.home / "settings.toml").write_text("check_interval_days = 0\n")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "url", "break_it", "status", "message"),
+    [
+        pytest.param(
+            "wrong_password", None, None, ExitStatus.LOGIN_REJECTED, "refused", id="login_rejected"
+        ),
+        pytest.param(
+            "mixed",
+            "closed",
+            None,
+            ExitStatus.PORTAL_UNAVAILABLE,
+            "could not be reached",
+            id="portal_unavailable",
+        ),
+        pytest.param(
+            "mixed",
+            "/ofpra/user/password",
+            None,
+            ExitStatus.PAGE_NOT_RECOGNISED,
+            "not the portal's login page",
+            id="page_not_recognised",
+        ),
+        pytest.param(
+            "mixed",
+            None,
+            drop_consent,
+            ExitStatus.CONSENT_MISSING,
+            "No consent is recorded",
+            id="consent_missing",
+        ),
+        pytest.param(
+            "mixed",
+            None,
+            drop_password,
+            ExitStatus.CREDENTIALS_MISSING,
+            "No portal identifier or password",
+            id="credentials_missing",
+        ),
+        pytest.param(
+            "mixed",
+            None,
+            bad_settings,
+            ExitStatus.CONFIG_INVALID,
+            "'check_interval_days'",
+            id="config_invalid",
+        ),
+    ],
+)
+def test_check_failures_have_their_code_exit_status_and_message(
+    cli: Cli,
+    live_portal: MockPortalServer,
+    scenario: str,
+    url: str | None,
+    break_it: Any,
+    status: ExitStatus,
+    message: str,
+) -> None:
+    live_portal.use_scenario(scenario)
+    if url == "closed":
+        portal_url = closed_port_url()
+    elif url:
+        portal_url = live_portal.base_url + url
+    else:
+        portal_url = live_portal.login_url
+    assert cli.setup(portal_url).returncode == 0
+    if break_it:
+        break_it(cli)
+
+    code, result = cli.json("check")
+
+    assert code == status
+    assert result["ok"] is False
+    assert result["error"]["code"] == status.name.lower()
+    assert message in result["error"]["message"]
+    assert "letters" not in result
+    assert live_portal.log()["view_requests"] == []
+
+
+def test_setup_without_a_keyring_refuses_and_stores_nothing(cli: Cli) -> None:
+    env = {k: v for k, v in cli.env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+
+    done = cli.run(
+        "setup",
+        "--identifier",
+        IDENTIFIER,
+        "--password-stdin",
+        "--consent",
+        "Amina",
+        stdin=PASSWORD + "\n",
+        env=env,
+    )
+
+    assert done.returncode == ExitStatus.KEYRING_UNAVAILABLE
+    assert "No OS keyring is available" in done.stderr
+    with sqlite3.connect(cli.home / "state.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM profiles").fetchone()[0] == 0
+
+
+def test_setup_refuses_a_plain_http_portal_that_is_not_local(cli: Cli) -> None:
+    done = cli.setup("http://portal.example.org/login")
+
+    assert done.returncode == ExitStatus.CONFIG_INVALID
+    assert "must start with https://" in done.stderr
+    assert cli.keyring_entry("default:password") is None
+
+
+def test_setup_without_a_terminal_says_which_flags_it_needs(cli: Cli) -> None:
+    done = cli.run("setup")
+
+    assert done.returncode == ExitStatus.CONFIG_INVALID
+    assert "--identifier, --password-stdin and --consent NAME" in done.stderr
+
+
+def test_check_with_several_profiles_asks_which(cli: Cli, live_portal: MockPortalServer) -> None:
+    assert cli.setup(live_portal.login_url, "amina").returncode == 0
+    assert cli.setup(live_portal.login_url, "bilal").returncode == 0
+
+    code, result = cli.json("check")
+
+    assert code == ExitStatus.PROFILE_MISSING
+    assert "several profiles (amina, bilal)" in result["error"]["message"]
+
+
+def test_the_password_is_in_no_file_output_or_log(cli: Cli, live_portal: MockPortalServer) -> None:
+    outputs = [cli.setup(live_portal.login_url), cli.run("check"), cli.run("status")]
+    live_portal.use_scenario("wrong_password")
+    outputs.append(cli.run("check", "-v"))
+
+    for done in outputs:
+        assert PASSWORD not in done.stdout + done.stderr
+        assert IDENTIFIER not in done.stdout + done.stderr
+    for path in cli.home.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert PASSWORD.encode() not in content, path
+            assert IDENTIFIER.encode() not in content, path
+
+
+def subcommands() -> list[str]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return sorted(action.choices)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("command", subcommands())
+def test_every_command_has_help(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"usage: ofpra-assistant {command}")
+    assert len(done.stdout.splitlines()) > 3

@@ -1,0 +1,147 @@
+"""The flows in a real Chromium against the mock portal, in French and English."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from assistant.errors import LoginRejectedError, PageNotRecognisedError
+from fixtures.mock_portal import MockPortalServer
+from flows.browser import portal_context
+from flows.check_flow import read_documents
+from flows.models import LetterKind
+from tests.conftest import IDENTIFIER, PASSWORD, TODAY
+
+pytestmark = pytest.mark.browser
+
+
+def days_ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
+def read(page: Page, portal: MockPortalServer, password: str = PASSWORD) -> list[tuple]:
+    reading = read_documents(page, portal.login_url, IDENTIFIER, password, timeout_ms=10_000)
+    assert reading.logged_out is True
+    return [
+        (letter.kind, letter.made_available_on, letter.notified_on, letter.read_on)
+        for letter in reading.letters
+    ]
+
+
+def assert_no_letter_was_opened(portal: MockPortalServer) -> None:
+    log = portal.log()
+    assert log["view_requests"] == []
+    assert not any("/view" in request["path"] for request in log["requests"])
+
+
+def test_flow_reads_an_empty_account(page: Page, portal: MockPortalServer) -> None:
+    portal.use_scenario("empty", today=TODAY)
+
+    assert read(page, portal) == []
+    assert portal.log()["logins"] == 1
+    assert portal.log()["logouts"] == 1
+    assert_no_letter_was_opened(portal)
+
+
+def test_flow_reads_a_new_unread_decision(page: Page, portal: MockPortalServer) -> None:
+    portal.use_scenario("decision_9_days", today=TODAY)
+
+    assert read(page, portal) == [(LetterKind.DECISION, days_ago(5), days_ago(5), None)]
+    assert_no_letter_was_opened(portal)
+
+
+def test_flow_reads_every_letter_of_a_mixed_account(page: Page, portal: MockPortalServer) -> None:
+    portal.use_scenario("mixed", today=TODAY)
+    expected = [
+        (
+            letter.kind,
+            letter.made_available_on,
+            letter.notified_on,
+            letter.read_on,
+        )
+        for letter in sorted(
+            portal.state.letters(), key=lambda item: item.made_available_on, reverse=True
+        )
+    ]
+
+    letters = read(page, portal)
+
+    assert letters == [(LetterKind(k), m, n, r) for k, m, n, r in expected]
+    assert len(letters) >= 6
+    assert sum(1 for letter in letters if letter[3] is None) >= 2
+    assert_no_letter_was_opened(portal)
+
+
+def test_flow_reads_the_english_portal_with_us_dates(page: Page, portal: MockPortalServer) -> None:
+    portal.use_scenario("english", today=TODAY)
+    reading = read_documents(page, portal.login_url, IDENTIFIER, PASSWORD, timeout_ms=10_000)
+
+    assert reading.language == "en"
+    kinds = [letter.kind for letter in reading.letters]
+    assert LetterKind.OTHER in kinds
+    assert {letter.label for letter in reading.letters} >= {"Filing receipt"}
+    for letter, expected in zip(
+        reading.letters,
+        sorted(portal.state.letters(), key=lambda item: item.made_available_on, reverse=True),
+        strict=True,
+    ):
+        assert letter.made_available_on == expected.made_available_on
+        assert letter.read_on == expected.read_on
+    assert_no_letter_was_opened(portal)
+
+
+def test_flow_reads_the_same_letters_after_switching_to_english(
+    page: Page, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("mixed", today=TODAY)
+    french = read(page, portal)
+    page.goto(portal.login_url)
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    english = read(page, portal)
+
+    assert english == french
+    assert_no_letter_was_opened(portal)
+
+
+def test_flow_reports_a_wrong_password_and_tries_once(page: Page, portal: MockPortalServer) -> None:
+    portal.use_scenario("wrong_password", today=TODAY)
+
+    with pytest.raises(LoginRejectedError, match="will not try again"):
+        read(page, portal)
+
+    log = portal.log()
+    assert (log["logins"], log["failed_logins"]) == (0, 1)
+    assert_no_letter_was_opened(portal)
+
+
+def test_flow_refuses_a_page_that_is_not_the_login_page(
+    page: Page, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("mixed", today=TODAY)
+
+    with pytest.raises(PageNotRecognisedError, match="not the portal's login page"):
+        read_documents(
+            page, portal.base_url + "/ofpra/user/password", IDENTIFIER, PASSWORD, timeout_ms=2_000
+        )
+
+
+def test_context_blocks_requests_to_any_other_host(
+    browser: Browser, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("empty", today=TODAY)
+    with portal_context(browser, portal.login_url) as (context, guard):
+        page = context.new_page()
+        page.goto(portal.login_url)
+        outcome = page.evaluate(
+            """async () => {
+                try { await fetch("http://example.org/beacon"); return "sent"; }
+                catch (error) { return "blocked"; }
+            }"""
+        )
+
+    assert outcome == "blocked"
+    assert guard.blocked_hosts == ["example.org"]

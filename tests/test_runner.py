@@ -1,0 +1,257 @@
+"""A whole check through the runner: real browser, real SQLite, fake clock, recording notifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant.consent import make_consent
+from assistant.credentials import Credentials
+from assistant.errors import CredentialsMissingError
+from assistant.notifiers import AlertDispatcher, NotifierError
+from assistant.results import Alert
+from assistant.runner import CheckRunner, Environment
+from assistant.settings import BrowserSettings, Settings
+from assistant.state import StateStore
+from fixtures.mock_portal import MockPortalServer
+from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
+
+pytestmark = pytest.mark.browser
+
+
+class MemoryCredentialStore:
+    """Stands in for the keyring here; the real keyring has its own tests."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, Credentials] = {}
+
+    def ensure_secure_backend(self) -> str:
+        return "memory"
+
+    def save(self, profile: str, credentials: Credentials) -> None:
+        self.stored[profile] = credentials
+
+    def load(self, profile: str) -> Credentials:
+        if profile not in self.stored:
+            raise CredentialsMissingError(f"No password stored for '{profile}'.")
+        return self.stored[profile]
+
+    def delete(self, profile: str) -> list[str]:
+        return ["identifier", "password"] if self.stored.pop(profile, None) else []
+
+
+class RecordingNotifier:
+    """Keeps every alert it is given."""
+
+    kind = "recording"
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def send(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+
+
+class FailingNotifier:
+    """A desktop with no notification service."""
+
+    kind = "broken"
+
+    def send(self, alert: Alert) -> None:
+        raise NotifierError("no service")
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Environment]:
+    state = StateStore(tmp_path / "state.sqlite3")
+    notifier = RecordingNotifier()
+    environment = Environment(
+        settings=Settings(browser=BrowserSettings(timeout_seconds=10)),
+        state=state,
+        credentials=MemoryCredentialStore(),  # type: ignore[arg-type]
+        dispatcher=AlertDispatcher([notifier]),
+        clock=FakeClock(NOW),
+    )
+    yield environment
+    state.close()
+
+
+def set_up(env: Environment, portal: MockPortalServer, profile: str = "default") -> None:
+    env.state.save_profile(profile, portal.login_url, "en", NOW)
+    env.state.record_consent(profile, make_consent("Amina", "holder", "en", NOW))
+    env.credentials.save(profile, Credentials(IDENTIFIER, PASSWORD))
+
+
+def recorded(env: Environment) -> list[Alert]:
+    notifier = env.dispatcher.notifiers[0]
+    assert isinstance(notifier, RecordingNotifier)
+    return notifier.alerts
+
+
+def test_check_reports_a_new_decision_with_9_days_left(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("decision_9_days", today=TODAY)
+    set_up(env, portal)
+
+    result = CheckRunner(env).check("default")
+
+    assert result.error is None
+    [letter] = result.to_json()["letters"]
+    assert letter == {
+        "id": (TODAY - timedelta(days=5)).isoformat() + "-decision",
+        "kind": "decision",
+        "label": "Décision",
+        "sender": "OFPRA",
+        "made_available_on": "2026-11-21",
+        "notified_on": "2026-11-21",
+        "read": False,
+        "read_on": None,
+        "notified_letter": True,
+        "deemed_notified_on": "2026-12-06",
+        "deemed_notified": False,
+        "open_by": "2026-12-05",
+        "days_left": 9,
+        "legal_aid_by": None,
+        "appeal_by": None,
+        "portal_remaining_days": 10,
+        "new": True,
+    }
+    [alert] = recorded(env)
+    assert alert.kind == "new_letter"
+    assert alert.title == "New letter from OFPRA: Décision"
+    assert alert.body.startswith(
+        "Open it on the OFPRA website by December 5, 2026: 9 days left. "
+        "If it is not opened, it counts as received on December 6, 2026."
+    )
+    assert result.delivered_via == ["recording"]
+    assert result.logged_out is True
+    assert result.blocked_requests == 0
+    assert portal.log()["view_requests"] == []
+
+
+def test_check_marks_letters_new_only_the_first_time_and_keeps_reminding(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("mixed", today=TODAY)
+    set_up(env, portal)
+    runner = CheckRunner(env)
+
+    first = runner.check("default")
+    second = runner.check("default")
+
+    assert all(report.new for report in first.letters)
+    assert not any(report.new for report in second.letters)
+    unread_notified = [r.letter.id for r in second.letters if r.needs_opening]
+    assert unread_notified, "the mixed scenario has an unread notified letter"
+    # One alert per new letter the first time; then one reminder per unread notified letter.
+    assert [a.letter_id for a in first.alerts] == [r.letter.id for r in first.letters]
+    assert [a.letter_id for a in second.alerts] == unread_notified
+    assert {a.kind for a in second.alerts} == {"reminder"}
+    assert portal.log()["view_requests"] == []
+
+
+def test_check_of_a_deemed_notified_letter_says_so_loudly(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("deemed_notified", today=TODAY)
+    set_up(env, portal)
+
+    result = CheckRunner(env).check("default")
+
+    [report] = [r for r in result.letters if r.needs_opening]
+    assert report.deadlines.deemed_notified is True
+    [alert] = [a for a in result.alerts if a.letter_id == report.letter.id]
+    assert alert.kind == "deemed_notified"
+    assert alert.urgent is True
+    assert "counts as received" in alert.body
+
+
+def test_failed_check_is_an_alert_and_a_failed_record_never_an_all_clear(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("wrong_password", today=TODAY)
+    set_up(env, portal)
+
+    result = CheckRunner(env).check("default")
+
+    assert result.to_json()["ok"] is False
+    assert result.to_json()["error"]["code"] == "login_rejected"
+    assert "letters" not in result.to_json()
+    [alert] = recorded(env)
+    assert alert.kind == "check_failed"
+    assert "refused the identifier or the password" in alert.body
+    [record] = env.state.checks("default")
+    assert (record.ok, record.error_code) == (False, "login_rejected")
+    assert env.state.last_successful_check("default") is None
+
+
+def test_check_refuses_without_consent_before_any_login(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("mixed", today=TODAY)
+    env.state.save_profile("default", portal.login_url, "en", NOW)
+    env.credentials.save("default", Credentials(IDENTIFIER, PASSWORD))
+
+    result = CheckRunner(env).check("default")
+
+    assert result.error is not None
+    assert result.error.code == "consent_missing"
+    assert portal.log()["requests"] == []
+
+
+def test_check_of_an_unreachable_portal_is_portal_unavailable(env: Environment) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    env.state.save_profile("default", f"http://127.0.0.1:{closed_port}/login", "en", NOW)
+    env.state.record_consent("default", make_consent("Amina", "holder", "en", NOW))
+    env.credentials.save("default", Credentials(IDENTIFIER, PASSWORD))
+
+    result = CheckRunner(env).check("default")
+
+    assert result.error is not None
+    assert result.error.code == "portal_unavailable"
+    assert result.error.retryable is True
+
+
+def test_alerts_fall_back_to_the_next_notifier(env: Environment, portal: MockPortalServer) -> None:
+    portal.use_scenario("decision_9_days", today=TODAY)
+    set_up(env, portal)
+    fallback = RecordingNotifier()
+    env.dispatcher = AlertDispatcher([FailingNotifier(), fallback])
+
+    result = CheckRunner(env).check("default")
+
+    assert result.delivered_via == ["recording"]
+    assert [a.title for a in fallback.alerts] == ["New letter from OFPRA: Décision"]
+
+
+def test_one_browser_checks_several_profiles_each_in_its_own_session(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("mixed", today=TODAY)
+    set_up(env, portal, "amina")
+    set_up(env, portal, "bilal")
+
+    results = CheckRunner(env).check_many(["amina", "bilal", "nobody"])
+
+    assert [r.profile for r in results] == ["amina", "bilal", "nobody"]
+    assert [r.ok for r in results] == [True, True, False]
+    assert results[2].error is not None and results[2].error.code == "profile_missing"
+    assert all(a.title.endswith("(amina)") for a in results[0].alerts)
+    log = portal.log()
+    assert (log["logins"], log["logouts"]) == (2, 2)
