@@ -1,7 +1,8 @@
 """The words of each alert: what arrived, how many days are left, what to do.
 
 Short and concrete, in the profile's language (PORTAL.md: many people read little). One alert
-per new letter and per unread notified letter; a failed check is an alert too, never silence.
+per new unread letter and per unread notified letter, at every check until it is opened; a
+failed check is an alert too, never silence.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> l
     for report in reports:
         if report.needs_opening:
             alerts.append(_unread_notified(report, t, profile))
-        elif report.new:
+        elif report.new and not report.letter.read:
+            # A letter already opened is no news to the person, even on the first check.
             alerts.append(_new_information(report, t, profile))
     return alerts
 
@@ -26,7 +28,7 @@ def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
     return Alert(
         kind="check_failed",
         title=_titled(t._("The OFPRA account could not be checked"), profile),
-        body=error.message,
+        body=t._(error.template, **error.values),
         urgent=not error.retryable,
     )
 

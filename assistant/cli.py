@@ -14,7 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from assistant import __version__
-from assistant.errors import AssistantError, ConfigInvalidError, ExitStatus, ProfileMissingError
+from assistant.errors import (
+    N_,
+    AssistantError,
+    ConfigInvalidError,
+    ExitStatus,
+    ProfileMissingError,
+)
 
 if TYPE_CHECKING:
     from assistant.runner import Environment
@@ -148,8 +154,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
         ]
         if missing:
             raise ConfigInvalidError(
-                "Without questions, setup needs " + ", ".join(missing) + " as well "
-                "(see 'ofpra-assistant setup --help')."
+                N_(
+                    "Without questions, setup needs {flags} as well "
+                    "(see 'ofpra-assistant setup --help')."
+                ),
+                flags=", ".join(missing),
             )
         password = sys.stdin.readline().rstrip("\r\n")
         portal_url = args.portal_url or env.settings.default_portal_url
@@ -286,7 +295,8 @@ def _one_profile(env: Environment, asked: str | None) -> str:
     if not names:
         raise ProfileMissingError("No profile is set up yet. Run 'ofpra-assistant setup' first.")
     raise ProfileMissingError(
-        f"There are several profiles ({', '.join(names)}): choose one with --profile NAME."
+        N_("There are several profiles ({names}): choose one with --profile NAME."),
+        names=", ".join(names),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from assistant.errors import CredentialsMissingError, KeyringUnavailableError
+from assistant.errors import N_, CredentialsMissingError, KeyringUnavailableError
 
 IDENTIFIER = "identifier"
 PASSWORD = "password"
@@ -48,18 +48,21 @@ class CredentialStore:
         backend = keyring.get_keyring()
         backends = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
         if not backends or any(isinstance(b, fail.Keyring) for b in backends):
-            raise KeyringUnavailableError(_no_keyring_message())
+            raise _no_keyring_error()
         for candidate in backends:
             name = f"{type(candidate).__module__}.{type(candidate).__name__}"
             try:
                 priority = float(candidate.priority)
             except Exception:  # keyring backends raise to say "not available here"
-                raise KeyringUnavailableError(_no_keyring_message()) from None
+                raise _no_keyring_error() from None
             if name.startswith("keyrings.alt") or "plaintext" in name.lower() or priority < 1:
                 raise KeyringUnavailableError(
-                    f"The keyring in use ({name}) keeps passwords in a file, not in the "
-                    "computer's protected keyring. Uninstall keyrings.alt (or set "
-                    "PYTHON_KEYRING_BACKEND to your OS keyring) and run setup again."
+                    N_(
+                        "The keyring in use ({name}) keeps passwords in a file, not in the "
+                        "computer's protected keyring. Uninstall keyrings.alt (or set "
+                        "PYTHON_KEYRING_BACKEND to your OS keyring) and run setup again."
+                    ),
+                    name=name,
                 )
         return ", ".join(type(b).__module__ for b in backends)
 
@@ -75,8 +78,11 @@ class CredentialStore:
             keyring.set_password(self.service, self._user(profile, PASSWORD), credentials.password)
         except KeyringError as error:
             raise KeyringUnavailableError(
-                f"The keyring refused to store the password ({type(error).__name__}). "
-                "Unlock the keyring (log in to the desktop session) and run setup again."
+                N_(
+                    "The keyring refused to store the password ({error}). Unlock the keyring "
+                    "(log in to the desktop session) and run setup again."
+                ),
+                error=type(error).__name__,
             ) from None
 
     def load(self, profile: str) -> Credentials:
@@ -89,13 +95,19 @@ class CredentialStore:
             password = keyring.get_password(self.service, self._user(profile, PASSWORD))
         except KeyringError as error:
             raise KeyringUnavailableError(
-                f"The keyring could not be read ({type(error).__name__}). Unlock the keyring "
-                "(log in to the desktop session) and try again."
+                N_(
+                    "The keyring could not be read ({error}). Unlock the keyring (log in to the "
+                    "desktop session) and try again."
+                ),
+                error=type(error).__name__,
             ) from None
         if not identifier or not password:
             raise CredentialsMissingError(
-                f"No portal identifier or password is stored for the profile '{profile}'. "
-                f"Run 'ofpra-assistant setup --profile {profile}' to store them."
+                N_(
+                    "No portal identifier or password is stored for the profile '{profile}'. "
+                    "Run 'ofpra-assistant setup --profile {profile}' to store them."
+                ),
+                profile=profile,
             )
         return Credentials(identifier=identifier, password=password)
 
@@ -114,21 +126,35 @@ class CredentialStore:
                 continue
             except KeyringError as error:
                 raise KeyringUnavailableError(
-                    f"The keyring could not delete the {what} ({type(error).__name__}). Unlock "
-                    "the keyring and run forget again."
+                    N_(
+                        "The keyring could not delete an entry ({error}). Unlock the keyring "
+                        "and run forget again."
+                    ),
+                    error=type(error).__name__,
                 ) from None
         return removed
 
 
-def _no_keyring_message() -> str:
+def _no_keyring_error() -> KeyringUnavailableError:
     if sys.platform == "linux":
-        how = (
-            "On Linux, the desktop's keyring must be running and unlocked (GNOME Keyring or "
-            "KWallet; on Debian or Ubuntu: apt-get install gnome-keyring, then log in to the "
-            "desktop). On a computer without a desktop, 'make demo' starts a private one."
+        return KeyringUnavailableError(
+            N_(
+                "No OS keyring is available to keep the password safely. On Linux, the "
+                "desktop's keyring must be running and unlocked (GNOME Keyring or KWallet; on "
+                "Debian or Ubuntu: apt-get install gnome-keyring, then log in to the desktop). "
+                "On a computer without a desktop, 'make demo' starts a private one."
+            )
         )
-    elif sys.platform == "darwin":
-        how = "On macOS the Keychain should always be there: log in to the desktop session."
-    else:
-        how = "On Windows the Credential Manager should always be there."
-    return "No OS keyring is available to keep the password safely. " + how
+    if sys.platform == "darwin":
+        return KeyringUnavailableError(
+            N_(
+                "No OS keyring is available to keep the password safely. On macOS the Keychain "
+                "should always be there: log in to the desktop session."
+            )
+        )
+    return KeyringUnavailableError(
+        N_(
+            "No OS keyring is available to keep the password safely. On Windows the "
+            "Credential Manager should always be there."
+        )
+    )

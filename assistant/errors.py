@@ -3,11 +3,19 @@
 Each error carries a stable ``code`` (the JSON contract of DESIGN.md), a distinct exit status, and
 a message that says what happened and what to do next. Only the CLI turns them into output.
 Messages never contain a password or an identifier.
+
+A message is an English template marked with ``N_`` (so Babel extracts it) plus its values; it is
+translated where it is shown, in the person's language.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation without translating it here (gettext's convention)."""
+    return message
 
 
 class ExitStatus(IntEnum):
@@ -36,9 +44,12 @@ class AssistantError(Exception):
     #: A transient error may succeed if the same check is tried again later.
     retryable = False
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, **values: object) -> None:
+        self.template = template
+        self.values = values
+        # Without values the template is the message as is (it may hold braces of its own).
+        self.message = template.format(**values) if values else template
+        super().__init__(self.message)
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
@@ -114,6 +125,9 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
 def unexpected_error(error: Exception) -> AssistantError:
     """A bug, not a portal problem: said as such, never as "nothing new"."""
     return AssistantError(
-        f"An unexpected error stopped the check ({type(error).__name__}). It is written in the "
-        "assistant's log; please report it. Meanwhile, check your account on the portal yourself."
+        N_(
+            "An unexpected error stopped the check ({error}). It is written in the assistant's "
+            "log; please report it. Meanwhile, check your account on the portal yourself."
+        ),
+        error=type(error).__name__,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.credentials import Credentials, CredentialStore
-from assistant.errors import ConfigInvalidError, ProfileMissingError
+from assistant.errors import N_, ConfigInvalidError, ProfileMissingError
 from assistant.settings import Paths, check_portal_url
 from assistant.state import Consent, StateStore
 
@@ -18,8 +18,11 @@ PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 def check_profile_name(name: str) -> str:
     if not PROFILE_NAME.fullmatch(name):
         raise ConfigInvalidError(
-            f"'{name}' cannot be a profile name: use up to 40 letters, digits, '-', '_' or '.', "
-            "for instance 'default' or 'amina'."
+            N_(
+                "'{name}' cannot be a profile name: use up to 40 letters, digits, '-', '_' or "
+                "'.', for instance 'default' or 'amina'."
+            ),
+            name=name,
         )
     return name
 
@@ -85,8 +88,11 @@ def forget_profile(
         removed_keys = credentials.delete(profile)
         if not removed_keys:
             raise ProfileMissingError(
-                f"There is no profile named '{profile}': nothing to forget. "
-                "'ofpra-assistant status' lists the profiles."
+                N_(
+                    "There is no profile named '{profile}': nothing to forget. "
+                    "'ofpra-assistant status' lists the profiles."
+                ),
+                profile=profile,
             )
         return Forgotten(profile, removed_keys, {}, False)
     removed_keys = credentials.delete(profile)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from assistant.alerts import failure_alert, letter_alerts
 from assistant.credentials import Credentials, CredentialStore
 from assistant.deadlines import deadlines_for, paris_today
 from assistant.errors import (
+    N_,
     AssistantError,
     ConsentMissingError,
     PortalUnavailableError,
@@ -40,6 +41,37 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+BrowserSource = Callable[[Settings, list[str]], AbstractContextManager["Browser"]]
+
+
+@contextmanager
+def launch_for_hosts(settings: Settings, portal_hosts: list[str]) -> Iterator[Browser]:
+    """The browser a check uses: started here, closed at the end, whatever happens."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from flows.browser import launch_browser
+
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_browser(
+                playwright,
+                portal_hosts,
+                executable_path=settings.browser.executable_path,
+                channel=settings.browser.channel,
+                headless=settings.browser.headless,
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+    except PlaywrightError as error:
+        raise PortalUnavailableError(
+            N_("The browser stopped unexpectedly ({detail}). The assistant will try again later."),
+            detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
+        ) from None
+
+
 @dataclass
 class Environment:
     """Everything a check touches, passed in so that tests can swap the clock and notifiers."""
@@ -49,6 +81,8 @@ class Environment:
     credentials: CredentialStore
     dispatcher: AlertDispatcher
     clock: Callable[[], datetime] = field(default=utc_now)
+    #: Where the browser comes from; tests hand in pytest-playwright's.
+    browser_source: BrowserSource = field(default=launch_for_hosts)
 
 
 @dataclass(frozen=True)
@@ -79,7 +113,8 @@ class CheckRunner:
                 results[name] = self._failed(name, started, unexpected_error(error))
         if prepared:
             try:
-                with self._browser([p.profile.portal_url for p in prepared]) as browser:
+                hosts = [urlsplit(p.profile.portal_url).hostname or "" for p in prepared]
+                with self.env.browser_source(self.env.settings, hosts) as browser:
                     for item in prepared:
                         results[item.profile.name] = self._check_one(browser, item)
             except AssistantError as error:
@@ -92,45 +127,24 @@ class CheckRunner:
         profile = self.env.state.profile(name)
         if profile is None:
             raise ProfileMissingError(
-                f"There is no profile named '{name}'. Run 'ofpra-assistant setup --profile {name}'"
-                " first, or 'ofpra-assistant status' to list the profiles."
+                N_(
+                    "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
+                    "{profile}' first, or 'ofpra-assistant status' to list the profiles."
+                ),
+                profile=name,
             )
         if self.env.state.consent(name) is None:
             raise ConsentMissingError(
-                f"No consent is recorded for the profile '{name}', so the assistant will not log "
-                f"in. Run 'ofpra-assistant setup --profile {name}' with the account holder."
+                N_(
+                    "No consent is recorded for the profile '{profile}', so the assistant will "
+                    "not log in. Run 'ofpra-assistant setup --profile {profile}' with the "
+                    "account holder."
+                ),
+                profile=name,
             )
         credentials = self.env.credentials.load(name)
         REDACTOR.register(credentials)
         return _Prepared(profile, credentials)
-
-    @contextmanager
-    def _browser(self, portal_urls: list[str]) -> Iterator[Browser]:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-
-        from flows.browser import launch_browser
-
-        hosts = [urlsplit(url).hostname or "" for url in portal_urls]
-        browser_settings = self.env.settings.browser
-        try:
-            with sync_playwright() as playwright:
-                browser = launch_browser(
-                    playwright,
-                    hosts,
-                    executable_path=browser_settings.executable_path,
-                    channel=browser_settings.channel,
-                    headless=browser_settings.headless,
-                )
-                try:
-                    yield browser
-                finally:
-                    browser.close()
-        except PlaywrightError as error:
-            raise PortalUnavailableError(
-                f"The browser stopped unexpectedly ({str(error).splitlines()[0]}). The assistant "
-                "will try again later."
-            ) from None
 
     def _check_one(self, browser: Browser, item: _Prepared) -> CheckResult:
         from playwright.sync_api import Error as PlaywrightError
@@ -157,8 +171,11 @@ class CheckRunner:
                 profile.name,
                 started,
                 PortalUnavailableError(
-                    f"The portal could not be read ({str(error).splitlines()[0]}). The assistant "
-                    "will try again later."
+                    N_(
+                        "The portal could not be read ({detail}). "
+                        "The assistant will try again later."
+                    ),
+                    detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
                 ),
             )
         except Exception as error:

@@ -25,7 +25,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from assistant.errors import ConfigInvalidError
+from assistant.errors import N_, ConfigInvalidError
 
 APP_NAME = "ofpra-assistant"
 HOME_VARIABLE = "OFPRA_ASSISTANT_HOME"
@@ -128,8 +128,11 @@ def load_settings(paths: Paths) -> Settings:
             field = ".".join(str(part) for part in item["loc"])
             problems.append(f"'{field}' ({_origin(field, parsed)}): {item['msg']}")
         raise ConfigInvalidError(
-            "The settings are not valid: " + "; ".join(problems) + ". Fix or remove that value "
-            "(config/default.toml lists every setting with its default)."
+            N_(
+                "The settings are not valid: {problems}. Fix or remove that value "
+                "(config/default.toml lists every setting with its default)."
+            ),
+            problems="; ".join(problems),
         ) from None
 
 
@@ -139,8 +142,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(file)
     except tomllib.TOMLDecodeError as error:
         raise ConfigInvalidError(
-            f"The settings file {path} is not valid TOML ({error}). Fix it, or delete it to "
-            "use the defaults."
+            N_(
+                "The settings file {path} is not valid TOML ({error}). Fix it, or delete it to "
+                "use the defaults."
+            ),
+            path=str(path),
+            error=str(error),
         ) from None
 
 
@@ -162,16 +169,23 @@ def check_portal_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if not parts.hostname:
         raise ConfigInvalidError(
-            f"'{url}' is not a web address. Give the address of the portal's login page, "
-            f"for instance {GUIDE_PORTAL_URL}"
+            N_(
+                "'{url}' is not a web address. Give the address of the portal's login page, "
+                "for instance {example}"
+            ),
+            url=url,
+            example=GUIDE_PORTAL_URL,
         )
     if parts.scheme == "https":
         return url.strip()
     if parts.scheme == "http" and _is_loopback(parts.hostname):
         return url.strip()
     raise ConfigInvalidError(
-        f"The portal address '{url}' must start with https:// (plain http is allowed only on "
-        "this computer, for the mock portal). Check the address and run setup again."
+        N_(
+            "The portal address '{url}' must start with https:// (plain http is allowed only on "
+            "this computer, for the mock portal). Check the address and run setup again."
+        ),
+        url=url,
     )
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route
 from playwright.sync_api import Error as PlaywrightError
 
-from assistant.errors import BrowserUnavailableError
+from assistant.errors import N_, BrowserUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +102,13 @@ def launch_browser(
         log.info("browser: %s %s", choice.describe(), browser.version)
         return browser
     raise BrowserUnavailableError(
-        "No Chromium-based browser could be started"
-        + (f" (tried: {'; '.join(tried)})" if tried else "")
-        + ". Install Google Chrome, Microsoft Edge or Chromium"
-        + (" (on Debian or Ubuntu: apt-get install chromium)" if sys.platform == "linux" else "")
-        + ", or set [browser] executable_path in the settings file."
+        N_(
+            "No Chromium-based browser could be started (tried: {tried}). Install Google "
+            "Chrome, Microsoft Edge or Chromium{hint}, or set [browser] executable_path in the "
+            "settings file."
+        ),
+        tried="; ".join(tried) or "none found",
+        hint=" (on Debian or Ubuntu: apt-get install chromium)" if sys.platform == "linux" else "",
     )
 
 

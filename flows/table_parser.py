@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
-from assistant.errors import PageNotRecognisedError
+from assistant.errors import N_, PageNotRecognisedError
 from flows import labels
 from flows.labels import normalise
 from flows.models import LetterKind, PortalLetter, RawTable
@@ -46,9 +46,14 @@ def match_columns(headers: list[str], page_language: str | None) -> tuple[dict[s
         role, language = match
         if role in columns:
             raise PageNotRecognisedError(
-                f"The documents table has two columns that look like '{role}' "
-                f"('{headers[columns[role]]}' and '{header}'). The portal's page has changed: "
-                "check your account on the portal yourself, and report this page."
+                N_(
+                    "The documents table has two columns that look like '{role}' ('{first}' and "
+                    "'{second}'). The portal's page has changed: check your account on the "
+                    "portal yourself, and report this page."
+                ),
+                role=role,
+                first=headers[columns[role]],
+                second=header,
             )
         columns[role] = index
         if language:
@@ -57,9 +62,13 @@ def match_columns(headers: list[str], page_language: str | None) -> tuple[dict[s
     if missing:
         shown = ", ".join(f"'{h}'" for h in headers) or "none"
         raise PageNotRecognisedError(
-            f"The documents table lacks the column(s) {', '.join(missing)} "
-            f"(headers seen: {shown}). The portal's page has changed: check your account on the "
-            "portal yourself, and report this page."
+            N_(
+                "The documents table lacks the column(s) {missing} (headers seen: {shown}). The "
+                "portal's page has changed: check your account on the portal yourself, and "
+                "report this page."
+            ),
+            missing=", ".join(missing),
+            shown=shown,
         )
     return columns, _decide_language(votes, page_language)
 
@@ -86,8 +95,10 @@ def _decide_language(votes: Counter[str], page_language: str | None) -> str:
     if page_language and page_language.lower().startswith("fr"):
         return "fr"
     raise PageNotRecognisedError(
-        "The documents table's language could not be told, so its dates cannot be read safely. "
-        "Check your account on the portal yourself, and report this page."
+        N_(
+            "The documents table's language could not be told, so its dates cannot be read "
+            "safely. Check your account on the portal yourself, and report this page."
+        )
     )
 
 
@@ -145,8 +156,11 @@ def _parse_date(text: str, language: str) -> date | None:
     match = _DATE.fullmatch(text.strip())
     if match is None:
         raise PageNotRecognisedError(
-            f"A date in the documents table is not in a known format: '{text}'. "
-            "Check your account on the portal yourself, and report this page."
+            N_(
+                "A date in the documents table is not in a known format: '{text}'. Check your "
+                "account on the portal yourself, and report this page."
+            ),
+            text=text,
         )
     a, b, c = (int(part) for part in match.groups())
     if len(match.group(1)) == 4:
@@ -161,8 +175,11 @@ def _parse_date(text: str, language: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         raise PageNotRecognisedError(
-            f"A date in the documents table does not exist: '{text}'. "
-            "Check your account on the portal yourself, and report this page."
+            N_(
+                "A date in the documents table does not exist: '{text}'. Check your account on "
+                "the portal yourself, and report this page."
+            ),
+            text=text,
         ) from None
 
 
@@ -197,10 +214,15 @@ def _parse_remaining(text: str, number: int) -> tuple[int | None, bool]:
 
 
 def _row_error(number: int, why: str) -> PageNotRecognisedError:
+    # ``why`` is a technical detail for whoever reads the report; it stays in English.
     return PageNotRecognisedError(
-        f"Row {number} of the documents table could not be read: {why}. No letter is reported "
-        "until every row can be read: check your account on the portal yourself, and report "
-        "this page."
+        N_(
+            "Row {row} of the documents table could not be read: {why}. No letter is reported "
+            "until every row can be read: check your account on the portal yourself, and "
+            "report this page."
+        ),
+        row=number,
+        why=why,
     )
 
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from assistant.errors import PageNotRecognisedError, PortalUnavailableError
+from assistant.errors import N_, PageNotRecognisedError, PortalUnavailableError
 from flows import labels
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
@@ -40,8 +40,11 @@ class PortalSession:
             response = self.page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as error:
             raise PortalUnavailableError(
-                f"The portal could not be reached ({_first_line(error)}). Check the internet "
-                "connection; the assistant will try again later."
+                N_(
+                    "The portal could not be reached ({detail}). Check the internet connection; "
+                    "the assistant will try again later."
+                ),
+                detail=_first_line(error),
             ) from None
         if response is not None and response.status >= 500:
             raise _server_error(response.status)
@@ -61,19 +64,29 @@ class PortalSession:
                     raise _server_error(self.last_document_status) from None
                 if remaining_ms <= _SLICE_MS:
                     raise PageNotRecognisedError(
-                        f"The portal showed a page that is not {what} "
-                        f"(page title: '{self.title()}'). Nothing can be said about your "
-                        "letters: check your account on the portal yourself."
+                        N_(
+                            "The portal showed a page that is not {what} (page title: "
+                            "'{title}'). Nothing can be said about your letters: check your "
+                            "account on the portal yourself."
+                        ),
+                        what=what,
+                        title=self.title(),
                     ) from None
             except PlaywrightError as error:
                 raise PortalUnavailableError(
-                    f"The portal stopped answering ({_first_line(error)}). The assistant will "
-                    "try again later."
+                    N_(
+                        "The portal stopped answering ({detail}). "
+                        "The assistant will try again later."
+                    ),
+                    detail=_first_line(error),
                 ) from None
         for name, locator in candidates.items():
             if locator.first.is_visible():
                 return name
-        raise PageNotRecognisedError(f"The portal's page changed while reading {what}.")
+        raise PageNotRecognisedError(
+            N_("The portal's page changed while reading {what}. Check your account yourself."),
+            what=what,
+        )
 
     def title(self) -> str:
         try:
@@ -89,8 +102,11 @@ class PortalSession:
 
 def _server_error(status: int) -> PortalUnavailableError:
     return PortalUnavailableError(
-        f"The portal answered with an error (HTTP {status}). It is probably down for a while; "
-        "the assistant will try again later."
+        N_(
+            "The portal answered with an error (HTTP {status}). It is probably down for a "
+            "while; the assistant will try again later."
+        ),
+        status=status,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import PageNotRecognisedError
+from assistant.errors import N_, PageNotRecognisedError
 from flows import labels
 from flows.models import RawTable
 from flows.pages.base import PortalSession
@@ -48,8 +48,11 @@ class DocumentsPage:
     def read_table(self) -> RawTable:
         if self.table.count() != 1:
             raise PageNotRecognisedError(
-                f"The documents page shows {self.table.count()} tables of documents where one "
-                "was expected. Check your account on the portal yourself."
+                N_(
+                    "The documents page shows {count} tables of documents where one was "
+                    "expected. Check your account on the portal yourself."
+                ),
+                count=self.table.count(),
             )
         found: dict[str, Any] = self.table.evaluate(_READ_TABLE_JS)
         return RawTable(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.errors import AccountLockedError, LoginRejectedError
+from assistant.errors import N_, AccountLockedError, LoginRejectedError
 from flows import labels
 from flows.pages.base import PortalSession
 from flows.pages.home import HomePage
@@ -42,13 +42,17 @@ class LoginPage:
         )
         if outcome == "locked":
             raise AccountLockedError(
-                "The portal says the account is locked. Do not try again: unlock it on the "
-                "portal ('I forgot my password') or ask your SPADA for help."
+                N_(
+                    "The portal says the account is locked. Do not try again: unlock it on the "
+                    "portal ('I forgot my password') or ask your SPADA for help."
+                )
             )
         if outcome == "rejected":
             raise LoginRejectedError(
-                "The portal refused the identifier or the password. The assistant will not "
-                "try again with them (the account could lock): update them with "
-                "'ofpra-assistant setup'."
+                N_(
+                    "The portal refused the identifier or the password. The assistant will not "
+                    "try again with them (the account could lock): update them with "
+                    "'ofpra-assistant setup'."
+                )
             )
         return home
