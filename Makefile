@@ -7,19 +7,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-deps
 
-.PHONY: demo test lint check-types unit system-deps venv clean
+.PHONY: demo test lint catalogs system-deps venv lock clean
 
-demo: system-deps $(STAMP)
+LOCALES := $(notdir $(wildcard assistant/locale/*))
+CATALOGS := $(foreach l,$(filter-out %.pot,$(LOCALES)),assistant/locale/$(l)/LC_MESSAGES/ofpra_assistant.mo)
+
+demo: system-deps $(STAMP) $(CATALOGS)
 	$(BIN)/python -m fixtures.desktop_session --if-needed --show-notifications -- \
 		$(BIN)/ofpra-assistant demo
 
-test: system-deps $(STAMP) lint
+test: system-deps $(STAMP) $(CATALOGS) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check assistant flows fixtures tests
 	$(BIN)/ruff format --check assistant flows fixtures tests
 	$(BIN)/mypy
+
+# The build compiles the translations (never by hand); `make catalogs` extracts new messages.
+%/LC_MESSAGES/ofpra_assistant.mo: %/LC_MESSAGES/ofpra_assistant.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+catalogs: $(STAMP)
+	$(BIN)/python scripts/catalogs.py
 
 system-deps:
 	./scripts/install-system-deps.sh

@@ -7,10 +7,33 @@ failed check is an alert too, never silence.
 
 from __future__ import annotations
 
-from assistant.errors import AssistantError
+from assistant.errors import N_, AssistantError
 from assistant.i18n import Translator
 from assistant.results import Alert, LetterReport
-from flows.models import LetterKind
+from flows.models import LetterKind, PortalLetter
+
+#: What each kind of letter is called, translated; the portal's own label stays beside it so the
+#: person can find the letter on the site.
+KIND_NAMES: dict[LetterKind, str] = {
+    LetterKind.ACCOUNT_CREATION: N_("Account creation"),
+    LetterKind.INTRODUCTION: N_("Registration letter"),
+    LetterKind.CONVOCATION: N_("Interview appointment"),
+    LetterKind.CONVOCATION_CANCELLATION: N_("Appointment cancelled"),
+    LetterKind.SIX_MONTHS: N_("Six months letter"),
+    LetterKind.MEDICAL_CERTIFICATE: N_("Medical certificate"),
+    LetterKind.RECLASSIFICATION: N_("Change of procedure"),
+    LetterKind.INTERVIEW: N_("Interview report"),
+    LetterKind.POSTAL_LETTER: N_("Letter by post"),
+    LetterKind.RENOTIFICATION: N_("New notification"),
+    LetterKind.DECISION: N_("Decision"),
+}
+
+
+def letter_name(letter: PortalLetter, t: Translator) -> str:
+    """ "Decision (Décision)": the kind in the person's language, the portal's label beside it."""
+    if letter.kind not in KIND_NAMES:
+        return letter.label
+    return t._("{kind} ({label})", kind=t._(KIND_NAMES[letter.kind]), label=letter.label)
 
 
 def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> list[Alert]:
@@ -27,8 +50,8 @@ def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> l
 def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
     return Alert(
         kind="check_failed",
-        title=_titled(t._("The OFPRA account could not be checked"), profile),
-        body=t._(error.template, **error.values),
+        title=_titled(t, t._("The OFPRA account could not be checked"), profile),
+        body=t.paragraph(t._(error.template, **error.values)),
         urgent=not error.retryable,
     )
 
@@ -38,18 +61,20 @@ def _unread_notified(report: LetterReport, t: Translator, profile: str) -> Alert
     assert deadlines.open_by is not None and deadlines.days_left is not None
     assert deadlines.deemed_notified_on is not None
     if deadlines.deemed_notified:
-        title = t._("Letter counted as received: {label}", label=letter.label)
+        title = t._("Letter counted as received: {name}", name=letter_name(letter, t))
         body = t._(
             "This OFPRA letter was not opened. Since {date} it counts as received. "
             "Open it now on the OFPRA website and ask your SPADA for help.",
             date=t.date(deadlines.deemed_notified_on),
         )
-        return Alert("deemed_notified", _titled(title, profile), body, True, letter.id)
+        return Alert(
+            "deemed_notified", _titled(t, title, profile), t.paragraph(body), True, letter.id
+        )
 
     if report.new:
-        title = t._("New letter from OFPRA: {label}", label=letter.label)
+        title = t._("New letter from OFPRA: {name}", name=letter_name(letter, t))
     else:
-        title = t._("Letter not opened yet: {label}", label=letter.label)
+        title = t._("Letter not opened yet: {name}", name=letter_name(letter, t))
     if deadlines.days_left == 0:
         when = t._("Open it today on the OFPRA website.")
     else:
@@ -70,19 +95,22 @@ def _unread_notified(report: LetterReport, t: Translator, profile: str) -> Alert
             "lawyer, and one month to appeal: ask your SPADA."
         )
     kind = "new_letter" if report.new else "reminder"
-    return Alert(kind, _titled(title, profile), body, deadlines.days_left <= 3, letter.id)
+    urgent = deadlines.days_left <= 3
+    return Alert(kind, _titled(t, title, profile), t.paragraph(body), urgent, letter.id)
 
 
 def _new_information(report: LetterReport, t: Translator, profile: str) -> Alert:
     letter = report.letter
-    title = t._("New letter from OFPRA: {label}", label=letter.label)
+    title = t._("New letter from OFPRA: {name}", name=letter_name(letter, t))
     body = t._(
         "Made available on {date}. Open it on the OFPRA website when you can.",
         date=t.date(letter.made_available_on),
     )
-    return Alert("new_letter", _titled(title, profile), body, False, letter.id)
+    return Alert("new_letter", _titled(t, title, profile), t.paragraph(body), False, letter.id)
 
 
-def _titled(title: str, profile: str) -> str:
+def _titled(t: Translator, title: str, profile: str) -> str:
     """A volunteer with several profiles must see whose account it is."""
-    return title if profile == "default" else f"{title} ({profile})"
+    if profile != "default":
+        title = t._("{title} ({profile})", title=title, profile=profile)
+    return t.paragraph(title)

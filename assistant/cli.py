@@ -23,8 +23,12 @@ from assistant.errors import (
 )
 
 if TYPE_CHECKING:
+    from assistant.i18n import Translator
     from assistant.runner import Environment
     from assistant.settings import Paths
+
+# Kept here, not imported from assistant.i18n, so that --help imports nothing heavy.
+LANGUAGE_CODES = ("fr", "en", "fa_AF", "ps", "ar", "bn", "tr", "ru", "uk", "ka", "ht")
 
 EXIT_STATUS_HELP = "exit statuses: " + ", ".join(
     f"{status.value} {status.name.lower()}" for status in ExitStatus
@@ -68,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="holder",
         help="the person who consents is the account holder (default) or helps them",
     )
-    setup.add_argument("--language", help="language of the alerts (default: fr)")
+    setup.add_argument(
+        "--language",
+        help="language of the alerts: "
+        + ", ".join(LANGUAGE_CODES)
+        + " (default: the system's when there is a catalog for it, else fr)",
+    )
     setup.set_defaults(handler=cmd_setup)
 
     check = commands.add_parser(
@@ -109,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     demo.add_argument("--scenario", default="mixed", help="mock portal scenario (default: mixed)")
+    demo.add_argument("--language", help="language of the alerts (default: the system's)")
     demo.set_defaults(handler=cmd_demo)
     return parser
 
@@ -124,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "json", False):
             print(json.dumps({"ok": False, "error": error.to_json()}, ensure_ascii=False))
         else:
-            print(f"ofpra-assistant: {error.message}", file=sys.stderr)
+            message = _translator()._(error.template, **error.values)
+            print(f"ofpra-assistant: {message}", file=sys.stderr)
         return int(error.exit_status)
     except KeyboardInterrupt:
         print("ofpra-assistant: interrupted", file=sys.stderr)
@@ -135,12 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from assistant.consent import consent_text, make_consent
-    from assistant.i18n import DEFAULT_LANGUAGE, Translator
+    from assistant.consent import make_consent
+    from assistant.credentials import mask_identifier
+    from assistant.i18n import Translator, normalise_language, system_language
     from assistant.profiles import check_profile_name, set_up_profile
 
-    paths, env = _environment(args, console=sys.stdout)
+    _, env = _environment(args, console=sys.stdout)
     check_profile_name(args.profile)
+    language = _language_option(args.language)
     non_interactive = args.password_stdin or args.consent is not None
     if non_interactive:
         missing = [
@@ -162,64 +175,80 @@ def cmd_setup(args: argparse.Namespace) -> int:
             )
         password = sys.stdin.readline().rstrip("\r\n")
         portal_url = args.portal_url or env.settings.default_portal_url
-        language = args.language or DEFAULT_LANGUAGE
+        language = language or system_language()
         identifier, given_by, role = args.identifier, args.consent, args.role
     else:
-        if not sys.stdin.isatty():
-            raise ConfigInvalidError(
-                "setup asks questions, but this is not a terminal. Give --identifier, "
-                "--password-stdin and --consent NAME instead."
-            )
-        env.credentials.ensure_secure_backend()  # say it before asking for a password
-        portal_url = args.portal_url or _ask("Portal login page", env.settings.default_portal_url)
-        language = args.language or _ask("Language of the alerts (fr, en)", DEFAULT_LANGUAGE)
-        print()
-        print(consent_text(Translator(language)))
-        print()
-        own = _ask("Is this your own OFPRA account? (y/n)", "y").lower().startswith(("y", "o"))
-        role = "holder" if own else "helper"
-        given_by = _ask("Your name" if own else "Your name (you help the account holder)", "")
-        if not _ask("Do you agree? (y/n)", "n").lower().startswith(("y", "o")):
-            print("Nothing was stored.")
-            return int(ExitStatus.CONSENT_MISSING)
-        identifier = args.identifier or _ask("AGDREF number or OFPRA file number", "")
         import getpass
 
-        password = getpass.getpass("Password of the OFPRA account: ")
+        from assistant.cli_setup import ConsentRefused, run_wizard
+
+        if not sys.stdin.isatty():
+            raise ConfigInvalidError(
+                N_(
+                    "setup asks questions, but this is not a terminal. Give --identifier, "
+                    "--password-stdin and --consent NAME instead."
+                )
+            )
+        env.credentials.ensure_secure_backend()  # say it before asking for a password
+        try:
+            answers = run_wizard(
+                input,
+                print,
+                getpass.getpass,
+                default_language=system_language(),
+                default_portal_url=args.portal_url or env.settings.default_portal_url,
+                identifier=args.identifier,
+                language=language,
+            )
+        except ConsentRefused:
+            print(Translator(language or system_language())._("Nothing was stored."))
+            return int(ExitStatus.CONSENT_MISSING)
+        language, portal_url = answers.language, answers.portal_url
+        identifier, password = answers.identifier, answers.password
+        given_by, role = answers.given_by, answers.role
     now = env.clock()
     done = set_up_profile(
         env.state,
         env.credentials,
         profile=args.profile,
         portal_url=portal_url,
-        language=language,
+        language=normalise_language(language) or language,
         identifier=identifier,
         password=password,
         consent=make_consent(given_by, role, language, now),
         now=now,
     )
-    from assistant.credentials import mask_identifier
-
+    t = Translator(language)
     print(
-        f"Profile '{done.profile}' is set up for {mask_identifier(identifier)} on "
-        f"{done.portal_url}.\nThe password is in the keyring ({done.keyring}); the state is in "
-        f"{paths.data_dir}.\nRun 'ofpra-assistant check --profile {done.profile}' to check now."
+        t._(
+            "Profile '{profile}' is set up for {identifier} on {url}.",
+            profile=done.profile,
+            identifier=mask_identifier(identifier),
+            url=done.portal_url,
+        )
+    )
+    print(t._("The password is in the keyring ({keyring}).", keyring=done.keyring))
+    print(
+        t._("Run 'ofpra-assistant check --profile {profile}' to check now.", profile=done.profile)
     )
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from assistant.cli_output import render_check
-    from assistant.runner import CheckRunner
 
     # With --json, stdout carries the JSON object only: console alerts go to stderr.
+    from assistant.i18n import Translator
+    from assistant.runner import CheckRunner
+
     _, env = _environment(args, console=sys.stderr if args.json else sys.stdout)
     profile = _one_profile(env, args.profile)
     result = CheckRunner(env).check(profile)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(render_check(result))
+        stored = env.state.profile(profile)
+        print(render_check(result, Translator(stored.language if stored else _ui_language())))
     return 0 if result.error is None else int(result.error.exit_status)
 
 
@@ -232,7 +261,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"home": str(paths.data_dir), "profiles": statuses}, indent=2))
     else:
-        print(render_status(paths, statuses))
+        print(render_status(paths, statuses, _translator()))
     return 0
 
 
@@ -245,21 +274,29 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise ConfigInvalidError("forget needs --yes when it cannot ask (not a terminal).")
-        answer = _ask(f"Remove the password, state and consent of '{args.profile}'? (y/n)", "n")
-        if not answer.lower().startswith(("y", "o")):
-            print("Nothing was removed.")
+        from assistant.cli_setup import choose
+
+        t = _translator()
+        question = t._(
+            "Remove the password, the state and the consent of '{profile}'?", profile=args.profile
+        )
+        if choose(input, print, question, [t._("Yes"), t._("No")], 1) != 0:
+            print(t._("Nothing was removed."))
             return 0
-    print(render_forgotten(forget_profile(env.state, env.credentials, paths, args.profile)))
+    forgotten = forget_profile(env.state, env.credentials, paths, args.profile)
+    print(render_forgotten(forgotten, _translator()))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from assistant.cli_output import render_demo
     from assistant.demo import run_demo
+    from assistant.i18n import Translator
 
     _configure_logging(None, args.verbose)
-    outcome = run_demo(args.scenario, console=sys.stdout)
-    print(render_demo(outcome))
+    language = _language_option(args.language) or _ui_language()
+    outcome = run_demo(args.scenario, language, console=sys.stdout)
+    print(render_demo(outcome, Translator(language)))
     return 0 if outcome.result.error is None and not outcome.view_requests else 1
 
 
@@ -300,10 +337,32 @@ def _one_profile(env: Environment, asked: str | None) -> str:
     )
 
 
-def _ask(question: str, default: str) -> str:
-    suffix = f" [{default}]" if default else ""
-    answer = input(f"{question}{suffix}: ").strip()
-    return answer or default
+def _ui_language() -> str:
+    from assistant.i18n import system_language
+
+    return system_language()
+
+
+def _translator() -> Translator:
+    """The language of messages that belong to no single profile: the system's."""
+    from assistant.i18n import Translator
+
+    return Translator(_ui_language())
+
+
+def _language_option(value: str | None) -> str | None:
+    from assistant.i18n import normalise_language
+
+    if value is None:
+        return None
+    language = normalise_language(value)
+    if language is None:
+        raise ConfigInvalidError(
+            N_("There are no texts in '{language}' yet. Choose one of: {languages}."),
+            language=value,
+            languages=", ".join(LANGUAGE_CODES),
+        )
+    return language
 
 
 def _configure_logging(paths: Paths | None, verbose: bool) -> None:

@@ -1,9 +1,12 @@
-"""Text that the CLI prints: a check's letters and alerts, the status, what forget removed."""
+"""Text that the CLI prints, in the person's language: a check's letters and alerts, the status,
+what forget removed, the demo."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.alerts import letter_name
+from assistant.i18n import Translator
 from assistant.results import CheckResult, LetterReport
 
 if TYPE_CHECKING:
@@ -12,106 +15,175 @@ if TYPE_CHECKING:
     from assistant.settings import Paths
 
 
-def render_check(result: CheckResult) -> str:
+def render_check(result: CheckResult, t: Translator) -> str:
     when = result.checked_at.strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"Profile '{result.profile}', checked {when}"]
+    lines = [t._("Profile '{profile}', checked {when}", profile=result.profile, when=when)]
     if result.error is not None:
-        lines.append(f"  The check failed ({result.error.code}): {result.error.message}")
-    elif not result.letters:
-        lines.append("  The documents list was read: it is empty. No letter.")
-    else:
-        new = sum(r.new for r in result.letters)
-        waiting = sum(r.needs_opening for r in result.letters)
         lines.append(
-            f"  {len(result.letters)} letter(s) on the portal, {new} new, "
-            f"{waiting} to open before a deadline:"
+            "  "
+            + t._(
+                "The check failed ({code}): {message}",
+                code=result.error.code,
+                message=t._(result.error.template, **result.error.values),
+            )
         )
-        lines.extend("  " + _letter_line(report) for report in result.letters)
+    elif not result.letters:
+        lines.append("  " + t._("The list of letters was read: it is empty. No letter."))
+    else:
+        lines.append(
+            "  "
+            + t._(
+                "{count} letter(s) on the portal, {new} new, {waiting} to open before a deadline:",
+                count=len(result.letters),
+                new=sum(r.new for r in result.letters),
+                waiting=sum(r.needs_opening for r in result.letters),
+            )
+        )
+        lines.extend("  " + _letter_line(report, t) for report in result.letters)
     if result.alerts:
-        lines.append("Alerts:")
+        lines.append(t._("Alerts:"))
         for alert, via in zip(result.alerts, result.delivered_via, strict=False):
             lines.append(f"  [{via}] {alert.title}")
             lines.append(f"      {alert.body}")
     return "\n".join(lines)
 
 
-def _letter_line(report: LetterReport) -> str:
+def _letter_line(report: LetterReport, t: Translator) -> str:
     letter, deadlines = report.letter, report.deadlines
-    flag = "NEW " if report.new else "    "
-    head = f"{flag}{letter.label} ({letter.kind.value}), made available {letter.made_available_on}"
+    flag = t._("NEW") + " " if report.new else "    "
+    head = flag + t._(
+        "{name}, made available {date}",
+        name=letter_name(letter, t),
+        date=t.date(letter.made_available_on),
+    )
     if letter.read:
-        return head + (f", read on {letter.read_on}" if letter.read_on else ", read")
+        if letter.read_on:
+            return head + t._(", opened on {date}", date=t.date(letter.read_on))
+        return head + t._(", opened")
     if not deadlines.notified_letter:
-        return head + ", unread (information letter)"
+        return head + t._(", not opened (information letter)")
+    assert deadlines.open_by is not None and deadlines.deemed_notified_on is not None
     if deadlines.deemed_notified:
-        return head + f", UNREAD: counts as received since {deadlines.deemed_notified_on}"
-    return (
-        head + f", UNREAD: open by {deadlines.open_by} ({deadlines.days_left} day(s) left; "
-        f"counts as received on {deadlines.deemed_notified_on})"
+        return head + t._(
+            ", NOT OPENED: counts as received since {date}",
+            date=t.date(deadlines.deemed_notified_on),
+        )
+    return head + t.ngettext(
+        ", NOT OPENED: open it by {date} ({count} day left)",
+        ", NOT OPENED: open it by {date} ({count} days left)",
+        deadlines.days_left or 0,
+        date=t.date(deadlines.open_by),
     )
 
 
-def render_status(paths: Paths, statuses: list[dict[str, Any]]) -> str:
-    lines = [f"Home folder: {paths.data_dir}", f"Settings file: {paths.settings_file}"]
+def render_status(paths: Paths, statuses: list[dict[str, Any]], t: Translator) -> str:
+    lines = [
+        t._("Home folder: {path}", path=paths.data_dir),
+        t._("Settings file: {path}", path=paths.settings_file),
+    ]
     if not statuses:
-        lines.append("No profile yet: run 'ofpra-assistant setup'.")
+        lines.append(t._("No profile yet: run 'ofpra-assistant setup'."))
     for status in statuses:
-        lines.append(f"Profile '{status['profile']}' ({status['portal_url']})")
+        lines.append(
+            t._("Profile '{profile}' ({url})", profile=status["profile"], url=status["portal_url"])
+        )
         consent = status["consent"]
-        lines.append(
-            "  consent: "
-            + (
-                f"given by {consent['given_by']} ({consent['role']}) on {consent['given_at']}"
-                if consent
-                else "MISSING: no check will run until setup records it"
+        if consent:
+            lines.append(
+                "  "
+                + t._(
+                    "consent: given by {name} ({role}) on {when}",
+                    name=consent["given_by"],
+                    role=t._("account holder") if consent["role"] == "holder" else t._("helper"),
+                    when=consent["given_at"][:16].replace("T", " "),
+                )
             )
-        )
+        else:
+            lines.append("  " + t._("consent: MISSING: no check will run until setup records it"))
         last = status["last_check"]
+        if last is None:
+            lines.append("  " + t._("last check: never"))
+        elif last["ok"]:
+            lines.append("  " + t._("last check: {when}, ok", when=_when(last["at"])))
+        else:
+            lines.append(
+                "  "
+                + t._(
+                    "last check: {when}, FAILED ({code})",
+                    when=_when(last["at"]),
+                    code=last["error_code"],
+                )
+            )
+        success = status["last_successful_check"]
         lines.append(
-            "  last check: "
-            + (
-                "never"
-                if last is None
-                else f"{last['at']} " + ("ok" if last["ok"] else f"FAILED ({last['error_code']})")
+            "  "
+            + t._(
+                "last successful check: {when}",
+                when=_when(success) if success else t._("never"),
             )
         )
-        lines.append(f"  last successful check: {status['last_successful_check'] or 'never'}")
-        lines.append(f"  next check due: {status['next_check_due']}")
+        lines.append("  " + t._("next check due: {when}", when=_when(status["next_check_due"])))
         for letter in status["letters_waiting"]:
             lines.append(
-                f"  waiting: {letter['label']}: open by {letter['open_by']} "
-                f"({letter['days_left']} day(s) left)"
+                "  "
+                + t.ngettext(
+                    "waiting: {label}: open it by {date} ({count} day left)",
+                    "waiting: {label}: open it by {date} ({count} days left)",
+                    letter["days_left"] or 0,
+                    label=letter["label"],
+                    date=letter["open_by"],
+                )
             )
     return "\n".join(lines)
 
 
-def render_forgotten(forgotten: Forgotten) -> str:
-    lines = [f"Forgot the profile '{forgotten.profile}':"]
-    lines.append(
-        "  keyring: removed the "
-        + (" and ".join(forgotten.keyring_entries) if forgotten.keyring_entries else "nothing")
-    )
+def _when(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+def render_forgotten(forgotten: Forgotten, t: Translator) -> str:
+    lines = [t._("Forgot the profile '{profile}':", profile=forgotten.profile)]
+    if forgotten.keyring_entries:
+        lines.append("  " + t._("keyring: removed the identifier and the password"))
+    else:
+        lines.append("  " + t._("keyring: nothing was stored"))
     rows = forgotten.state_rows
     if rows:
         lines.append(
-            f"  state: removed the profile, its consent, {rows.get('letters', 0)} letter "
-            f"record(s) and {rows.get('checks', 0)} check record(s)"
+            "  "
+            + t._(
+                "state: removed the profile, its consent, {letters} letter record(s) and "
+                "{checks} check record(s)",
+                letters=rows.get("letters", 0),
+                checks=rows.get("checks", 0),
+            )
         )
     if forgotten.captures_removed:
-        lines.append("  captures: removed")
+        lines.append("  " + t._("captures: removed"))
     return "\n".join(lines)
 
 
-def render_demo(outcome: DemoOutcome) -> str:
-    lines = [
-        "",
-        f"Demo: mock portal scenario '{outcome.scenario}' at {outcome.login_url}",
-        render_check(outcome.result),
-        "",
-        f"Document views requested from the portal: {len(outcome.view_requests)} "
-        "(the assistant never opens a letter).",
-        f"Requests to other hosts blocked: {outcome.result.blocked_requests}; "
-        f"logged out: {'yes' if outcome.result.logged_out else 'no'}.",
-        "The demo profile, its keyring entries and its state were removed.",
-    ]
-    return "\n".join(lines)
+def render_demo(outcome: DemoOutcome, t: Translator) -> str:
+    result = outcome.result
+    return "\n".join(
+        [
+            "",
+            t._(
+                "Demo: mock portal scenario '{scenario}' at {url}",
+                scenario=outcome.scenario,
+                url=outcome.login_url,
+            ),
+            render_check(result, t),
+            "",
+            t._(
+                "Letters opened by the assistant: {count} (it never opens a letter).",
+                count=len(outcome.view_requests),
+            ),
+            t._(
+                "Requests to other hosts blocked: {blocked}; logged out: {logged_out}.",
+                blocked=result.blocked_requests,
+                logged_out=t._("yes") if result.logged_out else t._("no"),
+            ),
+            t._("The demo profile, its keyring entries and its state were removed."),
+        ]
+    )

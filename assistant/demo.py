@@ -33,7 +33,7 @@ class DemoOutcome:
     view_requests: list[dict[str, Any]]
 
 
-def run_demo(scenario: str, console: TextIO) -> DemoOutcome:
+def run_demo(scenario: str, language: str, console: TextIO) -> DemoOutcome:
     from fixtures.mock_portal import MockPortalServer
 
     home = Path(tempfile.mkdtemp(prefix="ofpra-assistant-demo-"))
@@ -56,10 +56,10 @@ def run_demo(scenario: str, console: TextIO) -> DemoOutcome:
                 credentials,
                 profile=DEMO_PROFILE,
                 portal_url=portal.login_url,
-                language=account.language,
+                language=language,
                 identifier=account.identifier,
                 password=account.password,
-                consent=make_consent("Demo (mock portal)", "helper", account.language, now),
+                consent=make_consent("Demo (mock portal)", "helper", language, now),
                 now=now,
             )
             try:

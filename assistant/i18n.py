@@ -1,12 +1,17 @@
-"""Texts in the person's language: gettext catalogs, and dates formatted by Babel.
+"""Texts in the person's language: gettext catalogs managed with Babel, dates formatted by Babel.
 
-Every user-facing text is written in English in the code, wrapped in ``_``/``ngettext`` of a
-``Translator``; catalogs in ``assistant/locale`` translate them.
+Every user-facing text is written in English in the code and wrapped in ``t._`` / ``t.ngettext``
+of a ``Translator`` (or marked ``N_`` where it is only stored, like error templates); the catalogs
+in ``assistant/locale`` translate them. ``make catalogs`` extracts and updates them, and the
+build (``make venv``) compiles them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gettext
+import locale
+import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -15,27 +20,108 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "ofpra_assistant"
 DEFAULT_LANGUAGE = "fr"
 
+#: Each language with its own name, as `setup` lists them. Dari is Persian as written in
+#: Afghanistan (fa_AF): Babel has no locale of its own for it.
+LANGUAGES: dict[str, str] = {
+    "fr": "Français",
+    "en": "English",
+    "fa_AF": "دری (Dari)",
+    "ps": "پښتو (Pashto)",
+    "ar": "العربية (Arabic)",
+    "bn": "বাংলা (Bengali)",
+    "tr": "Türkçe (Turkish)",
+    "ru": "Русский (Russian)",
+    "uk": "Українська (Ukrainian)",
+    "ka": "ქართული (Georgian)",
+    "ht": "Kreyòl ayisyen (Haitian Creole)",
+}
+RIGHT_TO_LEFT = frozenset({"fa_AF", "ps", "ar"})
+
+# Unicode bidirectional marks: a right-to-left mark to set the paragraph's direction, and an
+# isolate around left-to-right insertions (the portal's French label, a number) so they do not
+# reorder the sentence around them.
+RLM = "\u200f"
+FSI = "\u2068"
+PDI = "\u2069"
+
+# CLDR has no month names for Haitian Creole: Babel would write "2026 M12 5".
+_HAITIAN_MONTHS = [
+    "janvye",
+    "fevriye",
+    "mas",
+    "avril",
+    "me",
+    "jen",
+    "jiyè",
+    "out",
+    "septanm",
+    "oktòb",
+    "novanm",
+    "desanm",
+]
+
+
+def normalise_language(code: str) -> str | None:
+    """``fr_FR.UTF-8`` → ``fr``; ``fa-AF`` → ``fa_AF``; None when there is no catalog for it."""
+    code = code.split(".")[0].split("@")[0].replace("-", "_")
+    if code in LANGUAGES:
+        return code
+    base = code.split("_")[0].lower()
+    if base == "prs" or code.lower() == "fa_af":
+        return "fa_AF"
+    return base if base in LANGUAGES else None
+
+
+def system_language(environ: dict[str, str] | None = None) -> str:
+    """The system's language when there is a catalog for it, else French (issue 7)."""
+    from_system = environ is None
+    environ = dict(os.environ) if environ is None else environ
+    candidates = [environ.get(name, "") for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
+    if from_system:
+        with contextlib.suppress(ValueError):
+            candidates.append(locale.getlocale()[0] or "")
+    for candidate in candidates:
+        for part in candidate.split(":"):
+            if part and part not in ("C", "POSIX"):
+                found = normalise_language(part)
+                if found:
+                    return found
+    return DEFAULT_LANGUAGE
+
 
 class Translator:
     def __init__(self, language: str) -> None:
-        self.language = language
-        self._catalog = _catalog(language)
+        self.language = normalise_language(language) or DEFAULT_LANGUAGE
+        self._catalog = _catalog(self.language)
 
-    def _(self, message: str, **values: object) -> str:
-        return self._catalog.gettext(message).format(**values)
+    @property
+    def right_to_left(self) -> bool:
+        return self.language in RIGHT_TO_LEFT
 
-    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
-        return self._catalog.ngettext(singular, plural, count).format(count=count, **values)
+    def _(self, message: str, /, **values: object) -> str:
+        text = self._catalog.gettext(message)
+        return text.format(**self._isolated(values)) if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        text = self._catalog.ngettext(singular, plural, count)
+        return text.format(**self._isolated({"count": count, **values}))
 
     def date(self, day: date) -> str:
-        """A date as people write it in this language, e.g. "3 December 2026"."""
-        from babel.core import UnknownLocaleError
+        """A date as people write it in this language, e.g. "5 December 2026"."""
         from babel.dates import format_date
 
-        try:
-            return format_date(day, format="long", locale=self.language)
-        except (UnknownLocaleError, ValueError):
-            return format_date(day, format="long", locale="en")
+        if self.language == "ht":
+            return f"{day.day} {_HAITIAN_MONTHS[day.month - 1]} {day.year}"
+        return format_date(day, format="long", locale=self.language)
+
+    def paragraph(self, text: str) -> str:
+        """Text to show on its own (an alert's title or body), with its direction set."""
+        return RLM + text if self.right_to_left else text
+
+    def _isolated(self, values: dict[str, object]) -> dict[str, object]:
+        if not self.right_to_left:
+            return values
+        return {name: f"{FSI}{value}{PDI}" for name, value in values.items()}
 
 
 @lru_cache(maxsize=32)
