@@ -20,8 +20,8 @@ test: system-deps $(STAMP) $(CATALOGS) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check assistant flows fixtures tests
-	$(BIN)/ruff format --check assistant flows fixtures tests
+	$(BIN)/ruff check assistant flows fixtures tests scripts
+	$(BIN)/ruff format --check assistant flows fixtures tests scripts
 	$(BIN)/mypy
 
 # The build compiles the translations (never by hand); `make catalogs` extracts new messages.

@@ -61,7 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--profile", default="default", help="profile name (default: default)")
     setup.add_argument("--portal-url", help="address of the portal's login page")
-    setup.add_argument("--identifier", help="AGDREF number or OFPRA file number")
+    setup.add_argument(
+        "--identifier",
+        help="AGDREF number or OFPRA file number; '-' reads it from standard input, on the line "
+        "before the password (so that it shows in no process list)",
+    )
     setup.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
@@ -173,6 +177,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 ),
                 flags=", ".join(missing),
             )
+        if args.identifier == "-":
+            args.identifier = sys.stdin.readline().strip()
         password = sys.stdin.readline().rstrip("\r\n")
         portal_url = args.portal_url or env.settings.default_portal_url
         language = language or system_language()

@@ -114,7 +114,7 @@ def test_setup_check_status_forget_round_trip(
     for field in ("id", "label", "made_available_on", "notified_on", "read_on"):
         assert field in letter
     [alert] = first["alerts"]
-    assert alert["title"] == "New letter from OFPRA: Décision"
+    assert alert["title"] == "New letter from OFPRA: Decision (Décision)"
     assert any(n["summary"] == alert["title"] for n in desktop.notification_history())
 
     code, second = cli.json("check")
@@ -130,7 +130,7 @@ def test_setup_check_status_forget_round_trip(
 
     done = cli.run("forget", "--profile", "default", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "keyring: removed the identifier and password" in done.stdout
+    assert "keyring: removed the identifier and the password" in done.stdout
     assert "2 check record(s)" in done.stdout
     assert cli.keyring_entry("default:password") is None
     assert cli.keyring_entry("default:identifier") is None

@@ -133,7 +133,7 @@ def test_check_reports_a_new_decision_with_9_days_left(
     }
     [alert] = recorded(env)
     assert alert.kind == "new_letter"
-    assert alert.title == "New letter from OFPRA: Décision"
+    assert alert.title == "New letter from OFPRA: Decision (Décision)"
     assert alert.body.startswith(
         "Open it on the OFPRA website by December 5, 2026: 9 days left. "
         "If it is not opened, it counts as received on December 6, 2026."
@@ -244,7 +244,7 @@ def test_alerts_fall_back_to_the_next_notifier(env: Environment, portal: MockPor
     result = CheckRunner(env).check("default")
 
     assert result.delivered_via == ["recording"]
-    assert [a.title for a in fallback.alerts] == ["New letter from OFPRA: Décision"]
+    assert [a.title for a in fallback.alerts] == ["New letter from OFPRA: Decision (Décision)"]
 
 
 def test_one_browser_checks_several_profiles_each_in_its_own_session(

@@ -39,6 +39,16 @@ class PortalSession:
         try:
             response = self.page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as error:
+            if _is_certificate_error(error):
+                # Never ignored: a bad certificate may be someone in the middle, after the password.
+                raise PortalUnavailableError(
+                    N_(
+                        "The portal's security certificate is not valid ({detail}), so the "
+                        "assistant did not send the password. Check the computer's date and time, "
+                        "and avoid public Wi-Fi; it will try again later."
+                    ),
+                    detail=_first_line(error),
+                ) from None
             raise PortalUnavailableError(
                 N_(
                     "The portal could not be reached ({detail}). Check the internet connection; "
@@ -108,6 +118,11 @@ def _server_error(status: int) -> PortalUnavailableError:
         ),
         status=status,
     )
+
+
+def _is_certificate_error(error: Exception) -> bool:
+    text = str(error)
+    return "ERR_CERT_" in text or "ERR_SSL_" in text or "ERR_BAD_SSL" in text
 
 
 def _first_line(error: Exception) -> str:

@@ -1,0 +1,189 @@
+"""Promises 4 and 5: the password and the identifier leave no trace; only the portal is
+contacted; a bad certificate is a failure, never ignored; files are for their owner only."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+from werkzeug.serving import make_server
+
+from assistant.credentials import Credentials
+from assistant.privacy import SecretRedactingFilter
+from fixtures.desktop_session import DesktopSession
+from fixtures.mock_portal import MockPortalServer, create_app
+from flows.browser import portal_context
+from flows.check_flow import read_documents
+from tests.conftest import TODAY
+
+# Recognisable, so a leak anywhere is found by a plain search.
+LEAK_PASSWORD = "Zq9-LEAKCHECK-pw!"
+LEAK_IDENTIFIER = "8675309421"
+
+
+def test_redacting_filter_masks_password_and_identifier_in_log_records() -> None:
+    redactor = SecretRedactingFilter()
+    redactor.register(Credentials(LEAK_IDENTIFIER, LEAK_PASSWORD))
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "login %s with %s", (LEAK_IDENTIFIER, LEAK_PASSWORD), None
+    )
+
+    assert redactor.filter(record) is True
+    assert record.getMessage() == "login ******9421 with ********"
+
+
+@pytest.fixture
+def https_portal() -> Iterator[str]:
+    """The mock portal behind a self-signed certificate, as an attacker in the middle would be."""
+    server = make_server("127.0.0.1", 0, create_app("mixed", TODAY), ssl_context="adhoc")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_port}/ofpra/user/login"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.browser
+def test_a_certificate_error_stops_the_check_before_the_password_is_sent(
+    browser: Browser, https_portal: str
+) -> None:
+    from assistant.errors import PortalUnavailableError
+
+    with (
+        portal_context(browser, https_portal) as (context, _guard),
+        pytest.raises(PortalUnavailableError, match="security certificate is not valid"),
+    ):
+        read_documents(context.new_page(), https_portal, LEAK_IDENTIFIER, LEAK_PASSWORD, 5_000)
+
+
+def process_tree_texts() -> list[bytes]:
+    """The command lines and environments of every process we may read."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        for name in ("cmdline", "environ"):
+            try:
+                found.append((entry / name).read_bytes())
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.desktop
+@pytest.mark.browser
+def test_leak_scan_finds_no_password_or_identifier_anywhere(
+    tmp_path: Path, desktop: DesktopSession
+) -> None:
+    home = tmp_path / "home"
+    env = desktop.child_env()
+    env.update(
+        OFPRA_ASSISTANT_HOME=str(home),
+        OFPRA_ASSISTANT_KEYRING_SERVICE="ofpra-assistant-leak-test",
+        OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS="5",
+    )
+    outputs: list[str] = []
+    seen_in_processes: list[bytes] = []
+    stop = threading.Event()
+
+    def watch_processes() -> None:
+        while not stop.is_set():
+            for text in process_tree_texts():
+                if LEAK_PASSWORD.encode() in text or LEAK_IDENTIFIER.encode() in text:
+                    seen_in_processes.append(text[:200])
+            stop.wait(0.05)
+
+    def run(*args: str, stdin: str = "") -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        outputs.extend([done.stdout, done.stderr])
+
+    watcher = threading.Thread(target=watch_processes, daemon=True)
+    with MockPortalServer("wrong_password") as portal:
+        watcher.start()
+        try:
+            run(
+                "setup",
+                "--portal-url",
+                portal.login_url,
+                "--identifier",
+                "-",
+                "--password-stdin",
+                "--consent",
+                "Leak Test",
+                stdin=f"{LEAK_IDENTIFIER}\n{LEAK_PASSWORD}\n",
+            )
+            run("-v", "check")
+            run("-v", "check", "--json")
+            run("status")
+            run("forget", "--yes")
+        finally:
+            stop.set()
+            watcher.join()
+        attempted = portal.log()["failed_logins"]
+
+    assert attempted == 2, "the checks did log in (with the wrong password scenario)"
+    for output in outputs:
+        assert LEAK_PASSWORD not in output
+        assert LEAK_IDENTIFIER not in output
+    files = [path for path in home.rglob("*") if path.is_file()]
+    assert files, "the home folder holds the state and the log"
+    for path in files:
+        content = path.read_bytes()
+        assert LEAK_PASSWORD.encode() not in content, path
+        assert LEAK_IDENTIFIER.encode() not in content, path
+    assert seen_in_processes == []
+
+
+@pytest.mark.desktop
+@pytest.mark.browser
+def test_files_are_0600_and_folders_0700(tmp_path: Path, desktop: DesktopSession) -> None:
+    home = tmp_path / "home"
+    env = desktop.child_env()
+    env.update(OFPRA_ASSISTANT_HOME=str(home), OFPRA_ASSISTANT_KEYRING_SERVICE="ofpra-modes")
+    with MockPortalServer("mixed") as portal:
+        for args, stdin in (
+            (
+                (
+                    "setup",
+                    "--portal-url",
+                    portal.login_url,
+                    "--identifier",
+                    "1234561552",
+                    "--password-stdin",
+                    "--consent",
+                    "Modes",
+                ),
+                "Mock-Portal-2026!\n",
+            ),
+            (("check",), ""),
+        ):
+            subprocess.run(
+                [sys.executable, "-m", "assistant", *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+                check=True,
+            )
+
+    entries = [home, *home.rglob("*")]
+    assert len(entries) > 3
+    for path in entries:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))

@@ -1,0 +1,174 @@
+"""Every text in every language: complete catalogs, matching placeholders, valid plural forms,
+and alerts that render in each language (and reach a real notification daemon intact)."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from assistant.alerts import letter_alerts
+from assistant.deadlines import deadlines_for
+from assistant.i18n import FSI, LANGUAGES, LOCALE_DIR, PDI, RLM, Translator, system_language
+from assistant.notifiers import dispatcher_for
+from assistant.results import LetterReport
+from fixtures.desktop_session import DesktopSession
+from flows.models import LetterKind, PortalLetter
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def catalog(language: str) -> Catalog:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "ofpra_assistant.po").open("rb") as file:
+        return read_po(file, locale=language)
+
+
+def forms(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def messages(language: str) -> list[Message]:
+    return [m for m in catalog(language) if m.id]
+
+
+def test_the_template_holds_every_message_of_the_code() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "catalogs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_message_is_translated(language: str) -> None:
+    with (LOCALE_DIR / "ofpra_assistant.pot").open("rb") as file:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(file) if m.id}
+    found = messages(language)
+
+    assert {m.id if isinstance(m.id, str) else m.id[0] for m in found} == wanted
+    untranslated = [forms(m.id)[0] for m in found if m.fuzzy or not all(forms(m.string))]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_placeholders_match_the_source(language: str) -> None:
+    wrong = []
+    for message in messages(language):
+        wanted = set(PLACEHOLDER.findall(" ".join(forms(message.id))))
+        for text in forms(message.string):
+            if text and set(PLACEHOLDER.findall(text)) != wanted:
+                wrong.append((forms(message.id)[0], text))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_plural_forms_are_valid_for_the_language(language: str) -> None:
+    found = catalog(language)
+    expected = Locale.parse(language).plural_form
+
+    assert found.num_plurals == len(expected.tags), found.plural_forms
+    for message in found:
+        if message.id and message.pluralizable:
+            assert len(forms(message.string)) == found.num_plurals, message.id
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_catalog_asks_for_a_native_speakers_review(language: str) -> None:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "ofpra_assistant.po"
+
+    assert "NEEDS REVIEW BY A NATIVE SPEAKER" in path.read_text(encoding="utf-8")
+
+
+def unread_decision() -> LetterReport:
+    letter = PortalLetter(
+        id="2026-11-21-decision",
+        kind=LetterKind.DECISION,
+        label="Décision",
+        sender="OFPRA",
+        made_available_on=date(2026, 11, 21),
+        notified_on=date(2026, 11, 21),
+        read=False,
+        read_on=None,
+        portal_remaining_days=10,
+        portal_says_notified=False,
+    )
+    return LetterReport(letter, deadlines_for(letter, date(2026, 11, 26)), new=True)
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_an_alert_renders_in_every_language(language: str) -> None:
+    t = Translator(language)
+    [alert] = letter_alerts([unread_decision()], t, "default")
+
+    assert "Décision" in alert.title, "the portal's own name stays beside the translated kind"
+    assert t.date(date(2026, 12, 5)) in alert.body
+    if language != "en":
+        assert "New letter" not in alert.title
+        assert "Open it" not in alert.body
+    if t.right_to_left:
+        assert alert.title.startswith(RLM)
+        assert f"{FSI}{t.date(date(2026, 12, 5))}{PDI}" in alert.body
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "1 день"), (3, "3 дня"), (5, "5 дней"), (21, "21 день")],
+)
+def test_russian_day_counts_use_the_right_plural(count: int, expected: str) -> None:
+    t = Translator("ru")
+    text = t.ngettext(
+        "Open it on the OFPRA website by {date}: {count} day left.",
+        "Open it on the OFPRA website by {date}: {count} days left.",
+        count,
+        date="5 декабря 2026 г.",
+    )
+
+    assert expected in text
+
+
+def test_haitian_creole_dates_have_month_names() -> None:
+    assert Translator("ht").date(date(2026, 12, 5)) == "5 desanm 2026"
+
+
+@pytest.mark.parametrize(
+    ("environ", "language"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, "fr"),
+        ({"LANG": "uk_UA.UTF-8"}, "uk"),
+        ({"LANG": "fa_AF.UTF-8"}, "fa_AF"),
+        ({"LANGUAGE": "ps:en", "LANG": "en_US.UTF-8"}, "ps"),
+        ({"LANG": "de_DE.UTF-8"}, "fr"),
+        ({"LANG": "C.UTF-8"}, "fr"),
+        ({}, "fr"),
+    ],
+)
+def test_default_language_is_the_systems_when_there_is_a_catalog_else_french(
+    environ: dict[str, str], language: str
+) -> None:
+    assert system_language(environ) == language
+
+
+@pytest.mark.desktop
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_translated_alert_reaches_the_notification_daemon_intact(
+    language: str, desktop: DesktopSession
+) -> None:
+    [alert] = letter_alerts([unread_decision()], Translator(language), "default")
+
+    assert dispatcher_for("auto", io.StringIO()).deliver(alert) == "desktop"
+
+    shown = desktop.notification_history()[-1]
+    assert (shown["summary"], shown["body"]) == (alert.title, alert.body)
