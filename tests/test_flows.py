@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from assistant.errors import LoginRejectedError, PageNotRecognisedError
-from fixtures.mock_portal import MockPortalServer
+from fixtures.mock_portal import MockPortalServer, list_scenarios, load_scenario
 from flows.browser import portal_context
 from flows.check_flow import read_documents
 from flows.models import LetterKind
@@ -145,3 +145,26 @@ def test_context_blocks_requests_to_any_other_host(
 
     assert outcome == "blocked"
     assert guard.blocked_hosts == ["example.org"]
+
+
+@pytest.mark.parametrize("scenario", list_scenarios())
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_flow_reads_every_scenario_exactly_in_both_languages(
+    page: Page, portal: MockPortalServer, scenario: str, language: str
+) -> None:
+    portal.use_scenario(scenario, today=TODAY)
+    page.goto(portal.login_url)
+    page.get_by_role("link", name="English" if language == "en" else "Français").click()
+
+    if not load_scenario(scenario).accepts_password:
+        with pytest.raises(LoginRejectedError):
+            read(page, portal)
+        return
+    expected = [
+        (LetterKind(letter.kind), letter.made_available_on, letter.notified_on, letter.read_on)
+        for letter in sorted(
+            portal.state.letters(), key=lambda item: item.made_available_on, reverse=True
+        )
+    ]
+    assert read(page, portal) == expected
+    assert_no_letter_was_opened(portal)
