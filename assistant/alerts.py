@@ -51,7 +51,7 @@ def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
     return Alert(
         kind="check_failed",
         title=_titled(t, t._("The OFPRA account could not be checked"), profile),
-        body=t.paragraph(t._(error.template, **error.values)),
+        body=t.paragraph(t.error(error)),
         urgent=not error.retryable,
     )
 

@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "json", False):
             print(json.dumps({"ok": False, "error": error.to_json()}, ensure_ascii=False))
         else:
-            message = _translator()._(error.template, **error.values)
+            message = _translator().error(error)
             print(f"ofpra-assistant: {message}", file=sys.stderr)
         return int(error.exit_status)
     except KeyboardInterrupt:

@@ -24,7 +24,7 @@ def render_check(result: CheckResult, t: Translator) -> str:
             + t._(
                 "The check failed ({code}): {message}",
                 code=result.error.code,
-                message=t._(result.error.template, **result.error.values),
+                message=t.error(result.error),
             )
         )
     elif not result.letters:

@@ -15,6 +15,10 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.errors import AssistantError
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "ofpra_assistant"
@@ -105,6 +109,15 @@ class Translator:
     def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> str:
         text = self._catalog.ngettext(singular, plural, count)
         return text.format(**self._isolated({"count": count, **values}))
+
+    def error(self, error: AssistantError) -> str:
+        """An error's message in this language; values that are messages themselves (marked
+        ``N_`` where the error was raised) are translated too."""
+        values = {
+            name: self._catalog.gettext(value) if isinstance(value, str) else value
+            for name, value in error.values.items()
+        }
+        return self._(error.template, **values)
 
     def date(self, day: date) -> str:
         """A date as people write it in this language, e.g. "5 December 2026"."""

@@ -64,7 +64,8 @@ def update(template: Catalog) -> None:
         if path.exists():
             with path.open("rb") as file:
                 catalog = read_po(file, locale=language)
-            catalog.update(template, update_header_comment=False)
+            # No fuzzy guesses: a near-miss translation shown to a person is worse than English.
+            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         else:
             catalog = Catalog(locale=language, project="ofpra-assistant", version="0.1")
             catalog.update(template)
@@ -73,6 +74,11 @@ def update(template: Catalog) -> None:
         catalog.fuzzy = False
         # Obsolete messages would linger forever; the history keeps them.
         catalog.obsolete.clear()
+        for message in catalog:
+            if message.id and message.fuzzy:
+                message.string = ("",) * catalog.num_plurals if message.pluralizable else ""
+                message.flags.discard("fuzzy")
+                message.previous_id = []
         if language == "en":
             for message in catalog:
                 if message.id:

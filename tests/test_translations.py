@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from babel import Locale
 from babel.messages.catalog import Catalog, Message
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from assistant.alerts import letter_alerts
@@ -60,6 +60,14 @@ def test_every_message_is_translated(language: str) -> None:
 
     assert {m.id if isinstance(m.id, str) else m.id[0] for m in found} == wanted
     untranslated = [forms(m.id)[0] for m in found if m.fuzzy or not all(forms(m.string))]
+    if language != "en":
+        # An English copy is not a translation (patterns such as "{kind} ({label})" aside).
+        untranslated += [
+            forms(m.id)[0]
+            for m in found
+            if forms(m.string) == forms(m.id)[: len(forms(m.string))]
+            and re.search("[a-z]{3}", PLACEHOLDER.sub("", forms(m.id)[0]))
+        ]
     assert untranslated == []
 
 
@@ -77,9 +85,8 @@ def test_placeholders_match_the_source(language: str) -> None:
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_plural_forms_are_valid_for_the_language(language: str) -> None:
     found = catalog(language)
-    expected = Locale.parse(language).plural_form
 
-    assert found.num_plurals == len(expected.tags), found.plural_forms
+    assert found.num_plurals == get_plural(language).num_plurals, found.plural_forms
     for message in found:
         if message.id and message.pluralizable:
             assert len(forms(message.string)) == found.num_plurals, message.id

@@ -43,7 +43,7 @@ class DocumentsPage:
         )
 
     def wait_until_shown(self) -> None:
-        self.session.wait_for_one_of({"table": self.table}, "the documents list")
+        self.session.wait_for_one_of({"table": self.table}, N_("the documents list"))
 
     def read_table(self) -> RawTable:
         if self.table.count() != 1:

@@ -24,7 +24,7 @@ class LoginPage:
         return login
 
     def wait_until_shown(self) -> None:
-        self.session.wait_for_one_of({"form": self.password}, "the portal's login page")
+        self.session.wait_for_one_of({"form": self.password}, N_("the portal's login page"))
 
     def sign_in(self, identifier: str, password: str) -> HomePage:
         page = self.session.page
@@ -38,7 +38,7 @@ class LoginPage:
                 "locked": page.get_by_role("alert").filter(has_text=labels.ACCOUNT_LOCKED_TEXT),
                 "rejected": page.get_by_role("alert").filter(has_text=labels.LOGIN_REJECTED_TEXT),
             },
-            "the page after logging in",
+            N_("the page after logging in"),
         )
         if outcome == "locked":
             raise AccountLockedError(
