@@ -81,7 +81,9 @@ def system_language(environ: dict[str, str] | None = None) -> str:
     from_system = environ is None
     environ = dict(os.environ) if environ is None else environ
     candidates = [environ.get(name, "") for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
-    if from_system:
+    # Where no variable says anything (Windows, macOS apps), ask the platform. Not otherwise:
+    # Python reads "C.UTF-8" as en_US, and the C locale is no one's language.
+    if from_system and not any(candidates):
         with contextlib.suppress(ValueError):
             candidates.append(locale.getlocale()[0] or "")
     for candidate in candidates:
