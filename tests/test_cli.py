@@ -324,3 +324,19 @@ def test_every_command_has_help(command: str) -> None:
     assert done.returncode == 0
     assert done.stdout.startswith(f"usage: ofpra-assistant {command}")
     assert len(done.stdout.splitlines()) > 3
+
+
+def test_check_without_a_usable_browser_says_how_to_get_one(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    assert cli.setup(live_portal.login_url).returncode == 0
+    env = {**cli.env, "OFPRA_ASSISTANT_BROWSER__EXECUTABLE_PATH": "/nonexistent/chromium"}
+
+    done = cli.run("check", "--json", env=env)
+
+    assert done.returncode == ExitStatus.BROWSER_UNAVAILABLE
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "browser_unavailable"
+    assert "tried: /nonexistent/chromium" in error["message"]
+    assert "[browser] executable_path" in error["message"]
+    assert live_portal.log()["requests"] == []
