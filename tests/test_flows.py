@@ -145,6 +145,7 @@ def test_context_blocks_requests_to_any_other_host(
 
     assert outcome == "blocked"
     assert guard.blocked_hosts == ["example.org"]
+    assert page.video is None, "no video of a session that types a password"
 
 
 @pytest.mark.parametrize("scenario", list_scenarios())
