@@ -23,6 +23,7 @@ from assistant.errors import (
 )
 
 if TYPE_CHECKING:
+    from assistant.i18n import Translator
     from assistant.runner import Environment
     from assistant.settings import Paths
 
@@ -99,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--profile", default="default", help="profile name (default: default)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     forget.set_defaults(handler=cmd_forget)
+
+    run = commands.add_parser(
+        "run",
+        help="the agent: check every week (daily while a letter waits) and remind, until stopped",
+        description=(
+            "Run the agent in the foreground until Ctrl-C (SIGINT) or SIGTERM. It checks every "
+            "profile every check_interval_days (7), every morning while a letter waits to be "
+            "opened, reminds 10, 7, 3 and 1 day(s) before the last day to open it and on that "
+            "day, and alarms when no check succeeded for 8 days. A check missed while the "
+            "computer was off or asleep runs as soon as it is back. One agent per home folder."
+        ),
+        epilog=EXIT_STATUS_HELP,
+    )
+    run.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser(
         "demo",
@@ -224,15 +239,44 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from assistant.agent import agent_running
     from assistant.cli_output import render_status
     from assistant.status import profile_statuses
 
     paths, env = _environment(args, console=sys.stdout)
     statuses = profile_statuses(env, paths, only=args.profile)
+    running = agent_running(paths)
     if args.json:
-        print(json.dumps({"home": str(paths.data_dir), "profiles": statuses}, indent=2))
+        print(
+            json.dumps(
+                {"home": str(paths.data_dir), "agent": {"running": running}, "profiles": statuses},
+                indent=2,
+            )
+        )
     else:
-        print(render_status(paths, statuses))
+        print(render_status(paths, statuses, _translator(), agent_running=running))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assistant.agent import Agent, TickReport
+    from assistant.cli_output import render_agent_started, render_tick
+
+    paths, env = _environment(args, console=sys.stdout)
+    t = _translator()
+
+    def started() -> None:
+        profiles = [p.name for p in env.state.profiles()]
+        print(render_agent_started(paths, profiles, env.settings, t), flush=True)
+
+    def ticked(report: TickReport) -> None:
+        text = render_tick(report, t)
+        if text:
+            print(text, flush=True)
+
+    agent = Agent(paths, env.settings, env.credentials, env.dispatcher, on_tick=ticked)
+    agent.run(on_started=started)
+    print(t._("The agent stopped."), flush=True)
     return 0
 
 
@@ -284,6 +328,13 @@ def _environment(args: argparse.Namespace, console: TextIO) -> tuple[Paths, Envi
         dispatcher=dispatcher_for(settings.notifier, console),
     )
     return paths, env
+
+
+def _translator() -> Translator:
+    """The language of messages that belong to no single profile."""
+    from assistant.i18n import DEFAULT_LANGUAGE, Translator
+
+    return Translator(DEFAULT_LANGUAGE)
 
 
 def _one_profile(env: Environment, asked: str | None) -> str:
