@@ -115,6 +115,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=cmd_run)
 
+    autostart = commands.add_parser(
+        "autostart",
+        help="start the agent at every login: enable, disable or status",
+        description=(
+            "Write (enable), remove (disable) or show (status) the entry that starts "
+            "'ofpra-assistant run' at login: a systemd user unit, or an XDG autostart entry "
+            "without a systemd user session, on Linux; a script in the Startup folder on "
+            "Windows; a LaunchAgent on macOS."
+        ),
+    )
+    autostart.add_argument("action", choices=("enable", "disable", "status"))
+    autostart.add_argument(
+        "--kind",
+        choices=("systemd", "xdg"),
+        help="Linux only: the kind of entry (default: systemd when a systemd user session "
+        "runs, else xdg)",
+    )
+    autostart.set_defaults(handler=cmd_autostart)
+
     demo = commands.add_parser(
         "demo",
         help="a real check against the bundled mock portal, with its alerts",
@@ -277,6 +296,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     agent = Agent(paths, env.settings, env.credentials, env.dispatcher, on_tick=ticked)
     agent.run(on_started=started)
     print(t._("The agent stopped."), flush=True)
+    return 0
+
+
+def cmd_autostart(args: argparse.Namespace) -> int:
+    from assistant.autostart import Autostart
+    from assistant.cli_output import render_autostart
+
+    t = _translator()
+    autostart = Autostart.here()
+    if args.action == "enable":
+        state = autostart.enable(args.kind)
+        print(render_autostart(state, t))
+        print(
+            t._(
+                "It starts at your next login. To start it now: 'ofpra-assistant run' (or, with "
+                "systemd: systemctl --user start ofpra-assistant)."
+            )
+        )
+    elif args.action == "disable":
+        removed = autostart.disable()
+        if removed:
+            for path in removed:
+                print(t._("Removed {path}", path=path))
+            print(t._("The agent will no longer start at login (one running now keeps running)."))
+        else:
+            print(t._("Starting the agent at login was not enabled: nothing to remove."))
+    else:
+        print(render_autostart(autostart.state(), t))
     return 0
 
 

@@ -1,5 +1,5 @@
 """Text that the CLI prints: a check's letters and alerts, the status, what forget removed,
-what the agent does."""
+what the agent does, and its autostart entry."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from assistant.results import CheckResult, LetterReport
 
 if TYPE_CHECKING:
     from assistant.agent import TickReport
+    from assistant.autostart import AutostartState
     from assistant.demo import DemoOutcome
     from assistant.profiles import Forgotten
     from assistant.settings import Paths, Settings
@@ -199,6 +200,19 @@ def render_tick(report: TickReport, t: Translator) -> str | None:
     if report.failed:
         lines.append(t._("{when} something went wrong: see the log", when=when))
     return "\n".join(lines) if lines else None
+
+
+def render_autostart(state: AutostartState, t: Translator) -> str:
+    if state.path is None:
+        return t._("Starting the agent at login is not enabled.")
+    if state.up_to_date:
+        return t._("The agent starts at login ({kind}): {path}", kind=state.kind, path=state.path)
+    return t._(
+        "An entry starts the agent at login ({kind}: {path}), but not this installation's "
+        "command: run 'ofpra-assistant autostart enable' again.",
+        kind=state.kind,
+        path=state.path,
+    )
 
 
 def render_forgotten(forgotten: Forgotten) -> str:
