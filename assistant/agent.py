@@ -172,7 +172,14 @@ class Agent:
             with self._open_state() as state:
                 profiles = {p.name: p for p in state.profiles()}
                 histories = {n: ProfileHistory.from_state(state, p) for n, p in profiles.items()}
-                for name in self._run_due_checks(state, histories, report):
+                try:
+                    checked = self._run_due_checks(state, histories, report)
+                except Exception:
+                    # Reminders and the alarm matter most when checks cannot be done.
+                    log.exception("the agent's checks failed")
+                    report.failed = True
+                    checked = list(profiles)
+                for name in checked:
                     histories[name] = ProfileHistory.from_state(state, profiles[name])
                 self._send_due_notices(state, histories, report)
         except Exception:

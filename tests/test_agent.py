@@ -314,7 +314,7 @@ def test_ten_weeks_of_checks_reminders_and_alarms(laptop: Laptop) -> None:
     assert not any(report.failed for report in laptop.reports)
 
 
-def test_the_tick_never_raises_and_the_next_one_works(laptop: Laptop) -> None:
+def test_the_tick_never_raises_and_still_alarms_when_checks_crash(laptop: Laptop) -> None:
     laptop.set_up_profile()
     laptop.boot()
     assert laptop.agent is not None
@@ -330,9 +330,16 @@ def test_the_tick_never_raises_and_the_next_one_works(laptop: Laptop) -> None:
     assert report.failed is True
     assert calls, "the check was due and tried"
 
+    # Eight days of crashes: the alarm still comes, from the state alone.
+    laptop.sleep_until(paris(date(2026, 11, 10), 10, 10))
+    assert laptop.agent.tick().failed is True
+    assert laptop.events == [
+        "11-10 10:10 not_checked: OFPRA account not checked since November 2, 2026"
+    ]
+
     laptop.agent.runner_factory = laptop.runner
     assert laptop.agent.tick().failed is False
-    assert laptop.events == ["11-02 10:10 check ok"]
+    assert laptop.events[1:] == ["11-10 10:10 check ok"]
 
 
 def test_a_second_agent_on_the_same_home_is_refused_in_process(tmp_path: Path) -> None:
