@@ -224,8 +224,8 @@ def test_ten_weeks_of_checks_reminders_and_alarms(laptop: Laptop) -> None:
     laptop.days(date(2026, 11, 2), date(2026, 11, 12))
     # Week 2: the lid stays closed from Thursday night to Tuesday morning (the check due on
     # Monday falls in the middle of that sleep).
-    laptop.days(date(2026, 11, 17), date(2026, 12, 4))
-    # Off for twelve days, from Friday 4 December at 22:00 to Wednesday 16 December at 8:00.
+    laptop.days(date(2026, 11, 17), date(2026, 12, 3))
+    # Off for twelve days, from Thursday 3 December at 22:00 to Wednesday 16 December at 8:00.
     laptop.shut_down()
     laptop.sleep_until(paris(date(2026, 12, 16), 8))
     laptop.boot()
@@ -270,7 +270,7 @@ def test_ten_weeks_of_checks_reminders_and_alarms(laptop: Laptop) -> None:
         "12-02 09:10 reminder: Letter not opened yet: Décision",
         # 3 December: it counts as received. No more daily checks: weekly again.
         "12-03 09:00 deemed_notified: Letter counted as received: Décision",
-        # Off from 4 to 16 December: the check due on 9 December runs at boot, and finds the
+        # Off from 3 to 16 December: the check due on 9 December runs at boot, and finds the
         # convocation of 14 December (14 days to open it: 12 left).
         "12-16 08:00 check ok",
         "12-16 08:00 new_letter: New letter from OFPRA: Convocation",
@@ -386,3 +386,41 @@ def test_run_holds_the_lock_until_stopped(tmp_path: Path) -> None:
     assert seen_locked == [True]
     with AgentLock(agent.paths, wait_seconds=0):
         pass
+
+
+def test_a_tick_missed_while_asleep_runs_once_at_wake_up(tmp_path: Path) -> None:
+    """The real scheduler, its clock moved five days on as a suspend would (time-machine)."""
+    import threading
+
+    import time_machine
+
+    ticks: list[datetime] = []
+    ran = threading.Event()
+
+    class CountingAgent(Agent):
+        def tick(self) -> TickReport:
+            ticks.append(datetime.now(PARIS))
+            ran.set()
+            return TickReport(at=ticks[-1])
+
+    agent = CountingAgent(
+        Paths(config_dir=tmp_path, data_dir=tmp_path),
+        Settings(),
+        MemoryCredentialStore(),  # type: ignore[arg-type]
+        AlertDispatcher([EventNotifier(FakeClock(paris(date(2026, 1, 1), 0)), [])]),
+    )
+    with time_machine.travel(paris(date(2026, 11, 12), 22), tick=True) as traveller:
+        scheduler = agent.build_scheduler()
+        scheduler.start(paused=True)
+        try:
+            traveller.shift(timedelta(days=5))  # asleep: the first tick's time is long past
+            scheduler.resume()
+            assert ran.wait(timeout=30), "the missed tick ran"
+            job = scheduler.get_job("tick")
+            next_run = job.next_run_time
+        finally:
+            scheduler.shutdown(wait=True)
+
+    assert len(ticks) == 1, "several missed ticks make one"
+    assert ticks[0] >= paris(date(2026, 11, 17), 22)
+    assert timedelta(0) < next_run - ticks[0] <= timedelta(seconds=60)
