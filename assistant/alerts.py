@@ -2,11 +2,16 @@
 
 Short and concrete, in the profile's language (PORTAL.md: many people read little). One alert
 per new unread letter and per unread notified letter, at every check until it is opened; a
-failed check is an alert too, never silence.
+failed check is an alert too, never silence. The agent adds reminders from the dates it
+remembers, and an alarm when it could not check for days.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
+from assistant.deadlines import LetterDeadlines
 from assistant.errors import N_, AssistantError
 from assistant.i18n import Translator
 from assistant.results import Alert, LetterReport
@@ -54,6 +59,49 @@ def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
         body=t.paragraph(t.error(error)),
         urgent=not error.retryable,
     )
+
+
+def reminder_alert(
+    letter: PortalLetter,
+    deadlines: LetterDeadlines,
+    seen_on: date,
+    today: date,
+    t: Translator,
+    profile: str,
+) -> Alert:
+    """A reminder from the dates the last check read (no login): the days left, counted today."""
+    alert = _unread_notified(LetterReport(letter, deadlines, new=False), t, profile)
+    if seen_on < today:
+        alert = replace(
+            alert,
+            body=alert.body
+            + " "
+            + t._(
+                "The assistant last read your list of letters on {date}: if you have opened "
+                "this letter since, ignore this reminder.",
+                date=t.date(seen_on),
+            ),
+        )
+    return alert
+
+
+def not_checked_alert(
+    since: date, t: Translator, profile: str, paused_by: str | None = None
+) -> Alert:
+    """The alarm when no check succeeded for days: never let a silent agent look like calm."""
+    body = t._(
+        "The assistant could not check your OFPRA account since {date}: check your account "
+        "yourself on the OFPRA website, or go to your SPADA.",
+        date=t.date(since),
+    )
+    if paused_by is not None:
+        body += " " + t._(
+            "Automatic checks are paused until you run 'ofpra-assistant setup --profile "
+            "{profile}' again.",
+            profile=profile,
+        )
+    title = t._("OFPRA account not checked since {date}", date=t.date(since))
+    return Alert("not_checked", _titled(t, title, profile), t.paragraph(body), urgent=True)
 
 
 def _unread_notified(report: LetterReport, t: Translator, profile: str) -> Alert:

@@ -113,6 +113,39 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     forget.set_defaults(handler=cmd_forget)
 
+    run = commands.add_parser(
+        "run",
+        help="the agent: check every week (daily while a letter waits) and remind, until stopped",
+        description=(
+            "Run the agent in the foreground until Ctrl-C (SIGINT) or SIGTERM. It checks every "
+            "profile every check_interval_days (7), every morning while a letter waits to be "
+            "opened, reminds 10, 7, 3 and 1 day(s) before the last day to open it and on that "
+            "day, and alarms when no check succeeded for 8 days. A check missed while the "
+            "computer was off or asleep runs as soon as it is back. One agent per home folder."
+        ),
+        epilog=EXIT_STATUS_HELP,
+    )
+    run.set_defaults(handler=cmd_run)
+
+    autostart = commands.add_parser(
+        "autostart",
+        help="start the agent at every login: enable, disable or status",
+        description=(
+            "Write (enable), remove (disable) or show (status) the entry that starts "
+            "'ofpra-assistant run' at login: a systemd user unit, or an XDG autostart entry "
+            "without a systemd user session, on Linux; a script in the Startup folder on "
+            "Windows; a LaunchAgent on macOS."
+        ),
+    )
+    autostart.add_argument("action", choices=("enable", "disable", "status"))
+    autostart.add_argument(
+        "--kind",
+        choices=("systemd", "xdg"),
+        help="Linux only: the kind of entry (default: systemd when a systemd user session "
+        "runs, else xdg)",
+    )
+    autostart.set_defaults(handler=cmd_autostart)
+
     demo = commands.add_parser(
         "demo",
         help="a real check against the bundled mock portal, with its alerts",
@@ -259,15 +292,72 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from assistant.agent import agent_running
     from assistant.cli_output import render_status
     from assistant.status import profile_statuses
 
     paths, env = _environment(args, console=sys.stdout)
     statuses = profile_statuses(env, paths, only=args.profile)
+    running = agent_running(paths)
     if args.json:
-        print(json.dumps({"home": str(paths.data_dir), "profiles": statuses}, indent=2))
+        print(
+            json.dumps(
+                {"home": str(paths.data_dir), "agent": {"running": running}, "profiles": statuses},
+                indent=2,
+            )
+        )
     else:
-        print(render_status(paths, statuses, _translator()))
+        print(render_status(paths, statuses, _translator(), agent_running=running))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assistant.agent import Agent, TickReport
+    from assistant.cli_output import render_agent_started, render_tick
+
+    paths, env = _environment(args, console=sys.stdout)
+    t = _translator()
+
+    def started() -> None:
+        profiles = [p.name for p in env.state.profiles()]
+        print(render_agent_started(paths, profiles, env.settings, t), flush=True)
+
+    def ticked(report: TickReport) -> None:
+        text = render_tick(report, t)
+        if text:
+            print(text, flush=True)
+
+    agent = Agent(paths, env.settings, env.credentials, env.dispatcher, on_tick=ticked)
+    agent.run(on_started=started)
+    print(t._("The agent stopped."), flush=True)
+    return 0
+
+
+def cmd_autostart(args: argparse.Namespace) -> int:
+    from assistant.autostart import Autostart
+    from assistant.cli_output import render_autostart
+
+    t = _translator()
+    autostart = Autostart.here()
+    if args.action == "enable":
+        state = autostart.enable(args.kind)
+        print(render_autostart(state, t))
+        print(
+            t._(
+                "It starts at your next login. To start it now: 'ofpra-assistant run' (or, with "
+                "systemd: systemctl --user start ofpra-assistant)."
+            )
+        )
+    elif args.action == "disable":
+        removed = autostart.disable()
+        if removed:
+            for path in removed:
+                print(t._("Removed {path}", path=path))
+            print(t._("The agent will no longer start at login (one running now keeps running)."))
+        else:
+            print(t._("Starting the agent at login was not enabled: nothing to remove."))
+    else:
+        print(render_autostart(autostart.state(), t))
     return 0
 
 

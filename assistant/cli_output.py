@@ -1,8 +1,9 @@
 """Text that the CLI prints, in the person's language: a check's letters and alerts, the status,
-what forget removed, the demo."""
+what forget removed, the demo, what the agent does, and its autostart entry."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from assistant.alerts import letter_name
@@ -10,9 +11,11 @@ from assistant.i18n import Translator
 from assistant.results import CheckResult, LetterReport
 
 if TYPE_CHECKING:
+    from assistant.agent import TickReport
+    from assistant.autostart import AutostartState
     from assistant.demo import DemoOutcome
     from assistant.profiles import Forgotten
-    from assistant.settings import Paths
+    from assistant.settings import Paths, Settings
 
 
 def render_check(result: CheckResult, t: Translator) -> str:
@@ -76,11 +79,25 @@ def _letter_line(report: LetterReport, t: Translator) -> str:
     )
 
 
-def render_status(paths: Paths, statuses: list[dict[str, Any]], t: Translator) -> str:
+def render_status(
+    paths: Paths,
+    statuses: list[dict[str, Any]],
+    t: Translator,
+    agent_running: bool | None = None,
+) -> str:
     lines = [
         t._("Home folder: {path}", path=paths.data_dir),
         t._("Settings file: {path}", path=paths.settings_file),
     ]
+    if agent_running is not None:
+        lines.append(
+            t._("Agent: running")
+            if agent_running
+            else t._(
+                "Agent: not running (start it with 'ofpra-assistant run', or at every login "
+                "with 'ofpra-assistant autostart enable')"
+            )
+        )
     if not statuses:
         lines.append(t._("No profile yet: run 'ofpra-assistant setup'."))
     for status in statuses:
@@ -122,7 +139,9 @@ def render_status(paths: Paths, statuses: list[dict[str, Any]], t: Translator) -
                 when=_when(success) if success else t._("never"),
             )
         )
-        lines.append("  " + t._("next check due: {when}", when=_when(status["next_check_due"])))
+        lines.append("  " + _next_check_line(status, t))
+        for alarm in status.get("alarms", []):
+            lines.append("  " + _alarm_line(alarm, status["profile"], t))
         for letter in status["letters_waiting"]:
             lines.append(
                 "  "
@@ -134,11 +153,119 @@ def render_status(paths: Paths, statuses: list[dict[str, Any]], t: Translator) -
                     date=letter["open_by"],
                 )
             )
+            if letter.get("next_reminder_on"):
+                lines.append("    " + t._("next reminder: {day}", day=letter["next_reminder_on"]))
     return "\n".join(lines)
 
 
 def _when(iso: str) -> str:
     return iso[:16].replace("T", " ")
+
+
+def _next_check_line(status: dict[str, Any], t: Translator) -> str:
+    due = status["next_check_due"]
+    if due is None:
+        return t._("next check: none, automatic checks are paused")
+    reasons = {
+        "first": t._("the first check"),
+        "weekly": t._("the regular check"),
+        "daily": t._("daily, while a letter waits to be opened"),
+        "retry": t._("a new try after a failed check"),
+    }
+    return t._(
+        "next check due: {when} ({reason})",
+        when=_local(due),
+        reason=reasons.get(status["next_check_reason"], status["next_check_reason"]),
+    )
+
+
+def _alarm_line(alarm: dict[str, Any], profile: str, t: Translator) -> str:
+    if alarm["kind"] == "paused":
+        return t._(
+            "PAUSED since {when} ({code}): run 'ofpra-assistant setup --profile {profile}' "
+            "again to resume the automatic checks",
+            when=_local(alarm["since"]),
+            code=alarm["error_code"],
+            profile=profile,
+        )
+    return t._(
+        "ALARM: no successful check since {when}: check your account yourself or go to your SPADA",
+        when=_local(alarm["since"]),
+    )
+
+
+def _local(iso: str) -> str:
+    """An ISO time as the computer's local time, to the minute."""
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def render_agent_started(
+    paths: Paths, profiles: list[str], settings: Settings, t: Translator
+) -> str:
+    lines = [
+        t._(
+            "The agent is running for the home folder {home}. Stop it with Ctrl-C.",
+            home=paths.data_dir,
+        ),
+        t.ngettext(
+            "It checks every {count} day, every morning while a letter waits to be opened, and "
+            "reminds before the deadlines.",
+            "It checks every {count} days, every morning while a letter waits to be opened, and "
+            "reminds before the deadlines.",
+            settings.check_interval_days,
+        ),
+    ]
+    if profiles:
+        lines.append(t._("Profiles: {names}", names=", ".join(profiles)))
+    else:
+        lines.append(
+            t._("No profile yet: run 'ofpra-assistant setup'; the agent will check it then.")
+        )
+    return "\n".join(lines)
+
+
+def render_tick(report: TickReport, t: Translator) -> str | None:
+    """One line per check and per alert of a tick; None when it did nothing."""
+    when = report.at.astimezone().strftime("%Y-%m-%d %H:%M")
+    lines = []
+    for result in report.checks:
+        if result.error is None:
+            lines.append(
+                t._(
+                    "{when} checked '{profile}': {count} letter(s), {new} new",
+                    when=when,
+                    profile=result.profile,
+                    count=len(result.letters),
+                    new=sum(r.new for r in result.letters),
+                )
+            )
+        else:
+            lines.append(
+                t._(
+                    "{when} the check of '{profile}' failed ({code})",
+                    when=when,
+                    profile=result.profile,
+                    code=result.error.code,
+                )
+            )
+    for alert, via in report.delivered:
+        lines.append(t._("{when} alert [{via}]: {title}", when=when, via=via, title=alert.title))
+    if report.failed:
+        lines.append(t._("{when} something went wrong: see the log", when=when))
+    return "\n".join(lines) if lines else None
+
+
+def render_autostart(state: AutostartState, t: Translator) -> str:
+    if state.path is None:
+        return t._("Starting the agent at login is not enabled.")
+    if state.up_to_date:
+        return t._("The agent starts at login ({kind}): {path}", kind=state.kind, path=state.path)
+    return t._(
+        "An entry starts the agent at login ({kind}: {path}), but not this installation's "
+        "command: run 'ofpra-assistant autostart enable' again.",
+        kind=state.kind,
+        path=state.path,
+    )
 
 
 def render_forgotten(forgotten: Forgotten, t: Translator) -> str:

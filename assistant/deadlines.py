@@ -75,6 +75,29 @@ class LetterDeadlines:
 
 
 def deadlines_for(letter: PortalLetter, today: date) -> LetterDeadlines:
+    return _deadlines(letter, today, warn=True)
+
+
+def deadlines_as_of(letter: PortalLetter, seen_on: date, today: date) -> LetterDeadlines:
+    """The deadlines a check on ``seen_on`` found, with the days left counted from ``today``.
+
+    For letters remembered in the state (reminders, status): the portal's remaining-time count
+    was true on the day it was read, so the dates found that day stand.
+    """
+    seen = _deadlines(letter, seen_on, warn=False)
+    if seen.open_by is None or seen.deemed_notified_on is None:
+        return seen
+    counted = replace(
+        seen,
+        days_left=(seen.open_by - today).days,
+        legally_notified_on=seen.deemed_notified_on if today >= seen.deemed_notified_on else None,
+        legal_aid_by=None,
+        appeal_by=None,
+    )
+    return _with_appeal(letter, counted)
+
+
+def _deadlines(letter: PortalLetter, today: date, *, warn: bool) -> LetterDeadlines:
     notified = is_notified_letter(letter)
     if not notified:
         return LetterDeadlines(notified_letter=False)
@@ -88,7 +111,8 @@ def deadlines_for(letter: PortalLetter, today: date) -> LetterDeadlines:
     days_left = (open_by - today).days
     portal_days = _portal_days_left(letter)
     if portal_days is not None and portal_days != days_left:
-        log.warning(
+        log.log(
+            logging.WARNING if warn else logging.DEBUG,
             "letter %s: the portal's remaining time gives %d day(s) left, the dates give %d; "
             "keeping the smaller",
             letter.id,

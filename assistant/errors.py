@@ -34,6 +34,7 @@ class ExitStatus(IntEnum):
     KEYRING_UNAVAILABLE = 17
     PROFILE_MISSING = 18
     BROWSER_UNAVAILABLE = 19
+    AGENT_ALREADY_RUNNING = 20
 
 
 class AssistantError(Exception):
@@ -108,6 +109,13 @@ class BrowserUnavailableError(AssistantError):
     exit_status = ExitStatus.BROWSER_UNAVAILABLE
 
 
+class AgentAlreadyRunningError(AssistantError):
+    """Another agent holds this home folder's lock: two would check and alert twice."""
+
+    code = "agent_already_running"
+    exit_status = ExitStatus.AGENT_ALREADY_RUNNING
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -119,6 +127,7 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     ConfigInvalidError,
     ProfileMissingError,
     BrowserUnavailableError,
+    AgentAlreadyRunningError,
 )
 
 

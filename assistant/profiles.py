@@ -69,6 +69,8 @@ def set_up_profile(
     keyring_name = credentials.ensure_secure_backend()
     credentials.save(profile, Credentials(identifier=identifier, password=password))
     state.save_profile(profile, portal_url, language, now)
+    # A profile the agent paused after a refused login resumes once this is newer than the refusal.
+    state.mark_credentials_updated(profile, now)
     state.record_consent(profile, consent)
     return SetUp(profile, portal_url, language, keyring_name)
 

@@ -47,7 +47,8 @@ class LetterReport:
 
 @dataclass(frozen=True)
 class Alert:
-    """One desktop alert. ``kind``: new_letter, reminder, deemed_notified or check_failed."""
+    """One desktop alert. ``kind``: new_letter, reminder, deemed_notified, check_failed or
+    not_checked (the agent's alarm)."""
 
     kind: str
     title: str

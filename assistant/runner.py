@@ -95,11 +95,14 @@ class CheckRunner:
     def __init__(self, env: Environment) -> None:
         self.env = env
 
-    def check(self, profile: str) -> CheckResult:
-        return self.check_many([profile])[0]
+    def check(self, profile: str, *, automated: bool = False) -> CheckResult:
+        return self.check_many([profile], automated=automated)[0]
 
-    def check_many(self, profiles: list[str]) -> list[CheckResult]:
-        """Check each profile in turn, with one browser and a fresh context for each."""
+    def check_many(self, profiles: list[str], *, automated: bool = False) -> list[CheckResult]:
+        """Check each profile in turn, with one browser and a fresh context for each.
+
+        ``automated``: the agent runs it (recorded, since its logins are limited), not a person.
+        """
         results: dict[str, CheckResult] = {}
         prepared: list[_Prepared] = []
         started = self.env.clock()
@@ -107,20 +110,22 @@ class CheckRunner:
             try:
                 prepared.append(self._prepare(name))
             except AssistantError as error:
-                results[name] = self._failed(name, started, error)
+                results[name] = self._failed(name, started, error, automated)
             except Exception as error:
                 log.exception("unexpected error preparing the check of %s", name)
-                results[name] = self._failed(name, started, unexpected_error(error))
+                results[name] = self._failed(name, started, unexpected_error(error), automated)
         if prepared:
             try:
                 hosts = [urlsplit(p.profile.portal_url).hostname or "" for p in prepared]
                 with self.env.browser_source(self.env.settings, hosts) as browser:
                     for item in prepared:
-                        results[item.profile.name] = self._check_one(browser, item)
+                        results[item.profile.name] = self._check_one(browser, item, automated)
             except AssistantError as error:
                 for item in prepared:
                     if item.profile.name not in results:
-                        results[item.profile.name] = self._failed(item.profile.name, started, error)
+                        results[item.profile.name] = self._failed(
+                            item.profile.name, started, error, automated
+                        )
         return [results[name] for name in profiles]
 
     def _prepare(self, name: str) -> _Prepared:
@@ -146,7 +151,7 @@ class CheckRunner:
         REDACTOR.register(credentials)
         return _Prepared(profile, credentials)
 
-    def _check_one(self, browser: Browser, item: _Prepared) -> CheckResult:
+    def _check_one(self, browser: Browser, item: _Prepared, automated: bool) -> CheckResult:
         from playwright.sync_api import Error as PlaywrightError
 
         from flows.browser import portal_context
@@ -165,7 +170,7 @@ class CheckRunner:
                     timeout_ms=timeout_ms,
                 )
         except AssistantError as error:
-            return self._failed(profile.name, started, error)
+            return self._failed(profile.name, started, error, automated)
         except PlaywrightError as error:
             return self._failed(
                 profile.name,
@@ -177,10 +182,11 @@ class CheckRunner:
                     ),
                     detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
                 ),
+                automated,
             )
         except Exception as error:
             log.exception("unexpected error in the check of %s", profile.name)
-            return self._failed(profile.name, started, unexpected_error(error))
+            return self._failed(profile.name, started, unexpected_error(error), automated)
 
         checked_at = self.env.clock()
         today = paris_today(checked_at)
@@ -209,11 +215,14 @@ class CheckRunner:
                 letters=len(reports),
                 new_letters=len(new_ids),
                 unread_notified=sum(1 for r in reports if r.needs_opening),
+                automated=automated,
             ),
         )
         return result
 
-    def _failed(self, name: str, started: datetime, error: AssistantError) -> CheckResult:
+    def _failed(
+        self, name: str, started: datetime, error: AssistantError, automated: bool
+    ) -> CheckResult:
         finished = self.env.clock()
         log.warning("check of %s failed: %s: %s", name, error.code, error.message)
         profile = self.env.state.profile(name)
@@ -224,6 +233,6 @@ class CheckRunner:
         if profile is not None:
             self.env.state.record_check(
                 name,
-                CheckRecord(started, finished, False, error.code, None, None, None),
+                CheckRecord(started, finished, False, error.code, None, None, None, automated),
             )
         return result

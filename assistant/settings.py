@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -91,6 +91,34 @@ class BrowserSettings(BaseModel):
     timeout_seconds: float = Field(default=30, gt=0, le=300)
 
 
+class AgentSettings(BaseModel):
+    """How ``ofpra-assistant run`` paces itself (config/default.toml explains each one)."""
+
+    model_config = {"extra": "forbid"}
+
+    #: How often the agent compares the clock with what is due. Short, because the scheduler's
+    #: own wait does not count time asleep (RECIPES.md).
+    tick_seconds: int = Field(default=60, ge=1, le=3600)
+    #: Daily things (the daily check while a letter waits, reminders, the repeated alarm) happen
+    #: from this hour on, Paris time.
+    morning_hour: int = Field(default=9, ge=0, le=23)
+    #: No successful check for this many days: an alarm, every day until a check succeeds.
+    alarm_after_days: int = Field(default=8, ge=2, le=30)
+    #: Waits after consecutive failed checks; the last one repeats.
+    retry_after_hours: list[float] = Field(default=[1, 4, 12], min_length=1)
+    #: At most one automated login per profile in this many hours.
+    min_hours_between_logins: float = Field(default=12, ge=0, le=168)
+    #: A random delay, up to this many minutes, before each automated check.
+    jitter_minutes: float = Field(default=30, ge=0, le=240)
+
+    @field_validator("retry_after_hours")
+    @classmethod
+    def _positive(cls, hours: list[float]) -> list[float]:
+        if any(h <= 0 or h > 168 for h in hours):
+            raise ValueError("each wait must be more than 0 and at most 168 hours")
+        return hours
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
@@ -101,6 +129,7 @@ class Settings(BaseSettings):
     check_interval_days: int = Field(default=7, ge=1, le=14)
     notifier: Literal["auto", "console"] = "auto"
     browser: BrowserSettings = BrowserSettings()
+    agent: AgentSettings = AgentSettings()
 
 
 def load_settings(paths: Paths) -> Settings:

@@ -1,4 +1,4 @@
-"""The state file: profiles, consents, letters seen and checks made (SQLite).
+"""The state file: profiles, consents, letters seen, checks made, notices sent (SQLite).
 
 It keeps what the documents table shows (metadata), never a letter's contents, never a
 password or an identifier.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flows.models import LetterKind, PortalLetter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS profiles (
@@ -61,7 +61,22 @@ CREATE TABLE IF NOT EXISTS checks (
     unread_notified INTEGER
 );
 CREATE INDEX IF NOT EXISTS checks_by_profile ON checks (profile, finished_at);
+CREATE TABLE IF NOT EXISTS notices_sent (
+    profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (profile, key)
+);
 """
+
+# Columns added after version 1, added to an older state file when it is opened.
+_ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # When setup last stored the password: a profile paused by a refused login resumes after it.
+    ("profiles", "credentials_updated_at", "TEXT"),
+    # Whether the agent ran the check (its logins are limited) or a person did, with `check`.
+    ("checks", "automated", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class Profile:
     portal_url: str
     language: str
     created_at: datetime
+    credentials_updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,8 @@ class CheckRecord:
     letters: int | None
     new_letters: int | None
     unread_notified: int | None
+    #: Run by the agent rather than by hand.
+    automated: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,10 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode = WAL")
         with self._db:
             self._db.executescript(_SCHEMA)
+            for table, column, declaration in _ADDED_COLUMNS:
+                columns = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -133,6 +155,13 @@ class StateStore:
                 " ON CONFLICT(name) DO UPDATE SET portal_url = excluded.portal_url,"
                 " language = excluded.language",
                 (name, portal_url, language, now.isoformat()),
+            )
+
+    def mark_credentials_updated(self, name: str, now: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE profiles SET credentials_updated_at = ? WHERE name = ?",
+                (now.isoformat(), name),
             )
 
     def profile(self, name: str) -> Profile | None:
@@ -252,7 +281,7 @@ class StateStore:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO checks (profile, started_at, finished_at, ok, error_code, letters,"
-                " new_letters, unread_notified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " new_letters, unread_notified, automated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     profile,
                     record.started_at.isoformat(),
@@ -262,6 +291,7 @@ class StateStore:
                     record.letters,
                     record.new_letters,
                     record.unread_notified,
+                    int(record.automated),
                 ),
             )
 
@@ -281,6 +311,22 @@ class StateStore:
         ).fetchone()
         return None if row is None else _check(row)
 
+    # Notices (reminders, alarms) -------------------------------------------------------------
+
+    def record_notice(self, profile: str, key: str, kind: str, sent_at: datetime) -> bool:
+        """Remember that a notice was sent; False when it already was (it is sent once)."""
+        with self._transaction() as db:
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO notices_sent (profile, key, kind, sent_at)"
+                " VALUES (?, ?, ?, ?)",
+                (profile, key, kind, sent_at.isoformat()),
+            ).rowcount
+        return inserted == 1
+
+    def notices_sent(self, profile: str) -> set[str]:
+        rows = self._db.execute("SELECT key FROM notices_sent WHERE profile = ?", (profile,))
+        return {r[0] for r in rows}
+
 
 def _profile(row: sqlite3.Row) -> Profile:
     return Profile(
@@ -288,6 +334,7 @@ def _profile(row: sqlite3.Row) -> Profile:
         portal_url=row["portal_url"],
         language=row["language"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        credentials_updated_at=_datetime(row["credentials_updated_at"]),
     )
 
 
@@ -300,7 +347,12 @@ def _check(row: sqlite3.Row) -> CheckRecord:
         letters=row["letters"],
         new_letters=row["new_letters"],
         unread_notified=row["unread_notified"],
+        automated=bool(row["automated"]),
     )
+
+
+def _datetime(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _iso(day: date | None) -> str | None:

@@ -1,13 +1,26 @@
-"""What ``status`` reports for each profile, from the state alone (no login)."""
+"""What ``status`` reports for each profile, from the state alone (no login).
+
+The next check and the alarms are what the agent decides (``schedule``), so that ``status``
+and ``run`` never disagree; the agent's random delay is not included.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
-from assistant.deadlines import deadlines_for, paris_today
+from assistant.deadlines import deadlines_as_of, paris_today
 from assistant.runner import Environment
+from assistant.schedule import (
+    Policy,
+    ProfileHistory,
+    Waiting,
+    alarm_from,
+    next_reminder,
+    no_jitter,
+    not_checked_since,
+    plan_check,
+)
 from assistant.settings import Paths
 
 
@@ -16,38 +29,44 @@ def profile_statuses(
 ) -> list[dict[str, Any]]:
     now = env.clock()
     today = paris_today(now)
+    policy = Policy.from_settings(env.settings, jitter=no_jitter)
     statuses = []
     for profile in env.state.profiles():
         if only and profile.name != only:
             continue
         consent = env.state.consent(profile.name)
         checks = env.state.checks(profile.name, limit=1)
-        last_ok = env.state.last_successful_check(profile.name)
-        next_due = (
-            last_ok.finished_at + timedelta(days=env.settings.check_interval_days)
-            if last_ok
-            else now
-        )
+        history = ProfileHistory.from_state(env.state, profile)
+        last_ok = history.last_ok
+        plan = plan_check(history, policy, now)
         waiting = []
         for seen in env.state.letters(profile.name):
-            # The portal's remaining-time count was true on the day of the check, not today.
-            letter = replace(seen.letter, portal_remaining_days=None)
-            deadlines = deadlines_for(letter, today)
-            if deadlines.notified_letter and not letter.read:
+            deadlines = deadlines_as_of(seen.letter, paris_today(seen.last_seen_at), today)
+            if deadlines.notified_letter and not seen.letter.read:
+                reminder = next_reminder(Waiting(seen, deadlines), history, today)
                 waiting.append(
                     {
-                        "id": letter.id,
-                        "label": letter.label,
-                        "kind": letter.kind.value,
-                        "open_by": deadlines.open_by.isoformat() if deadlines.open_by else None,
+                        "id": seen.letter.id,
+                        "label": seen.letter.label,
+                        "kind": seen.letter.kind.value,
+                        "open_by": _iso(deadlines.open_by),
                         "days_left": deadlines.days_left,
-                        "deemed_notified_on": (
-                            deadlines.deemed_notified_on.isoformat()
-                            if deadlines.deemed_notified_on
-                            else None
-                        ),
+                        "deemed_notified_on": _iso(deadlines.deemed_notified_on),
+                        "next_reminder_on": _iso(reminder.day if reminder else None),
                     }
                 )
+        paused = history.paused_by
+        alarms = []
+        if paused is not None:
+            alarms.append(
+                {
+                    "kind": "paused",
+                    "error_code": paused.error_code,
+                    "since": paused.finished_at.isoformat(),
+                }
+            )
+        if now >= alarm_from(history, policy):
+            alarms.append({"kind": "not_checked", "since": not_checked_since(history).isoformat()})
         statuses.append(
             {
                 "profile": profile.name,
@@ -69,8 +88,14 @@ def profile_statuses(
                     "error_code": checks[0].error_code,
                 },
                 "last_successful_check": last_ok.finished_at.isoformat() if last_ok else None,
-                "next_check_due": next_due.isoformat(),
+                "next_check_due": plan.at.isoformat() if plan.at else None,
+                "next_check_reason": plan.reason,
+                "alarms": alarms,
                 "letters_waiting": waiting,
             }
         )
     return statuses
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()

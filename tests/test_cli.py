@@ -36,6 +36,10 @@ class Cli:
     def __init__(self, home: Path, desktop: DesktopSession, service: str) -> None:
         self.home = home
         self.env = desktop.child_env()
+        # English messages, whatever the machine's language (the default would be French).
+        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            self.env.pop(name, None)
+        self.env["LANG"] = "en_US.UTF-8"
         self.env["OFPRA_ASSISTANT_HOME"] = str(home)
         self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
         self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"

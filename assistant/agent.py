@@ -1,0 +1,318 @@
+"""``ofpra-assistant run``: the agent, in the foreground, until SIGINT or SIGTERM.
+
+APScheduler 3.11 runs a single job, the tick, every ``tick_seconds`` (a minute). The tick asks
+``schedule`` what is due from the wall clock and the state, and does it: the due checks first
+(``CheckRunner.check_many``: one browser, a fresh context per profile), then the reminders and
+the alarm. The scheduler's own timer is not trusted with anything longer than a tick, since its
+wait does not count time asleep (RECIPES.md). The tick never raises into the scheduler; its job
+has no arguments (nothing secret to keep) and lives in memory, since what is due comes from the
+state. One agent per home folder, held by a lock file.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from assistant.alerts import not_checked_alert, reminder_alert
+from assistant.credentials import CredentialStore
+from assistant.deadlines import paris_today
+from assistant.errors import N_, AgentAlreadyRunningError
+from assistant.i18n import Translator
+from assistant.notifiers import AlertDispatcher
+from assistant.results import Alert, CheckResult
+from assistant.runner import BrowserSource, CheckRunner, Environment, launch_for_hosts, utc_now
+from assistant.schedule import (
+    Notice,
+    Policy,
+    ProfileHistory,
+    alerts_to_forward,
+    covered_reminders,
+    due_notices,
+    due_profiles,
+    plan_check,
+)
+from assistant.settings import Paths, Settings
+from assistant.state import StateStore
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from filelock import BaseFileLock
+
+log = logging.getLogger(__name__)
+
+#: Set on the tick job explicitly (RECIPES.md): a tick missed while asleep runs once at wake-up,
+#: however late (no grace limit), several missed ticks make one (coalesce), and a tick never
+#: starts while the previous one is still checking.
+TICK_JOB_OPTIONS: dict[str, Any] = {
+    "misfire_grace_time": None,
+    "coalesce": True,
+    "max_instances": 1,
+}
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: How long to wait for the lock: long enough for `status` to look at it, short for a person.
+LOCK_WAIT_SECONDS = 1.0
+
+
+class Runner(Protocol):
+    def check_many(self, profiles: list[str], *, automated: bool = False) -> list[CheckResult]: ...
+
+
+RunnerFactory = Callable[[Environment], Runner]
+
+
+class _HeldNotifier:
+    """Keeps a check's alerts back: the agent decides which ones to deliver."""
+
+    kind = "held"
+
+    def send(self, alert: Alert) -> None:
+        pass
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for the terminal and the tests."""
+
+    at: datetime
+    checks: list[CheckResult] = field(default_factory=list)
+    #: Every alert delivered, with how it went out.
+    delivered: list[tuple[Alert, str]] = field(default_factory=list)
+    #: An unexpected error stopped part of the tick (it is in the log).
+    failed: bool = False
+
+
+class AgentLock:
+    """One agent per home folder: two would check, and alert, twice."""
+
+    def __init__(self, paths: Paths, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
+        from filelock import FileLock
+
+        self.paths = paths
+        self.wait_seconds = wait_seconds
+        self._lock: BaseFileLock = FileLock(paths.lock_file)
+
+    def __enter__(self) -> AgentLock:
+        from filelock import Timeout
+
+        self.paths.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=self.wait_seconds)
+        except Timeout:
+            raise AgentAlreadyRunningError(
+                N_(
+                    "Another ofpra-assistant agent is already running for the home folder "
+                    "{home}, and one is enough. Stop it first (Ctrl-C in its terminal; if it "
+                    "starts at login, 'ofpra-assistant autostart disable'), or leave it running."
+                ),
+                home=str(self.paths.data_dir),
+            ) from None
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+def agent_running(paths: Paths) -> bool:
+    """Whether an agent holds this home folder's lock (a brief look, for ``status``)."""
+    from filelock import FileLock, Timeout
+
+    if not paths.lock_file.exists():
+        return False
+    probe = FileLock(paths.lock_file)
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
+    probe.release()
+    return False
+
+
+class Agent:
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        credentials: CredentialStore,
+        dispatcher: AlertDispatcher,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        browser_source: BrowserSource = launch_for_hosts,
+        runner_factory: RunnerFactory = CheckRunner,
+        policy: Policy | None = None,
+        open_state: Callable[[], AbstractContextManager[StateStore]] | None = None,
+        on_tick: Callable[[TickReport], None] | None = None,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.credentials = credentials
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.browser_source = browser_source
+        self.runner_factory = runner_factory
+        self.policy = policy or Policy.from_settings(settings)
+        self._open_state = open_state or self._state_for_tick
+        self.on_tick = on_tick
+        self._stop_signal: int | None = None
+        self._stopping = False
+
+    # The tick -----------------------------------------------------------------------------------
+
+    def tick(self) -> TickReport:
+        """Do what is due now. Never raises: the scheduler would only log it and carry on."""
+        report = TickReport(at=self.clock())
+        try:
+            with self._open_state() as state:
+                profiles = {p.name: p for p in state.profiles()}
+                histories = {n: ProfileHistory.from_state(state, p) for n, p in profiles.items()}
+                try:
+                    checked = self._run_due_checks(state, histories, report)
+                except Exception:
+                    # Reminders and the alarm matter most when checks cannot be done.
+                    log.exception("the agent's checks failed")
+                    report.failed = True
+                    checked = list(profiles)
+                for name in checked:
+                    histories[name] = ProfileHistory.from_state(state, profiles[name])
+                self._send_due_notices(state, histories, report)
+        except Exception:
+            log.exception("the agent's tick failed")
+            report.failed = True
+        if self.on_tick is not None:
+            try:
+                self.on_tick(report)
+            except Exception:
+                log.exception("reporting the tick failed")
+        return report
+
+    def _run_due_checks(
+        self, state: StateStore, histories: dict[str, ProfileHistory], report: TickReport
+    ) -> list[str]:
+        """Run the checks due now, all in one browser; return the profiles checked."""
+        now = report.at
+        due = due_profiles(list(histories.values()), self.policy, now)
+        if not due or self._stopping:
+            return []
+        for name in due:
+            plan = plan_check(histories[name], self.policy, now)
+            log.info("check of %s due (%s, at %s)", name, plan.reason, plan.at)
+        env = Environment(
+            settings=self.settings,
+            state=state,
+            credentials=self.credentials,
+            dispatcher=AlertDispatcher([_HeldNotifier()]),
+            clock=self.clock,
+            browser_source=self.browser_source,
+        )
+        for result in self.runner_factory(env).check_many(due, automated=True):
+            report.checks.append(result)
+            forwarded = alerts_to_forward(result, histories[result.profile])
+            for alert in forwarded:
+                report.delivered.append((alert, self.dispatcher.deliver(alert)))
+            for key in covered_reminders(result, forwarded):
+                state.record_notice(result.profile, key, "reminder", result.checked_at)
+        return due
+
+    def _send_due_notices(
+        self, state: StateStore, histories: dict[str, ProfileHistory], report: TickReport
+    ) -> None:
+        now = self.clock()
+        for name, history in histories.items():
+            try:
+                for notice in due_notices(history, self.policy, now):
+                    alert = notice_alert(notice, Translator(history.language), now)
+                    report.delivered.append((alert, self.dispatcher.deliver(alert)))
+                    state.record_notice(name, notice.key, notice.kind, now)
+            except Exception:
+                log.exception("the notices of %s failed", name)
+                report.failed = True
+
+    @contextmanager
+    def _state_for_tick(self) -> Iterator[StateStore]:
+        # The tick runs in the scheduler's thread, and SQLite connections stay in theirs.
+        state = StateStore(self.paths.state_file)
+        try:
+            yield state
+        finally:
+            state.close()
+
+    # Running ------------------------------------------------------------------------------------
+
+    def run(self, on_started: Callable[[], None] | None = None) -> int | None:
+        """Run until SIGINT or SIGTERM; return the signal that stopped it.
+
+        A check under way when the signal comes is finished (its browser closed) before this
+        returns; no new one starts.
+        """
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
+        try:
+            with AgentLock(self.paths):
+                logging.getLogger("apscheduler").setLevel(logging.WARNING)
+                scheduler = self.build_scheduler()
+                scheduler.start()
+                log.info("agent started; lock %s", self.paths.lock_file)
+                try:
+                    if on_started is not None:
+                        on_started()
+                    # A flag and a short sleep: a signal handler must not take locks.
+                    while self._stop_signal is None:
+                        time.sleep(0.2)
+                finally:
+                    self._stopping = True
+                    scheduler.shutdown(wait=True)
+                log.info("agent stopped (signal %s)", self._stop_signal)
+                return self._stop_signal
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def build_scheduler(self) -> BackgroundScheduler:
+        """The scheduler with its one job, the tick: the first one now, then every tick_seconds."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults=TICK_JOB_OPTIONS,
+            timezone=UTC,
+        )
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self.settings.agent.tick_seconds, timezone=UTC),
+            id="tick",
+            name="ofpra-assistant tick",
+            next_run_time=datetime.now(UTC),
+            replace_existing=True,
+            **TICK_JOB_OPTIONS,
+        )
+        return scheduler
+
+    def request_stop(self, signum: int = signal.SIGTERM) -> None:
+        self._stop_signal = signum
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.request_stop(signum)
+
+
+def notice_alert(notice: Notice, t: Translator, now: datetime) -> Alert:
+    if notice.kind == "reminder":
+        assert notice.waiting is not None
+        waiting = notice.waiting
+        return reminder_alert(
+            waiting.seen.letter,
+            waiting.deadlines,
+            waiting.seen_on,
+            paris_today(now),
+            t,
+            notice.profile,
+        )
+    assert notice.since is not None
+    return not_checked_alert(paris_today(notice.since), t, notice.profile, notice.paused_by)
