@@ -28,7 +28,7 @@ def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
     return Alert(
         kind="check_failed",
         title=_titled(t._("The OFPRA account could not be checked"), profile),
-        body=t._(error.template, **error.values),
+        body=error.render(t._),
         urgent=not error.retryable,
     )
 
