@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.results import CheckResult, LetterReport
 
 if TYPE_CHECKING:
+    from assistant.captures import CaptureOutcome
     from assistant.demo import DemoOutcome
     from assistant.profiles import Forgotten
     from assistant.settings import Paths
@@ -17,6 +18,7 @@ def render_check(result: CheckResult) -> str:
     lines = [f"Profile '{result.profile}', checked {when}"]
     if result.error is not None:
         lines.append(f"  The check failed ({result.error.code}): {result.error.message}")
+        lines.append("  Nothing can be said about your letters: check the portal yourself.")
     elif not result.letters:
         lines.append("  The documents list was read: it is empty. No letter.")
     else:
@@ -99,6 +101,18 @@ def render_forgotten(forgotten: Forgotten) -> str:
         )
     if forgotten.captures_removed:
         lines.append("  captures: removed")
+    return "\n".join(lines)
+
+
+def render_capture(outcome: CaptureOutcome) -> str:
+    lines = [f"Profile '{outcome.profile}': redacted outlines saved (no letter was opened):"]
+    lines.extend(f"  {page}: {path}" for page, path in outcome.files.items())
+    lines.append(
+        "They hold the pages' structure and the portal's interface words only. Read them "
+        "before you share them."
+    )
+    if outcome.error is not None:
+        lines.append(f"The capture stopped early ({outcome.error.code}): {outcome.error.message}")
     return "\n".join(lines)
 
 

@@ -39,6 +39,8 @@ class Cli:
         self.env["OFPRA_ASSISTANT_HOME"] = str(home)
         self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
         self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"
+        # Retries of an unavailable portal must not wait for real in tests.
+        self.env["OFPRA_ASSISTANT_RETRY__BACKOFF_SECONDS"] = "0"
         self.env.pop("PYTHON_KEYRING_BACKEND", None)
 
     def run(
