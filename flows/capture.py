@@ -26,7 +26,7 @@ from flows.labels import normalise
 #: More elements than this and the rest is cut: an outline, not a copy.
 MAX_ELEMENTS: Final = 5_000
 #: Text longer than this is not an interface label.
-MAX_TEXT: Final = 120
+MAX_TEXT: Final = 200
 ELIDED: Final = "…"
 
 # Attributes whose values are the page's own switches, never the person's data.
@@ -80,6 +80,8 @@ previous print provision read received remaining required robot save security se
 service session sign site space status submit temporarily the this time to try type unavailable
 unread upload us view welcome with you your mandatory fields all rules special digit upper
 lower case confirm again later unlock locked attempts hello bonjour
+recu dont doit etre suivent defaut repute issue reputee within period ends otherwise opened
+deemed must be when that non oui yes
 """
 
 
@@ -95,6 +97,7 @@ def _vocabulary() -> frozenset[str]:
 
 VOCABULARY: Final = _vocabulary()
 _DIGIT: Final = re.compile(r"\d")
+_DIGITS: Final = re.compile(r"\d+")
 _LETTER: Final = re.compile(r"[^\W\d_]")
 
 # Walks the DOM; for each element: tag, attributes (name, and value only where it may be kept),
@@ -159,11 +162,12 @@ def outline(tree: dict[str, Any]) -> str:
 
 
 def keep_text(text: str | None) -> str | None:
-    """``text`` when it is made only of interface words, else None (it might be personal)."""
+    """``text`` when it is made only of interface words, else None (it might be personal).
+    Numbers are never kept: each run of digits becomes "N" ("Vous avez reçu N courrier(s)")."""
     if text is None:
         return None
-    text = " ".join(text.split())
-    if not text or len(text) > MAX_TEXT or _DIGIT.search(text):
+    text = _DIGITS.sub("N", " ".join(text.split()))
+    if not text or len(text) > MAX_TEXT:
         return None
     if not _LETTER.search(text):
         # Punctuation and symbols only ("|", "*", ">"): layout, not data.
@@ -189,8 +193,10 @@ def _render(node: dict[str, Any], depth: int) -> list[str]:
 def _attribute(name: str, value: str | None) -> str:
     if value is None:
         return f"[{name}]"
-    if name in _SAFE_VALUES and len(value) <= 40 and not _DIGIT.search(value):
-        return f"[{name}={value}]"
+    if name in _SAFE_VALUES:
+        # A switch's value is a short word ("password", "col", "fr"); anything else is dropped.
+        plain = len(value) <= 40 and not _DIGIT.search(value) and '"' not in value
+        return f"[{name}={value}]" if plain else f"[{name}]"
     kept = keep_text(value)
     return f"[{name}]" if kept is None else f"[{name}={_quoted(kept)}]"
 
