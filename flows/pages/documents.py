@@ -48,7 +48,8 @@ class DocumentsPage:
         )
         self.any_table = page.get_by_role("table")
         self.login_form = page.get_by_label(labels.PASSWORD_FIELD)
-        self.next_page_link = page.get_by_role("link", name=labels.NEXT_PAGE_LINK)
+        # A "next page" link greyed out on the last page (aria-disabled) is not one to follow.
+        self.next_page_link = page.get_by_role("link", name=labels.NEXT_PAGE_LINK, disabled=False)
 
     def wait_until_shown(self) -> None:
         try:
