@@ -38,8 +38,9 @@ class ExitStatus(IntEnum):
     KEYRING_UNAVAILABLE = 17
     PROFILE_MISSING = 18
     BROWSER_UNAVAILABLE = 19
-    PASSWORD_CHANGE_REQUIRED = 20
-    CAPTCHA = 21
+    # 20 is agent_already_running (the agent's own status).
+    PASSWORD_CHANGE_REQUIRED = 21
+    CAPTCHA = 22
 
 
 class AssistantError(Exception):

@@ -27,11 +27,9 @@ from assistant.state import StateStore
 from fixtures.mock_portal import MockPortalServer
 from flows.capture import ELIDED, capture_page, keep_text, outline
 from flows.check_flow import capture_pages
-from tests.conftest import NOW, TODAY
+from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
 from tests.test_runner import FakeClock, MemoryCredentialStore, RecordingNotifier, RecordingSleep
 
-IDENTIFIER = "9876501552"
-PASSWORD = "Kharoufi-Secret-2026!"
 #: What the personal_data scenario plants, and no capture may hold (compared case-insensitively).
 PLANTED = [
     "Zaineb",

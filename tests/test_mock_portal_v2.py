@@ -281,7 +281,7 @@ def test_forgotten_password_unlocks_a_locked_account(mixed: FlaskClient) -> None
 def test_lost_key_sends_a_password_that_must_be_changed_at_login(
     channel: str, sent_to: str
 ) -> None:
-    identifier = "9876501552"
+    identifier = IDENTIFIER
     with client_for("personal_data") as client:
         html = post_form(client, "/ofpra/user/lost-key", identifier=identifier, channel=channel)
         assert f'<div role="status">Un nouveau mot de passe a été envoyé au {sent_to}.</div>' in (
@@ -591,15 +591,7 @@ def test_documents_paginate_20_per_page_with_next_and_previous_links() -> None:
 
 def test_home_greets_the_person_by_name() -> None:
     with client_for("personal_data") as client:
-        token = csrf_from(page(client, LOGIN))
-        client.post(
-            LOGIN,
-            data={
-                "csrf_token": token,
-                "identifier": "9876501552",
-                "password": "Kharoufi-Secret-2026!",
-            },
-        )
+        log_in(client)
         assert "<h2>Bonjour Mme Zaineb KHAROUFI</h2>" in page(client, "/ofpra/home")
 
 
@@ -616,3 +608,16 @@ def test_cli_refuses_an_unknown_fault() -> None:
     result = run_cli("--fault", "http_418")
     assert result.returncode == 2
     assert "unknown fault 'http_418'" in result.stderr
+
+
+def test_a_scenario_whose_password_is_refused_accepts_one_chosen_on_the_portal() -> None:
+    with client_for("wrong_password") as client:
+        assert "mot de passe incorrect" in log_in(client)
+        post_form(client, "/ofpra/user/password", identifier=IDENTIFIER, key=KEY)
+        post_form(
+            client,
+            "/ofpra/user/password",
+            new_password=NEW_PASSWORD,
+            confirm_password=NEW_PASSWORD,
+        )
+        assert log_in(client, NEW_PASSWORD) == "/ofpra/home"

@@ -56,7 +56,7 @@ class DocumentsPage:
             found = wait_for_page(
                 self.session,
                 {"table": self.table, "login": self.login_form},
-                "the documents list",
+                N_("the documents list"),
             )
         except PageNotRecognisedError:
             raise self._diagnose() from None
@@ -111,7 +111,7 @@ class DocumentsPage:
 
     def go_to_next_page(self) -> DocumentsPage:
         """Follow the "Page suivante" / "Next page" link (by its text, never a built address)."""
-        self.session.click_to_navigate(self.next_page_link.first, "the next page of documents")
+        self.session.click_to_navigate(self.next_page_link.first, N_("the next page of documents"))
         following = DocumentsPage(self.session)
         following.wait_until_shown()
         return following

@@ -56,7 +56,7 @@ class HomePage:
 
         if not self.documents_link.first.is_visible():
             raise self.no_documents_link()
-        self.session.click(self.documents_link.first, "the 'My Documents' link")
+        self.session.click(self.documents_link.first, N_("the 'My Documents' link"))
         documents = DocumentsPage(self.session)
         documents.wait_until_shown()
         return documents
@@ -100,7 +100,7 @@ def log_out(session: PortalSession) -> LoginPage:
     link.click(timeout=wait_ms)
     session.logged_in = False
     login = LoginPage(session)
-    session.wait_for_one_of({"form": login.password}, "the portal's login page")
+    session.wait_for_one_of({"form": login.password}, N_("the portal's login page"))
     return login
 
 

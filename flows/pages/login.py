@@ -32,7 +32,7 @@ class LoginPage:
         return login
 
     def wait_until_shown(self) -> None:
-        wait_for_page(self.session, {"form": self.password}, "the portal's login page")
+        wait_for_page(self.session, {"form": self.password}, N_("the portal's login page"))
 
     def sign_in(self, identifier: str, password: str) -> HomePage:
         """Submit the password once. Whatever the answer, it is never submitted again by this
@@ -40,7 +40,7 @@ class LoginPage:
         page = self.session.page
         self.identifier.first.fill(identifier)
         self.password.first.fill(password)
-        self.session.click(self.sign_in_button.first, "the sign-in button")
+        self.session.click(self.sign_in_button.first, N_("the sign-in button"))
         home = HomePage(self.session)
         password_change = PasswordChangePage(self.session)
         try:
@@ -54,7 +54,7 @@ class LoginPage:
                         has_text=labels.LOGIN_REJECTED_TEXT
                     ),
                 },
-                "the page after logging in",
+                N_("the page after logging in"),
             )
         except PageNotRecognisedError:
             if self.session.logout_link().first.is_visible():
