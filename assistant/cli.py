@@ -146,6 +146,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     autostart.set_defaults(handler=cmd_autostart)
 
+    capture = commands.add_parser(
+        "capture",
+        help="save redacted outlines of the portal's pages, to report a changed portal",
+        description=(
+            "Log in, save a redacted outline of the home page and of the documents page, and "
+            "log out. An outline keeps the pages' structure and the portal's own interface "
+            "words only: no letter, no name, no number, no form value. It never opens a letter."
+        ),
+    )
+    capture.add_argument("--profile", help="profile to use (needed when there are several)")
+    capture.add_argument(
+        "--redacted",
+        action="store_true",
+        required=True,
+        help="required: say that you want the redacted outline (the only kind there is)",
+    )
+    capture.set_defaults(handler=cmd_capture)
+
     demo = commands.add_parser(
         "demo",
         help="a real check against the bundled mock portal, with its alerts",
@@ -384,6 +402,19 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_capture(args: argparse.Namespace) -> int:
+    from assistant.captures import capture_profile
+    from assistant.cli_output import render_capture
+
+    _, env = _environment(args, console=sys.stdout)
+    profile = _one_profile(env, args.profile)
+    outcome = capture_profile(env, profile)
+    if outcome.error is not None and not outcome.files:
+        raise outcome.error
+    print(render_capture(outcome, _translator()))
+    return 0 if outcome.error is None else int(outcome.error.exit_status)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from assistant.cli_output import render_demo
     from assistant.demo import run_demo
@@ -415,6 +446,7 @@ def _environment(args: argparse.Namespace, console: TextIO) -> tuple[Paths, Envi
         state=StateStore(paths.state_file),
         credentials=CredentialStore(settings.keyring_service),
         dispatcher=dispatcher_for(settings.notifier, console),
+        captures_dir=paths.captures_dir,
     )
     return paths, env
 

@@ -13,6 +13,7 @@ from assistant.results import CheckResult, LetterReport
 if TYPE_CHECKING:
     from assistant.agent import TickReport
     from assistant.autostart import AutostartState
+    from assistant.captures import CaptureOutcome
     from assistant.demo import DemoOutcome
     from assistant.profiles import Forgotten
     from assistant.settings import Paths, Settings
@@ -29,6 +30,9 @@ def render_check(result: CheckResult, t: Translator) -> str:
                 code=result.error.code,
                 message=t.error(result.error),
             )
+        )
+        lines.append(
+            "  " + t._("Nothing can be said about your letters: check the portal yourself.")
         )
     elif not result.letters:
         lines.append("  " + t._("The list of letters was read: it is empty. No letter."))
@@ -287,6 +291,31 @@ def render_forgotten(forgotten: Forgotten, t: Translator) -> str:
         )
     if forgotten.captures_removed:
         lines.append("  " + t._("captures: removed"))
+    return "\n".join(lines)
+
+
+def render_capture(outcome: CaptureOutcome, t: Translator) -> str:
+    lines = [
+        t._(
+            "Profile '{profile}': redacted outlines saved (no letter was opened):",
+            profile=outcome.profile,
+        )
+    ]
+    lines.extend(f"  {page}: {path}" for page, path in outcome.files.items())
+    lines.append(
+        t._(
+            "They hold the pages' structure and the portal's interface words only. Read them "
+            "before you share them."
+        )
+    )
+    if outcome.error is not None:
+        lines.append(
+            t._(
+                "The capture stopped early ({code}): {message}",
+                code=outcome.error.code,
+                message=t.error(outcome.error),
+            )
+        )
     return "\n".join(lines)
 
 

@@ -5,12 +5,16 @@ a message that says what happened and what to do next. Only the CLI turns them i
 Messages never contain a password or an identifier.
 
 A message is an English template marked with ``N_`` (so Babel extracts it) plus its values; it is
-translated where it is shown, in the person's language.
+translated where it is shown, in the person's language. Whoever handles an error may append a hint
+(another template with its values, e.g. where a page capture was saved); each part is translated
+on its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
+from typing import Self
 
 
 def N_(message: str) -> str:
@@ -35,6 +39,9 @@ class ExitStatus(IntEnum):
     PROFILE_MISSING = 18
     BROWSER_UNAVAILABLE = 19
     AGENT_ALREADY_RUNNING = 20
+    # 20 is agent_already_running (the agent's own status).
+    PASSWORD_CHANGE_REQUIRED = 21
+    CAPTCHA = 22
 
 
 class AssistantError(Exception):
@@ -48,12 +55,29 @@ class AssistantError(Exception):
     def __init__(self, template: str, **values: object) -> None:
         self.template = template
         self.values = values
-        # Without values the template is the message as is (it may hold braces of its own).
-        self.message = template.format(**values) if values else template
+        self.hints: list[tuple[str, dict[str, object]]] = []
+        self.message = _fill(template, values)
         super().__init__(self.message)
+
+    def with_hint(self, template: str, **values: object) -> Self:
+        """Append a sentence to the message (a template marked with ``N_``, and its values)."""
+        self.hints.append((template, values))
+        self.message = f"{self.message} {_fill(template, values)}"
+        self.args = (self.message,)
+        return self
+
+    def render(self, translate: Callable[..., str]) -> str:
+        """The message in another language: ``translate(template, **values)`` for each part."""
+        parts = [(self.template, self.values), *self.hints]
+        return " ".join(translate(template, **values) for template, values in parts)
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
+
+
+def _fill(template: str, values: dict[str, object]) -> str:
+    # Without values the template is the message as is (it may hold braces of its own).
+    return template.format(**values) if values else template
 
 
 class CredentialsMissingError(AssistantError):
@@ -87,6 +111,22 @@ class PageNotRecognisedError(AssistantError):
 
     code = "page_not_recognised"
     exit_status = ExitStatus.PAGE_NOT_RECOGNISED
+    #: A redacted outline of the page (flows/capture.py), for whoever writes it to a file.
+    capture: str | None = None
+
+
+class PasswordChangeRequiredError(AssistantError):
+    """The portal demands a new password before showing anything: only the person may choose."""
+
+    code = "password_change_required"
+    exit_status = ExitStatus.PASSWORD_CHANGE_REQUIRED
+
+
+class CaptchaError(AssistantError):
+    """The portal asks to prove a human is there: the assistant never tries to solve it."""
+
+    code = "captcha"
+    exit_status = ExitStatus.CAPTCHA
 
 
 class ConsentMissingError(AssistantError):
@@ -128,6 +168,8 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     ProfileMissingError,
     BrowserUnavailableError,
     AgentAlreadyRunningError,
+    PasswordChangeRequiredError,
+    CaptchaError,
 )
 
 

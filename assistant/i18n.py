@@ -113,13 +113,17 @@ class Translator:
         return text.format(**self._isolated({"count": count, **values}))
 
     def error(self, error: AssistantError) -> str:
-        """An error's message in this language; values that are messages themselves (marked
-        ``N_`` where the error was raised) are translated too."""
-        values = {
-            name: self._catalog.gettext(value) if isinstance(value, str) else value
-            for name, value in error.values.items()
-        }
-        return self._(error.template, **values)
+        """An error's message in this language, its hints included; values that are messages
+        themselves (marked ``N_`` where the error was raised) are translated too."""
+
+        def translate(template: str, **values: object) -> str:
+            translated = {
+                name: self._catalog.gettext(value) if isinstance(value, str) else value
+                for name, value in values.items()
+            }
+            return self._(template, **translated)
+
+        return error.render(translate)
 
     def date(self, day: date) -> str:
         """A date as people write it in this language, e.g. "5 December 2026"."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from assistant.deadlines import LetterDeadlines
@@ -77,6 +78,12 @@ class CheckResult:
     error: AssistantError | None = None
     blocked_requests: int = 0
     logged_out: bool = False
+    #: Attempts made at the portal (0: none, the check stopped before the browser).
+    attempts: int = 0
+    #: Pages of the documents table read.
+    pages: int = 0
+    #: The redacted outline saved for a page that was not recognised.
+    capture: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,13 +91,17 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         if self.error is not None:
-            return {
+            failed: dict[str, Any] = {
                 "ok": False,
                 "profile": self.profile,
                 "checked_at": self.checked_at.isoformat(),
                 "error": self.error.to_json(),
                 "alerts": [a.to_json() for a in self.alerts],
+                "attempts": self.attempts,
             }
+            if self.capture is not None:
+                failed["capture"] = str(self.capture)
+            return failed
         return {
             "ok": True,
             "profile": self.profile,
@@ -99,6 +110,8 @@ class CheckResult:
             "alerts": [a.to_json() for a in self.alerts],
             "blocked_requests": self.blocked_requests,
             "logged_out": self.logged_out,
+            "attempts": self.attempts,
+            "pages": self.pages,
         }
 
 

@@ -6,20 +6,24 @@ scheduler → runner → (credentials, flows → parser) → deadlines → state
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from assistant.alerts import failure_alert, letter_alerts
+from assistant.captures import save_capture
 from assistant.credentials import Credentials, CredentialStore
 from assistant.deadlines import deadlines_for, paris_today
 from assistant.errors import (
     N_,
     AssistantError,
     ConsentMissingError,
+    PageNotRecognisedError,
     PortalUnavailableError,
     ProfileMissingError,
     unexpected_error,
@@ -33,6 +37,8 @@ from assistant.state import CheckRecord, Profile, StateStore
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+    from flows.check_flow import DocumentsReading
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +89,16 @@ class Environment:
     clock: Callable[[], datetime] = field(default=utc_now)
     #: Where the browser comes from; tests hand in pytest-playwright's.
     browser_source: BrowserSource = field(default=launch_for_hosts)
+    #: Waits between the attempts of a check; tests record instead of sleeping.
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    #: Where redacted outlines of unrecognised pages go (``Paths.captures_dir``); None: nowhere.
+    captures_dir: Path | None = None
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
+    """A profile cleared to log in: it exists, has consent, and its credentials are loaded."""
+
     profile: Profile
     credentials: Credentials
 
@@ -102,18 +114,22 @@ class CheckRunner:
         """Check each profile in turn, with one browser and a fresh context for each.
 
         ``automated``: the agent runs it (recorded, since its logins are limited), not a person.
+        The agent retries a failed check on its own schedule, so an automated check makes one
+        attempt; a check run by hand retries at once (``[retry]``).
         """
         results: dict[str, CheckResult] = {}
-        prepared: list[_Prepared] = []
+        prepared: list[Prepared] = []
         started = self.env.clock()
         for name in profiles:
             try:
-                prepared.append(self._prepare(name))
+                prepared.append(self.prepare(name))
             except AssistantError as error:
-                results[name] = self._failed(name, started, error, automated)
+                results[name] = self._failed(name, started, error, automated=automated)
             except Exception as error:
                 log.exception("unexpected error preparing the check of %s", name)
-                results[name] = self._failed(name, started, unexpected_error(error), automated)
+                results[name] = self._failed(
+                    name, started, unexpected_error(error), automated=automated
+                )
         if prepared:
             try:
                 hosts = [urlsplit(p.profile.portal_url).hostname or "" for p in prepared]
@@ -124,11 +140,11 @@ class CheckRunner:
                 for item in prepared:
                     if item.profile.name not in results:
                         results[item.profile.name] = self._failed(
-                            item.profile.name, started, error, automated
+                            item.profile.name, started, error, automated=automated
                         )
         return [results[name] for name in profiles]
 
-    def _prepare(self, name: str) -> _Prepared:
+    def prepare(self, name: str) -> Prepared:
         profile = self.env.state.profile(name)
         if profile is None:
             raise ProfileMissingError(
@@ -149,44 +165,38 @@ class CheckRunner:
             )
         credentials = self.env.credentials.load(name)
         REDACTOR.register(credentials)
-        return _Prepared(profile, credentials)
+        return Prepared(profile, credentials)
 
-    def _check_one(self, browser: Browser, item: _Prepared, automated: bool) -> CheckResult:
-        from playwright.sync_api import Error as PlaywrightError
-
-        from flows.browser import portal_context
-        from flows.check_flow import read_documents
-
+    def _check_one(self, browser: Browser, item: Prepared, automated: bool) -> CheckResult:
+        """Up to ``retry.attempts`` attempts, each in a fresh browser context, while the portal
+        is unavailable; any other failure (a refused password above all) ends the check."""
         profile = item.profile
         started = self.env.clock()
-        timeout_ms = self.env.settings.browser.timeout_seconds * 1000
-        try:
-            with portal_context(browser, profile.portal_url) as (context, guard):
-                reading = read_documents(
-                    context.new_page(),
-                    profile.portal_url,
-                    item.credentials.identifier,
-                    item.credentials.password,
-                    timeout_ms=timeout_ms,
+        retry = self.env.settings.retry
+        attempts = 1 if automated else retry.attempts
+        attempt = 1
+        while True:
+            outcome = self._attempt(browser, item)
+            if not isinstance(outcome, AssistantError):
+                reading, blocked = outcome
+                break
+            error = outcome
+            if error.retryable and attempt < attempts:
+                attempt += 1
+                wait = retry.backoff_before(attempt)
+                log.warning(
+                    "check of %s: %s; attempt %d of %d in %.0f s",
+                    profile.name,
+                    error.code,
+                    attempt,
+                    attempts,
+                    wait,
                 )
-        except AssistantError as error:
-            return self._failed(profile.name, started, error, automated)
-        except PlaywrightError as error:
-            return self._failed(
-                profile.name,
-                started,
-                PortalUnavailableError(
-                    N_(
-                        "The portal could not be read ({detail}). "
-                        "The assistant will try again later."
-                    ),
-                    detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
-                ),
-                automated,
-            )
-        except Exception as error:
-            log.exception("unexpected error in the check of %s", profile.name)
-            return self._failed(profile.name, started, unexpected_error(error), automated)
+                self.env.sleep(wait)
+                continue
+            if attempt > 1:
+                error.with_hint(N_("(The assistant tried {count} times.)"), count=attempt)
+            return self._failed(profile.name, started, error, attempts=attempt, automated=automated)
 
         checked_at = self.env.clock()
         today = paris_today(checked_at)
@@ -201,8 +211,10 @@ class CheckRunner:
             checked_at=checked_at,
             letters=reports,
             alerts=letter_alerts(reports, translator, profile.name),
-            blocked_requests=len(guard.blocked_hosts),
+            blocked_requests=blocked,
             logged_out=reading.logged_out,
+            attempts=attempt,
+            pages=reading.pages,
         )
         result.delivered_via = [self.env.dispatcher.deliver(a) for a in result.alerts]
         self.env.state.record_check(
@@ -220,14 +232,82 @@ class CheckRunner:
         )
         return result
 
+    def _attempt(
+        self, browser: Browser, item: Prepared
+    ) -> tuple[DocumentsReading, int] | AssistantError:
+        """One attempt in its own browser context: the reading and the number of requests to
+        other hosts blocked, or the error that stopped it."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        from flows.browser import portal_context
+        from flows.check_flow import read_documents
+
+        profile = item.profile
+        timeout_ms = self.env.settings.browser.timeout_seconds * 1000
+        try:
+            with portal_context(browser, profile.portal_url) as (context, guard):
+                reading = read_documents(
+                    context.new_page(),
+                    profile.portal_url,
+                    item.credentials.identifier,
+                    item.credentials.password,
+                    timeout_ms=timeout_ms,
+                )
+            return reading, len(guard.blocked_hosts)
+        except AssistantError as error:
+            return error
+        except PlaywrightError as error:
+            return PortalUnavailableError(
+                N_("The portal could not be read ({detail}). The assistant will try again later."),
+                detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
+            )
+        except Exception as error:
+            log.exception("unexpected error in the check of %s", profile.name)
+            return unexpected_error(error)
+
+    def _save_capture(self, name: str, error: PageNotRecognisedError) -> Path | None:
+        """Write the redacted outline of the unrecognised page, and say where in the message."""
+        if error.capture is None or self.env.captures_dir is None:
+            return None
+        try:
+            path = save_capture(
+                self.env.captures_dir,
+                name,
+                "not_recognised",
+                error.capture,
+                self.env.clock(),
+                "the check did not recognise this page",
+            )
+        except OSError as failure:
+            log.warning("could not save the page capture: %s", failure)
+            return None
+        error.with_hint(
+            N_(
+                "An outline of the page, without any personal data, was saved in {path}: "
+                "please send it to whoever maintains the assistant."
+            ),
+            path=str(path),
+        )
+        return path
+
     def _failed(
-        self, name: str, started: datetime, error: AssistantError, automated: bool
+        self,
+        name: str,
+        started: datetime,
+        error: AssistantError,
+        attempts: int = 0,
+        automated: bool = False,
     ) -> CheckResult:
+        capture = None
+        if isinstance(error, PageNotRecognisedError):
+            capture = self._save_capture(name, error)
         finished = self.env.clock()
         log.warning("check of %s failed: %s: %s", name, error.code, error.message)
         profile = self.env.state.profile(name)
         translator = Translator(profile.language if profile else "en")
-        result = CheckResult(profile=name, checked_at=finished, error=error)
+        result = CheckResult(
+            profile=name, checked_at=finished, error=error, attempts=attempts, capture=capture
+        )
         result.alerts = [failure_alert(error, translator, name)]
         result.delivered_via = [self.env.dispatcher.deliver(a) for a in result.alerts]
         if profile is not None:

@@ -119,6 +119,21 @@ class AgentSettings(BaseModel):
         return hours
 
 
+class RetrySettings(BaseModel):
+    """A check whose portal is unavailable (down, slow, in maintenance) tries again at once, a
+    few times, waiting longer each time. A refused password is never tried again."""
+
+    model_config = {"extra": "forbid"}
+
+    attempts: int = Field(default=3, ge=1, le=5)
+    #: The wait before the second attempt; it doubles before each next one.
+    backoff_seconds: float = Field(default=10, ge=0, le=300)
+
+    def backoff_before(self, attempt: int) -> float:
+        """Seconds to wait before attempt number ``attempt`` (2, 3, ...)."""
+        return float(self.backoff_seconds * 2 ** (attempt - 2))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
@@ -130,6 +145,7 @@ class Settings(BaseSettings):
     notifier: Literal["auto", "console"] = "auto"
     browser: BrowserSettings = BrowserSettings()
     agent: AgentSettings = AgentSettings()
+    retry: RetrySettings = RetrySettings()
 
 
 def load_settings(paths: Paths) -> Settings:

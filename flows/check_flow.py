@@ -1,18 +1,21 @@
-"""The flow of one check: log in, read the documents table, log out. Never opens a letter."""
+"""The flows: one check (log in, read every page of the documents table, cross-check it with the
+home page's counters, log out), and a redacted capture of the pages. Neither opens a letter."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from assistant.errors import AssistantError
+from assistant.errors import N_, PageNotRecognisedError
+from flows.capture import capture_page
 from flows.models import PortalLetter
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
-from flows.pages.home import log_out
+from flows.pages.home import LetterCounts, log_out_quietly
 from flows.table_parser import parse_documents_table
 
 log = logging.getLogger(__name__)
@@ -23,25 +26,80 @@ class DocumentsReading:
     letters: list[PortalLetter]
     language: str | None
     logged_out: bool
+    #: How many pages of the documents table were read.
+    pages: int = 1
 
 
 def read_documents(
     page: Page, login_url: str, identifier: str, password: str, timeout_ms: float = 30_000
 ) -> DocumentsReading:
-    """Log in from the login page, follow the portal's own "My Documents" link, read the table,
-    and log out whatever happened once logged in."""
+    """Log in from the login page, follow the portal's own "My Documents" link, read the table
+    page after page, check it against the home page's counters, and log out whatever happened
+    once logged in. A page it does not recognise raises ``PageNotRecognisedError`` carrying a
+    redacted outline of that page."""
     session = PortalSession(page, timeout_ms)
-    home = LoginPage.open(session, login_url).sign_in(identifier, password)
-    logged_out = False
     try:
-        documents = home.go_to_documents()
-        table = documents.read_table()
-        letters = parse_documents_table(table)
+        with _capturing_unrecognised(session):
+            home = LoginPage.open(session, login_url).sign_in(identifier, password)
+            counts = home.read_counts()
+            table, pages = home.go_to_documents().read_all_pages()
+            letters = parse_documents_table(table)
+            cross_check(counts, letters)
     finally:
+        logged_out = log_out_quietly(session)
+    log.info("read %d letter(s) on %d page(s)", len(letters), pages)
+    return DocumentsReading(letters, table.page_language, logged_out, pages)
+
+
+def capture_pages(
+    page: Page, login_url: str, identifier: str, password: str, timeout_ms: float = 30_000
+) -> dict[str, str]:
+    """Redacted outlines of the home page and the documents page (whatever it shows), for a
+    volunteer to share the real portal's structure. Logs in and out as a check does."""
+    session = PortalSession(page, timeout_ms)
+    captures: dict[str, str] = {}
+    try:
+        with _capturing_unrecognised(session):
+            home = LoginPage.open(session, login_url).sign_in(identifier, password)
+        captures["home"] = capture_page(page) or ""
         try:
-            log_out(session)
-            logged_out = True
-        except (AssistantError, PlaywrightError) as error:
-            # The context is closed right after, which drops the session cookie anyway.
-            log.warning("logging out failed: %s", getattr(error, "message", error))
-    return DocumentsReading(letters=letters, language=table.page_language, logged_out=logged_out)
+            home.go_to_documents()
+        except PageNotRecognisedError as error:
+            # That is what a capture is for: the outline of the page the assistant cannot read.
+            log.info("the documents page is not recognised: %s", error.message)
+        captures["documents"] = capture_page(page) or ""
+    finally:
+        log_out_quietly(session)
+    return captures
+
+
+def cross_check(counts: LetterCounts | None, letters: list[PortalLetter]) -> None:
+    """The home page's counters against the rows read: a difference means rows were missed (or
+    the page is not what it seems), and a partial list is never reported as the whole."""
+    if counts is None:
+        return
+    unread = sum(1 for letter in letters if not letter.read)
+    if (counts.total, counts.unread) != (len(letters), unread):
+        raise PageNotRecognisedError(
+            N_(
+                "The home page counts {total} letter(s), {unread} unread, but the documents list "
+                "shows {rows} letter(s), {rows_unread} unread. No letter is reported from a list "
+                "that may be incomplete: check your account on the portal yourself."
+            ),
+            total=counts.total,
+            unread=counts.unread,
+            rows=len(letters),
+            rows_unread=unread,
+        )
+
+
+@contextmanager
+def _capturing_unrecognised(session: PortalSession) -> Iterator[None]:
+    """Attach a redacted outline of the page to a ``PageNotRecognisedError``, taken before
+    anything else (logging out) leaves the page."""
+    try:
+        yield
+    except PageNotRecognisedError as error:
+        if error.capture is None:
+            error.capture = capture_page(session.page)
+        raise

@@ -33,6 +33,37 @@ LOGOUT_LINK = _pattern(
 LOGIN_REJECTED_TEXT = _pattern(r"incorrect", r"invalide", r"invalid", r"erron", r"wrong")
 ACCOUNT_LOCKED_TEXT = _pattern(r"bloqu[ée]", r"verrouill", r"locked", r"blocked", r"suspendu")
 
+# Pages that can come instead of the one expected (each is a page object in flows/pages/).
+CAPTCHA_TEXT = _pattern(
+    r"captcha",
+    r"pas\s+un\s+robot",
+    r"not\s+a\s+robot",
+    r"caract[èe]res\s+de\s+l.image",
+    r"characters\s+in\s+the\s+image",
+    r"v[ée]rification\s+de\s+s[ée]curit[ée]",
+    r"security\s+check",
+)
+MAINTENANCE_TEXT = _pattern(
+    r"maintenance",
+    r"temporairement\s+indisponible",
+    r"temporarily\s+unavailable",
+    r"service\s+indisponible",
+    r"service\s+unavailable",
+)
+NEW_PASSWORD_FIELD = _pattern(
+    r"nouveau\s+mot\s+de\s+passe", r"new\s+password", r"changer?\s+(votre|de|le)\s+mot\s+de\s+passe"
+)
+NEXT_PAGE_LINK = _pattern(r"^\W*(page\s+suivante|suivante?|next(\s+page)?)\W*$")
+
+# The home page's counters: "Vous avez reçu 7 courrier(s), dont 2 non lu(s)." / "You have
+# received 7 letter(s), including 2 unread." Found by the text, read from its normalised form.
+HOME_SUMMARY = _pattern(
+    r"\d+\s+courrier.*dont\s+\d+\s+non\s+lu", r"\d+\s+letter.*including\s+\d+\s+unread"
+)
+HOME_SUMMARY_NUMBERS = re.compile(
+    r"(\d+) (?:courriers?|letters?)\b.*?\b(?:dont|including) (\d+) (?:non lus?|unread)\b"
+)
+
 # Column roles of the documents table. Each header is matched against the normalised variants;
 # the more specific roles are tried first ("Temps restant pour accéder au courrier" names no
 # document, although it contains "courrier").

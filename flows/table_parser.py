@@ -18,6 +18,7 @@ from flows.labels import normalise
 from flows.models import LetterKind, PortalLetter, RawTable
 
 _DATE = re.compile(r"(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})")
+_SIGNED_NUMBER = re.compile(r"[-+\u2212\u2013]\s*\d")
 
 
 def parse_documents_table(table: RawTable) -> list[PortalLetter]:
@@ -206,7 +207,8 @@ def _parse_remaining(text: str, number: int) -> tuple[int | None, bool]:
     if not remaining:
         return None, False
     days = labels.REMAINING_DAYS.fullmatch(remaining)
-    if days:
+    # normalise() drops signs: "-3 jours" would read as 3 days left. Its meaning is unknown.
+    if days and not _SIGNED_NUMBER.search(text):
         return int(days.group(1)), False
     if any(re.search(rf"\b{v}\b", remaining) for v in labels.NOTIFIED_TEXT):
         return None, True

@@ -43,6 +43,8 @@ class Cli:
         self.env["OFPRA_ASSISTANT_HOME"] = str(home)
         self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
         self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"
+        # Retries of an unavailable portal must not wait for real in tests.
+        self.env["OFPRA_ASSISTANT_RETRY__BACKOFF_SECONDS"] = "0"
         self.env.pop("PYTHON_KEYRING_BACKEND", None)
 
     def run(
@@ -344,3 +346,85 @@ def test_check_without_a_usable_browser_says_how_to_get_one(
     assert "tried: /nonexistent/chromium" in error["message"]
     assert "[browser] executable_path" in error["message"]
     assert live_portal.log()["requests"] == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "message"),
+    [
+        pytest.param("captcha", ExitStatus.CAPTCHA, "does not answer captchas", id="captcha"),
+        pytest.param(
+            "password_change",
+            ExitStatus.PASSWORD_CHANGE_REQUIRED,
+            "never chooses a password",
+            id="password_change_required",
+        ),
+        pytest.param(
+            "table_renamed",
+            ExitStatus.PAGE_NOT_RECOGNISED,
+            "without a 'Document' column",
+            id="page_not_recognised-with-capture",
+        ),
+    ],
+)
+def test_check_names_portal_faults_with_their_exit_status(
+    cli: Cli, live_portal: MockPortalServer, fault: str, status: ExitStatus, message: str
+) -> None:
+    live_portal.use_scenario("mixed")
+    assert cli.setup(live_portal.login_url).returncode == 0
+    live_portal.set_fault(fault)
+
+    code, result = cli.json("check")
+
+    assert code == status
+    assert result["error"]["code"] == status.name.lower()
+    assert message in result["error"]["message"]
+    assert "letters" not in result
+    if status is ExitStatus.PAGE_NOT_RECOGNISED:
+        capture = Path(result["capture"])
+        assert capture.parent == cli.home / "captures" / "default"
+        assert oct(capture.stat().st_mode & 0o777) == oct(0o600)
+        assert str(capture) in result["error"]["message"]
+    assert live_portal.log()["view_requests"] == []
+
+
+def test_capture_redacted_saves_outlines_without_personal_data(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    live_portal.use_scenario("personal_data")
+    account = live_portal.state.scenario
+    done = cli.run(
+        "setup",
+        "--portal-url",
+        live_portal.login_url,
+        "--identifier",
+        account.identifier,
+        "--password-stdin",
+        "--consent",
+        "Zaineb K.",
+        stdin=account.password + "\n",
+    )
+    assert done.returncode == 0, done.stderr
+
+    done = cli.run("capture", "--redacted")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "Profile 'default': redacted outlines saved (no letter was opened):\n"
+    )
+    files = sorted((cli.home / "captures" / "default").iterdir())
+    assert [f.name.rsplit("-", 1)[1] for f in files] == ["documents.txt", "home.txt"]
+    for path in files:
+        assert f": {path}" in done.stdout
+        assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+        text = path.read_text(encoding="utf-8").casefold()
+        for planted in ("zaineb", "kharoufi", "9876543210", account.identifier, "0698765432"):
+            assert planted not in text
+    assert live_portal.log()["view_requests"] == []
+    assert (live_portal.log()["logins"], live_portal.log()["logouts"]) == (1, 1)
+
+
+def test_capture_without_redacted_is_a_usage_error(cli: Cli) -> None:
+    done = cli.run("capture")
+
+    assert done.returncode == ExitStatus.USAGE
+    assert "the following arguments are required: --redacted" in done.stderr

@@ -66,6 +66,16 @@ class FailingNotifier:
         raise NotifierError("no service")
 
 
+class RecordingSleep:
+    """Retries wait between attempts; tests note the waits instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
 class FakeClock:
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -85,6 +95,8 @@ def env(tmp_path: Path, browser: Browser) -> Iterator[Environment]:
         dispatcher=AlertDispatcher([notifier]),
         clock=FakeClock(NOW),
         browser_source=lambda settings, hosts: nullcontext(browser),
+        sleep=RecordingSleep(),
+        captures_dir=tmp_path / "captures",
     )
     yield environment
     state.close()

@@ -248,3 +248,12 @@ def test_parser_refuses_a_good_row_next_to_a_bad_one() -> None:
     ]
     with pytest.raises(PageNotRecognisedError, match="Row 2"):
         parse_documents_table(RawTable(FR_HEADERS, rows, "fr"))
+
+
+@pytest.mark.parametrize("remaining", ["-3 jours", "\u2212 3 jours", "+2 days"])
+def test_parser_refuses_a_signed_number_of_days_left(remaining: str) -> None:
+    # Found by Hypothesis: the sign was dropped and "-3 jours" read as three days left.
+    row = ["Non lu", "Convocation", "08/03/2026", "OFPRA", "08/03/2026", remaining, ""]
+
+    with pytest.raises(PageNotRecognisedError, match="remaining time"):
+        parse_documents_table(RawTable(FR_HEADERS, [row], "fr"))

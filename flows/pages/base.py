@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from assistant.errors import N_, PageNotRecognisedError, PortalUnavailableError
@@ -24,20 +24,48 @@ class PortalSession:
     page: Page
     timeout_ms: float = 30_000
     last_document_status: int | None = field(default=None, init=False)
+    #: A page was asked for and its answer has not come yet (a slow portal, not a strange page).
+    navigation_pending: bool = field(default=False, init=False)
+    #: How many pages were asked for: a click that asks for none did not navigate.
+    navigations: int = field(default=0, init=False)
+    #: The portal accepted the password: whatever happens next, log out.
+    logged_in: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.page.set_default_timeout(self.timeout_ms)
         self.page.set_default_navigation_timeout(self.timeout_ms)
+        self.page.on("request", self._on_request)
         self.page.on("response", self._on_response)
+        self.page.on("requestfailed", self._on_request_failed)
+
+    def _is_page_request(self, request: Request) -> bool:
+        return request.is_navigation_request() and request.frame == self.page.main_frame
+
+    def _on_request(self, request: Request) -> None:
+        if self._is_page_request(request):
+            self.navigation_pending = True
+            self.navigations += 1
 
     def _on_response(self, response: Response) -> None:
-        request = response.request
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
+        if self._is_page_request(response.request):
             self.last_document_status = response.status
+            # A redirect is answered, but the page it leads to is asked for next.
+            if not 300 <= response.status < 400:
+                self.navigation_pending = False
+
+    def _on_request_failed(self, request: Request) -> None:
+        if self._is_page_request(request):
+            self.navigation_pending = False
+
+    @property
+    def timeout_seconds(self) -> int:
+        return max(1, round(self.timeout_ms / 1000))
 
     def goto(self, url: str) -> None:
         try:
             response = self.page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightTimeoutError:
+            raise self.too_slow() from None
         except PlaywrightError as error:
             if _is_certificate_error(error):
                 # Never ignored: a bad certificate may be someone in the middle, after the password.
@@ -59,9 +87,51 @@ class PortalSession:
         if response is not None and response.status >= 500:
             raise _server_error(response.status)
 
+    def click(self, target: Locator, what: str) -> None:
+        """Click a link or button whose page the caller then waits for. Playwright waits for a
+        navigation the click starts: a portal too slow to answer is said as such."""
+        try:
+            target.click()
+        except PlaywrightTimeoutError:
+            if self.navigation_pending:
+                raise self.too_slow() from None
+            raise PageNotRecognisedError(
+                N_(
+                    "The assistant could not click {what}. The portal's page has changed: check "
+                    "your account on the portal yourself."
+                ),
+                what=what,
+            ) from None
+
+    def click_to_navigate(self, link: Locator, what: str) -> None:
+        """Click a link that leads to another page, and wait until that page has come."""
+        before = self.navigations
+        try:
+            with self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
+                link.click()
+            response = navigation.value
+        except PlaywrightTimeoutError:
+            if self.navigations == before:
+                raise PageNotRecognisedError(
+                    N_(
+                        "The link to {what} did not lead to another page. The portal's page "
+                        "has changed: check your account on the portal yourself."
+                    ),
+                    what=what,
+                ) from None
+            raise self.too_slow() from None
+        except PlaywrightError as error:
+            raise PortalUnavailableError(
+                N_("The portal stopped answering ({detail}). The assistant will try again later."),
+                detail=_first_line(error),
+            ) from None
+        if response is not None and response.status >= 500:
+            raise _server_error(response.status)
+
     def wait_for_one_of(self, candidates: dict[str, Locator], what: str) -> str:
-        """Wait until one of the candidates is visible and say which; a page that shows none
-        of them is not recognised (never read as an empty answer)."""
+        """Wait until one of the candidates is visible and say which (the first in the dict's
+        order when several are); a page that shows none of them is not recognised (never read as
+        an empty answer), and a page that never came is the portal being too slow."""
         combined = reduce(lambda a, b: a.or_(b), candidates.values()).first
         deadline = time.monotonic() + self.timeout_ms / 1000
         while True:
@@ -73,6 +143,8 @@ class PortalSession:
                 if self.last_document_status is not None and self.last_document_status >= 500:
                     raise _server_error(self.last_document_status) from None
                 if remaining_ms <= _SLICE_MS:
+                    if self.navigation_pending:
+                        raise self.too_slow() from None
                     raise PageNotRecognisedError(
                         N_(
                             "The portal showed a page that is not {what} (page title: "
@@ -90,12 +162,24 @@ class PortalSession:
                     ),
                     detail=_first_line(error),
                 ) from None
+        # An error page may still carry the portal's menu: the status says what it is.
+        if self.last_document_status is not None and self.last_document_status >= 500:
+            raise _server_error(self.last_document_status)
         for name, locator in candidates.items():
             if locator.first.is_visible():
                 return name
         raise PageNotRecognisedError(
             N_("The portal's page changed while reading {what}. Check your account yourself."),
             what=what,
+        )
+
+    def too_slow(self) -> PortalUnavailableError:
+        return PortalUnavailableError(
+            N_(
+                "The portal did not answer within {seconds} seconds. It is probably overloaded; "
+                "the assistant will try again later."
+            ),
+            seconds=self.timeout_seconds,
         )
 
     def title(self) -> str:

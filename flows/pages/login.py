@@ -1,11 +1,19 @@
-"""The login page: identifier, password, sign in."""
+"""The login page: identifier, password, sign in; and what the portal may answer."""
 
 from __future__ import annotations
 
-from assistant.errors import N_, AccountLockedError, LoginRejectedError
+from assistant.errors import (
+    N_,
+    AccountLockedError,
+    LoginRejectedError,
+    PageNotRecognisedError,
+    PortalUnavailableError,
+)
 from flows import labels
 from flows.pages.base import PortalSession
 from flows.pages.home import HomePage
+from flows.pages.interruptions import wait_for_page
+from flows.pages.password_change import PasswordChangePage
 
 
 class LoginPage:
@@ -24,22 +32,39 @@ class LoginPage:
         return login
 
     def wait_until_shown(self) -> None:
-        self.session.wait_for_one_of({"form": self.password}, N_("the portal's login page"))
+        wait_for_page(self.session, {"form": self.password}, N_("the portal's login page"))
 
     def sign_in(self, identifier: str, password: str) -> HomePage:
+        """Submit the password once. Whatever the answer, it is never submitted again by this
+        check: a second wrong try brings the account closer to being locked."""
         page = self.session.page
         self.identifier.first.fill(identifier)
         self.password.first.fill(password)
-        self.sign_in_button.first.click()
+        self.session.click(self.sign_in_button.first, N_("the sign-in button"))
         home = HomePage(self.session)
-        outcome = self.session.wait_for_one_of(
-            {
-                "home": home.documents_link,
-                "locked": page.get_by_role("alert").filter(has_text=labels.ACCOUNT_LOCKED_TEXT),
-                "rejected": page.get_by_role("alert").filter(has_text=labels.LOGIN_REJECTED_TEXT),
-            },
-            N_("the page after logging in"),
-        )
+        password_change = PasswordChangePage(self.session)
+        try:
+            outcome = wait_for_page(
+                self.session,
+                {
+                    "home": home.documents_link,
+                    "password_change": password_change.signal,
+                    "locked": page.get_by_role("alert").filter(has_text=labels.ACCOUNT_LOCKED_TEXT),
+                    "rejected": page.get_by_role("alert").filter(
+                        has_text=labels.LOGIN_REJECTED_TEXT
+                    ),
+                },
+                N_("the page after logging in"),
+            )
+        except PageNotRecognisedError:
+            if self.session.logout_link().first.is_visible():
+                self.session.logged_in = True
+                raise home.no_documents_link() from None
+            raise
+        except PortalUnavailableError:
+            # The password may have been accepted before the portal failed: try to log out.
+            self.session.logged_in = True
+            raise
         if outcome == "locked":
             raise AccountLockedError(
                 N_(
@@ -55,4 +80,7 @@ class LoginPage:
                     "'ofpra-assistant setup'."
                 )
             )
+        self.session.logged_in = True
+        if outcome == "password_change":
+            raise password_change.error()
         return home
