@@ -12,7 +12,24 @@ from __future__ import annotations
 import json
 import sys
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
+
+
+def bare_session(page: Page, login_url: str, identifier: str, password: str) -> int:
+    """Log in, follow "Mes documents", read the cells, log out; the number of rows read."""
+    page.goto(login_url, wait_until="domcontentloaded")
+    page.get_by_label("Numéro de dossier Ofpra ou Numéro AGDREF").fill(identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Mes documents").click()
+    table = page.get_by_role("table")
+    table.wait_for()
+    rows = table.locator("tbody tr").evaluate_all(
+        "rows => rows.map(row => Array.from(row.cells, cell => cell.innerText))"
+    )
+    page.get_by_role("link", name="Déconnexion").click()
+    page.get_by_label("Mot de passe").wait_for()
+    return len(rows)
 
 
 def main() -> int:
@@ -22,21 +39,10 @@ def main() -> int:
             executable_path=given["executable_path"], headless=True, args=given["args"]
         )
         page = browser.new_context().new_page()
-        page.goto(given["login_url"], wait_until="domcontentloaded")
-        page.get_by_label("Numéro de dossier Ofpra ou Numéro AGDREF").fill(given["identifier"])
-        page.get_by_label("Mot de passe").fill(given["password"])
-        page.get_by_role("button", name="Se connecter").click()
-        page.get_by_role("link", name="Mes documents").click()
-        table = page.get_by_role("table")
-        table.wait_for()
-        rows = table.locator("tbody tr").evaluate_all(
-            "rows => rows.map(row => Array.from(row.cells, cell => cell.innerText))"
-        )
-        page.get_by_role("link", name="Déconnexion").click()
-        page.get_by_label("Mot de passe").wait_for()
+        rows = bare_session(page, given["login_url"], given["identifier"], given["password"])
         version = browser.version
         browser.close()
-    print(json.dumps({"rows": len(rows), "browser_version": version}))
+    print(json.dumps({"rows": rows, "browser_version": version}))
     return 0
 
 

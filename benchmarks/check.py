@@ -70,7 +70,7 @@ def set_up_profile(env: dict[str, str], login_url: str, profile: str = "default"
 
 
 def measure(
-    rounds: int = 9, budget_seconds: float = 240, executable: str | None = None
+    rounds: int = 15, budget_seconds: float = 180, executable: str | None = None
 ) -> list[Figure]:
     from benchmarks.harness import chromium_executable
 

@@ -15,6 +15,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -139,8 +140,16 @@ class Rounds:
             baseline_name=baseline_name,
             ratio=median(self.ratios),
             target_on_ratio=True,
-            note=note + f"{'; ' if note else ''}{len(self.subject)} rounds",
+            note=f"{note}{'; ' if note else ''}{self.spread()}",
         )
+
+    def spread(self) -> str:
+        """How far the rounds disagree, so that a reader can tell a figure from the noise."""
+        text = f"{len(self.subject)} rounds"
+        if len(self.subject) >= 4:
+            low, _, high = statistics.quantiles(self.ratios, n=4)
+            text += f", ratios {low:.2f}-{high:.2f} (quartiles)"
+        return text
 
 
 def interleave(
@@ -207,30 +216,34 @@ def timed_run(
 def mock_portal_process(scenario: str = "mixed", timeout: float = 30) -> Iterator[str]:
     """The bundled mock portal in a process of its own on 127.0.0.1 (so that serving pages
     does not compete with the measured Python for its interpreter lock); yields the login URL."""
-    process = subprocess.Popen(
-        [PYTHON, "-m", "fixtures.mock_portal", "--scenario", scenario, "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + timeout
-        line = process.stdout.readline()  # the portal prints its address once it listens
-        match = re.search(r"(http://127\.0\.0\.1:\d+/\S+)", line)
-        if match is None or time.monotonic() > deadline:
-            raise BenchmarkError(f"the mock portal did not start: {line!r}")
-        url = match.group(1)
-        _wait_for_port(url, deadline)
-        yield url
-    finally:
-        process.terminate()
+    # Its access log goes to a file: in a pipe nobody reads, it would fill the pipe's buffer after
+    # a few hundred requests and stop the server in the middle of a benchmark.
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "fixtures.mock_portal", "--scenario", scenario, "--port", "0"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            assert process.stdout is not None
+            deadline = time.monotonic() + timeout
+            line = process.stdout.readline()  # the portal prints its address once it listens
+            match = re.search(r"(http://127\.0\.0\.1:\d+/\S+)", line)
+            if match is None:
+                errors.seek(0)
+                raise BenchmarkError(f"the mock portal did not start: {line!r} {errors.read()}")
+            url = match.group(1)
+            _wait_for_port(url, deadline)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def _wait_for_port(url: str, deadline: float) -> None:

@@ -97,6 +97,6 @@ def measure(rounds: int = 20, budget_seconds: float = 60) -> list[Figure]:
             baseline=median(measured.baseline) * 1000,
             baseline_name="normalise every cell",
             ratio=median(measured.ratios),
-            note=f"{len(measured.subject)} rounds",
+            note=measured.spread(),
         )
     ]

@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import tempfile
 import time
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials, CredentialStore
 from assistant.errors import CredentialsMissingError
 from assistant.notifiers import AlertDispatcher
 from assistant.results import Alert
-from assistant.runner import CheckRunner, Environment, utc_now
+from assistant.runner import CheckRunner, Environment, launch_for_hosts, utc_now
 from assistant.settings import Settings
 from assistant.state import StateStore
+from benchmarks.bare_check import bare_session
 from benchmarks.harness import (
     IDENTIFIER,
     PASSWORD,
     BenchmarkError,
     Figure,
+    Rounds,
     interleave,
     median,
     mock_portal_process,
@@ -100,6 +105,7 @@ def measure(rounds: int = 5, budget_seconds: float = 300) -> list[Figure]:
             measured = interleave(
                 lambda: run(names[:1]), lambda: run(names), rounds, budget_seconds
             )
+            per_session = _one_more_profile(env, login_url, names[0])
         finally:
             state.close()
     per_profile = (median(measured.subject) - median(measured.baseline)) / (PROFILES - 1)
@@ -109,5 +115,40 @@ def measure(rounds: int = 5, budget_seconds: float = 300) -> list[Figure]:
             "1 profile",
             TARGET_RATIO,
             note=f"each further profile adds {per_profile:.2f} s",
-        )
+        ),
+        per_session.figure(
+            "one more profile, browser open",
+            "bare Playwright session",
+            None,
+            note="what each profile after the first costs, against the same pages read by "
+            "hand in a fresh context of the same browser",
+        ),
     ]
+
+
+def _one_more_profile(env: Environment, login_url: str, profile: str) -> Rounds:
+    """A profile's check in an open browser, against a bare session in a fresh context: how
+    much of a further profile's cost is the assistant's, and how much the browser's."""
+    with launch_for_hosts(env.settings, [urlsplit(login_url).hostname or ""]) as browser:
+        runner = CheckRunner(
+            replace(env, browser_source=lambda settings, hosts: nullcontext(browser))
+        )
+
+        def check() -> float:
+            started = time.perf_counter()
+            [result] = runner.check_many([profile])
+            elapsed = time.perf_counter() - started
+            if result.error is not None:
+                raise BenchmarkError(f"the check failed: {result.error}")
+            return elapsed
+
+        def bare() -> float:
+            started = time.perf_counter()
+            context = browser.new_context()
+            try:
+                bare_session(context.new_page(), login_url, IDENTIFIER, PASSWORD)
+            finally:
+                context.close()
+            return time.perf_counter() - started
+
+        return interleave(bare, check, rounds=10, budget_seconds=60)
