@@ -1,5 +1,5 @@
-# `make demo` and `make test` each do all their own set-up on a fresh Debian machine: the Debian
-# packages, the virtual environment in .venv, the browser. A second run only checks.
+# `make demo`, `make test` and `make bench` each do all their own set-up on a fresh Debian machine:
+# the Debian packages, the virtual environment in .venv, the browser. A second run only checks.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-deps
 
-.PHONY: demo test lint catalogs system-deps venv lock clean
+.PHONY: demo test bench lint catalogs system-deps venv lock clean
 
 LOCALES := $(notdir $(wildcard assistant/locale/*))
 CATALOGS := $(foreach l,$(filter-out %.pot,$(LOCALES)),assistant/locale/$(l)/LC_MESSAGES/ofpra_assistant.mo)
@@ -19,9 +19,13 @@ demo: system-deps $(STAMP) $(CATALOGS)
 test: system-deps $(STAMP) $(CATALOGS) lint
 	$(BIN)/python -m pytest
 
+# Figures, not tests: each is printed with its target, met or missed (README, "Performance").
+bench: system-deps $(STAMP) $(CATALOGS)
+	$(BIN)/python -m benchmarks
+
 lint: $(STAMP)
-	$(BIN)/ruff check assistant flows fixtures tests scripts
-	$(BIN)/ruff format --check assistant flows fixtures tests scripts
+	$(BIN)/ruff check assistant flows fixtures tests scripts benchmarks
+	$(BIN)/ruff format --check assistant flows fixtures tests scripts benchmarks
 	$(BIN)/mypy
 
 # The build compiles the translations (never by hand); `make catalogs` extracts new messages.

@@ -9,12 +9,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_NOT_A_WORD = re.compile(r"[^\w/]+")
+
 
 def normalise(text: str) -> str:
     """Casefold, strip accents and symbols, collapse every kind of space."""
     decomposed = unicodedata.normalize("NFKD", text)
-    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = re.sub(r"[^\w/]+", " ", without_accents.casefold())
+    # Most cells (dates, numbers, "OFPRA") are ASCII: no accent to strip, so skip the slow part.
+    if not decomposed.isascii():
+        decomposed = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = _NOT_A_WORD.sub(" ", decomposed.casefold())
     return " ".join(words.split())
 
 

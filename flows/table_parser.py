@@ -21,6 +21,16 @@ _DATE = re.compile(r"(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})")
 _SIGNED_NUMBER = re.compile(r"[-+\u2212\u2013]\s*\d")
 
 
+def _any_word(variants: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern that finds any of the variants as whole words (compiled once, since a long
+    table asks it of every row)."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(v) for v in variants) + r")\b")
+
+
+_KIND_PATTERNS = tuple((LetterKind(kind), _any_word(v)) for kind, v in labels.KIND_VARIANTS)
+_NOTIFIED_PATTERN = _any_word(labels.NOTIFIED_TEXT)
+
+
 def parse_documents_table(table: RawTable) -> list[PortalLetter]:
     columns, language = match_columns(table.headers, table.page_language)
     if _is_empty_message(table.rows):
@@ -145,9 +155,9 @@ def _parse_row(
 def kind_of(label: str) -> LetterKind:
     """The kind of a document from its label; an unknown label is "other", never dropped."""
     text = normalise(label)
-    for kind, variants in labels.KIND_VARIANTS:
-        if any(re.search(rf"\b{re.escape(v)}\b", text) for v in variants):
-            return LetterKind(kind)
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(text):
+            return kind
     return LetterKind.OTHER
 
 
@@ -210,7 +220,7 @@ def _parse_remaining(text: str, number: int) -> tuple[int | None, bool]:
     # normalise() drops signs: "-3 jours" would read as 3 days left. Its meaning is unknown.
     if days and not _SIGNED_NUMBER.search(text):
         return int(days.group(1)), False
-    if any(re.search(rf"\b{v}\b", remaining) for v in labels.NOTIFIED_TEXT):
+    if _NOTIFIED_PATTERN.search(remaining):
         return None, True
     raise _row_error(number, f"its remaining time '{text}' is not in a known format")
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from assistant.errors import PageNotRecognisedError
+from flows.labels import normalise
 from flows.models import LetterKind, RawTable
 from flows.table_parser import kind_of, parse_documents_table
 
@@ -257,3 +262,18 @@ def test_parser_refuses_a_signed_number_of_days_left(remaining: str) -> None:
 
     with pytest.raises(PageNotRecognisedError, match="remaining time"):
         parse_documents_table(RawTable(FR_HEADERS, [row], "fr"))
+
+
+def _normalise_as_written_first(text: str) -> str:
+    """``normalise`` before its ASCII fast path: the definition it must keep to."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w/]+", " ", without_accents.casefold()).split())
+
+
+@given(st.text())
+@example("Décision")
+@example("✓ Lu le 21/04/2023")
+@example("ﬁ Ⅻ ½ Ǆ")  # compatibility forms that decompose to ASCII, or not
+def test_normalise_is_the_same_with_its_ascii_fast_path(text: str) -> None:
+    assert normalise(text) == _normalise_as_written_first(text)
