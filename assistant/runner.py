@@ -6,6 +6,7 @@ scheduler → runner → (credentials, flows → parser) → deadlines → state
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -36,7 +37,7 @@ from assistant.settings import Settings
 from assistant.state import CheckRecord, Profile, StateStore
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
     from flows.check_flow import DocumentsReading
 
@@ -246,13 +247,19 @@ class CheckRunner:
         timeout_ms = self.env.settings.browser.timeout_seconds * 1000
         try:
             with portal_context(browser, profile.portal_url) as (context, guard):
-                reading = read_documents(
-                    context.new_page(),
-                    profile.portal_url,
-                    item.credentials.identifier,
-                    item.credentials.password,
-                    timeout_ms=timeout_ms,
-                )
+                page = context.new_page()
+                try:
+                    reading = read_documents(
+                        page,
+                        profile.portal_url,
+                        item.credentials.identifier,
+                        item.credentials.password,
+                        timeout_ms=timeout_ms,
+                    )
+                except AssistantError:
+                    if self.env.settings.debug_screenshot:
+                        self._save_debug_screenshot(page, profile.name)
+                    raise
             return reading, len(guard.blocked_hosts)
         except AssistantError as error:
             return error
@@ -264,6 +271,34 @@ class CheckRunner:
         except Exception as error:
             log.exception("unexpected error in the check of %s", profile.name)
             return unexpected_error(error)
+
+    def _save_debug_screenshot(self, page: Page, name: str) -> Path | None:
+        """Opt-in (``debug_screenshot``): the page a check failed on, every input field masked
+        so that no identifier or password is ever in the picture. Mode 0600, in the captures."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        if self.env.captures_dir is None:
+            return None
+        folder = self.env.captures_dir / name
+        stamp = self.env.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = folder / f"{stamp}-failed-check.png"
+        try:
+            for directory in (self.env.captures_dir, folder):
+                directory.mkdir(parents=True, exist_ok=True)
+                directory.chmod(0o700)
+            png = page.screenshot(
+                mask=[page.locator("input, textarea, select, [contenteditable]")],
+                full_page=True,
+                timeout=5_000,
+            )
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(png)
+        except (OSError, PlaywrightError) as failure:
+            log.warning("could not save the debug screenshot: %s", failure)
+            return None
+        log.warning("debug screenshot of the failed check saved in %s", path)
+        return path
 
     def _save_capture(self, name: str, error: PageNotRecognisedError) -> Path | None:
         """Write the redacted outline of the unrecognised page, and say where in the message."""

@@ -146,6 +146,8 @@ class Settings(BaseSettings):
     browser: BrowserSettings = BrowserSettings()
     agent: AgentSettings = AgentSettings()
     retry: RetrySettings = RetrySettings()
+    #: Save a picture of the page a check failed on (every input field masked), for debugging.
+    debug_screenshot: bool = False
 
 
 def load_settings(paths: Paths) -> Settings:

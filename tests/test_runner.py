@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import stat
 from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
@@ -274,3 +276,47 @@ def test_one_browser_checks_several_profiles_each_in_its_own_session(
     assert all(a.title.endswith("(amina)") for a in results[0].alerts)
     log = portal.log()
     assert (log["logins"], log["logouts"]) == (2, 2)
+
+
+def pixel_at(page: Page, png: bytes, x: float, y: float) -> list[int]:
+    """The colour of one pixel of a PNG, decoded by the browser itself."""
+    data = base64.b64encode(png).decode()
+    return page.evaluate(
+        """async ([data, x, y]) => {
+            const image = new Image();
+            image.src = "data:image/png;base64," + data;
+            await image.decode();
+            const canvas = document.createElement("canvas");
+            canvas.width = image.width;
+            canvas.height = image.height;
+            const context = canvas.getContext("2d");
+            context.drawImage(image, 0, 0);
+            return Array.from(context.getImageData(x, y, 1, 1).data.slice(0, 3));
+        }""",
+        [data, x, y],
+    )
+
+
+def test_debug_screenshot_is_opt_in_and_masks_every_input(
+    env: Environment, portal: MockPortalServer, page: Page
+) -> None:
+    portal.use_scenario("wrong_password", today=TODAY)
+    set_up(env, portal)
+    CheckRunner(env).check("default")
+    assert env.captures_dir is not None
+    assert not (env.captures_dir / "default").exists(), "no picture unless asked for"
+
+    env.settings = Settings(browser=BrowserSettings(timeout_seconds=10), debug_screenshot=True)
+    CheckRunner(env).check("default")
+
+    [shot] = sorted((env.captures_dir / "default").glob("*-failed-check.png"))
+    assert stat.S_IMODE(shot.stat().st_mode) == 0o600
+    # The same failed login, as the check saw it: where the identifier field is.
+    page.goto(portal.login_url)
+    page.get_by_label("Numéro de dossier Ofpra ou Numéro AGDREF").fill(IDENTIFIER)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    box = page.get_by_label("Numéro de dossier Ofpra ou Numéro AGDREF").bounding_box()
+    assert box is not None and page.get_by_role("alert").is_visible()
+    masked = pixel_at(page, shot.read_bytes(), box["x"] + 5, box["y"] + box["height"] / 2)
+    assert masked == [255, 0, 255], "Playwright's mask colour covers the identifier field"
