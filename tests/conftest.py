@@ -82,3 +82,21 @@ def desktop() -> Iterator[DesktopSession]:
         session.apply_to_os_environ()
         keyring.core.init_backend()
         yield session
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_messages() -> Iterator[None]:
+    """Messages in English for every test and every process it starts, whatever the machine's
+    language (the assistant's default would be French). Tests of other languages say theirs."""
+    import os
+
+    saved = {name: os.environ.get(name) for name in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    for name in saved:
+        os.environ.pop(name, None)
+    os.environ["LANG"] = "en_US.UTF-8"
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
