@@ -144,5 +144,32 @@ class Translator:
 
 
 @lru_cache(maxsize=32)
-def _catalog(language: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+def _catalog(language: str, locale_dir: Path = LOCALE_DIR) -> gettext.NullTranslations:
+    compiled = locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    source = compiled.with_suffix(".po")
+    if compiled.is_file() and not (source.is_file() and _newer(source, compiled)):
+        with compiled.open("rb") as file:
+            return gettext.GNUTranslations(file)
+    if source.is_file():
+        # An install that skipped the build's compile step (a plain `pip install .`), or a
+        # catalog edited since: compile it in memory rather than fall back to English.
+        return _compile_in_memory(source, language)
+    return gettext.NullTranslations()
+
+
+def _newer(a: Path, b: Path) -> bool:
+    return a.stat().st_mtime > b.stat().st_mtime
+
+
+def _compile_in_memory(source: Path, language: str) -> gettext.GNUTranslations:
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with source.open("rb") as file:
+        catalog = read_po(file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)

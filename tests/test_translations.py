@@ -179,3 +179,18 @@ def test_translated_alert_reaches_the_notification_daemon_intact(
 
     shown = desktop.notification_history()[-1]
     assert (shown["summary"], shown["body"]) == (alert.title, alert.body)
+
+
+def test_a_catalog_that_was_never_compiled_is_compiled_when_loaded(tmp_path: Path) -> None:
+    from assistant.i18n import _catalog
+
+    source = LOCALE_DIR / "uk" / "LC_MESSAGES" / "ofpra_assistant.po"
+    target = tmp_path / "uk" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "ofpra_assistant.po").write_bytes(source.read_bytes())
+
+    loaded = _catalog("uk", tmp_path)
+
+    assert not (target / "ofpra_assistant.mo").exists()
+    assert loaded.gettext("Yes") != "Yes"
+    assert loaded.gettext("Yes") == Translator("uk")._("Yes")
