@@ -17,8 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from assistant.consent import make_consent
-from assistant.credentials import Credentials, CredentialStore
-from assistant.errors import CredentialsMissingError
+from assistant.credentials import Credentials
 from assistant.notifiers import AlertDispatcher
 from assistant.results import Alert
 from assistant.runner import CheckRunner, Environment, launch_for_hosts, utc_now
@@ -35,29 +34,11 @@ from benchmarks.harness import (
     median,
     mock_portal_process,
 )
+from fixtures.memory_credentials import MemoryCredentialStore
 
 NAME = "volunteer"
 PROFILES = 20
 TARGET_RATIO = 5.0
-
-
-class MemoryCredentialStore(CredentialStore):
-    """Stands in for the keyring (the pattern of tests/test_runner.py)."""
-
-    def __init__(self) -> None:
-        super().__init__("memory")
-        self.stored: dict[str, Credentials] = {}
-
-    def ensure_secure_backend(self) -> str:
-        return "memory"
-
-    def save(self, profile: str, credentials: Credentials) -> None:
-        self.stored[profile] = credentials
-
-    def load(self, profile: str) -> Credentials:
-        if profile not in self.stored:
-            raise CredentialsMissingError(f"No password stored for '{profile}'.")
-        return self.stored[profile]
 
 
 class CountingNotifier:

@@ -156,7 +156,7 @@ class Laptop:
         self.agent = Agent(
             self.paths,
             settings,
-            MemoryCredentialStore(),  # type: ignore[arg-type]
+            MemoryCredentialStore(),
             AlertDispatcher([self.notifier]),
             clock=self.clock,
             runner_factory=self.runner,
@@ -358,7 +358,7 @@ def idle_agent(tmp_path: Path) -> Agent:
     return Agent(
         paths,
         Settings(),
-        MemoryCredentialStore(),  # type: ignore[arg-type]
+        MemoryCredentialStore(),
         AlertDispatcher([EventNotifier(FakeClock(paris(date(2026, 1, 1), 0)), [])]),
     )
 
@@ -406,7 +406,7 @@ def test_a_tick_missed_while_asleep_runs_once_at_wake_up(tmp_path: Path) -> None
     agent = CountingAgent(
         Paths(config_dir=tmp_path, data_dir=tmp_path),
         Settings(),
-        MemoryCredentialStore(),  # type: ignore[arg-type]
+        MemoryCredentialStore(),
         AlertDispatcher([EventNotifier(FakeClock(paris(date(2026, 1, 1), 0)), [])]),
     )
     with time_machine.travel(paris(date(2026, 11, 12), 22), tick=True) as traveller:

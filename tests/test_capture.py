@@ -192,7 +192,7 @@ def env(tmp_path: Path, browser: Browser) -> Iterator[Environment]:
             browser=BrowserSettings(timeout_seconds=5), retry=RetrySettings(attempts=1)
         ),
         state=state,
-        credentials=MemoryCredentialStore(),  # type: ignore[arg-type]
+        credentials=MemoryCredentialStore(),
         dispatcher=AlertDispatcher([RecordingNotifier()]),
         clock=FakeClock(NOW),
         browser_source=lambda settings, hosts: nullcontext(browser),

@@ -93,7 +93,7 @@ def harness(tmp_path: Path, browser: Browser, portal: MockPortalServer) -> Itera
             retry=RetrySettings(attempts=ATTEMPTS, backoff_seconds=BACKOFF),
         ),
         state=state,
-        credentials=MemoryCredentialStore(),  # type: ignore[arg-type]
+        credentials=MemoryCredentialStore(),
         dispatcher=AlertDispatcher([RecordingNotifier()]),
         clock=FakeClock(NOW),
         browser_source=lambda settings, hosts: nullcontext(browser),

@@ -14,37 +14,16 @@ from playwright.sync_api import Browser, Page
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
-from assistant.errors import CredentialsMissingError
 from assistant.notifiers import AlertDispatcher, NotifierError
 from assistant.results import Alert
 from assistant.runner import CheckRunner, Environment
 from assistant.settings import BrowserSettings, Settings
 from assistant.state import StateStore
+from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
 from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
 
 pytestmark = pytest.mark.browser
-
-
-class MemoryCredentialStore:
-    """Stands in for the keyring here; the real keyring has its own tests."""
-
-    def __init__(self) -> None:
-        self.stored: dict[str, Credentials] = {}
-
-    def ensure_secure_backend(self) -> str:
-        return "memory"
-
-    def save(self, profile: str, credentials: Credentials) -> None:
-        self.stored[profile] = credentials
-
-    def load(self, profile: str) -> Credentials:
-        if profile not in self.stored:
-            raise CredentialsMissingError(f"No password stored for '{profile}'.")
-        return self.stored[profile]
-
-    def delete(self, profile: str) -> list[str]:
-        return ["identifier", "password"] if self.stored.pop(profile, None) else []
 
 
 class RecordingNotifier:
@@ -93,7 +72,7 @@ def env(tmp_path: Path, browser: Browser) -> Iterator[Environment]:
     environment = Environment(
         settings=Settings(browser=BrowserSettings(timeout_seconds=10)),
         state=state,
-        credentials=MemoryCredentialStore(),  # type: ignore[arg-type]
+        credentials=MemoryCredentialStore(),
         dispatcher=AlertDispatcher([notifier]),
         clock=FakeClock(NOW),
         browser_source=lambda settings, hosts: nullcontext(browser),

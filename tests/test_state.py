@@ -78,7 +78,7 @@ def test_setup_records_when_the_credentials_were_stored(tmp_path: Path) -> None:
     for when in (NOW, NOW + timedelta(days=3)):
         set_up_profile(
             state,
-            credentials,  # type: ignore[arg-type]
+            credentials,
             profile="amina",
             portal_url="https://portal.example/ofpra/user/login",
             language="fr",

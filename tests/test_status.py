@@ -38,7 +38,7 @@ def env(tmp_path: Path) -> Iterator[Environment]:
     yield Environment(
         settings=Settings(),
         state=state,
-        credentials=MemoryCredentialStore(),  # type: ignore[arg-type]
+        credentials=MemoryCredentialStore(),
         dispatcher=AlertDispatcher([ConsoleNotifier(io.StringIO())]),
         clock=FakeClock(SETUP),
     )
