@@ -38,7 +38,10 @@ def letter_name(letter: PortalLetter, t: Translator) -> str:
     """ "Decision (Décision)": the kind in the person's language, the portal's label beside it."""
     if letter.kind not in KIND_NAMES:
         return letter.label
-    return t._("{kind} ({label})", kind=t._(KIND_NAMES[letter.kind]), label=letter.label)
+    kind = t._(KIND_NAMES[letter.kind])
+    if kind.casefold() == letter.label.strip().casefold():
+        return letter.label  # "Décision (Décision)" says nothing twice
+    return t._("{kind} ({label})", kind=kind, label=letter.label)
 
 
 def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> list[Alert]:

@@ -3,7 +3,7 @@ what forget removed, the demo, what the agent does, and its autostart entry."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from assistant.alerts import letter_name
@@ -154,12 +154,18 @@ def render_status(
                     "waiting: {label}: open it by {date} ({count} days left)",
                     letter["days_left"] or 0,
                     label=letter["label"],
-                    date=letter["open_by"],
+                    date=_day(letter["open_by"], t),
                 )
             )
             if letter.get("next_reminder_on"):
-                lines.append("    " + t._("next reminder: {day}", day=letter["next_reminder_on"]))
+                lines.append(
+                    "    " + t._("next reminder: {day}", day=_day(letter["next_reminder_on"], t))
+                )
     return "\n".join(lines)
+
+
+def _day(iso: str | None, t: Translator) -> str:
+    return t.date(date.fromisoformat(iso)) if iso else "?"
 
 
 def _when(iso: str) -> str:

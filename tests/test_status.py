@@ -89,7 +89,8 @@ def test_status_shows_the_next_daily_check_and_the_next_reminder(
     assert waiting["next_reminder_on"] == "2026-11-25"
     text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), False)
     assert "(daily, while a letter waits to be opened)" in text
-    assert "next reminder: 2026-11-25" in text
+    assert "next reminder: November 25, 2026" in text
+    assert "open it by December 2, 2026 (8 days left)" in text
     assert "Agent: not running" in text
 
 

@@ -194,3 +194,25 @@ def test_a_catalog_that_was_never_compiled_is_compiled_when_loaded(tmp_path: Pat
     assert not (target / "ofpra_assistant.mo").exists()
     assert loaded.gettext("Yes") != "Yes"
     assert loaded.gettext("Yes") == Translator("uk")._("Yes")
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "name"),
+    [
+        ("fr", "Décision", "Décision"),
+        ("en", "Décision", "Decision (Décision)"),
+        ("fr", "Convocation", "Convocation à l'entretien (Convocation)"),
+        ("fr", "Attestation de dépôt", "Attestation de dépôt"),
+    ],
+)
+def test_letter_name_keeps_the_portals_label_and_never_says_it_twice(
+    language: str, label: str, name: str
+) -> None:
+    from dataclasses import replace
+
+    from assistant.alerts import letter_name
+    from flows.table_parser import kind_of
+
+    letter = replace(unread_decision().letter, label=label, kind=kind_of(label))
+
+    assert letter_name(letter, Translator(language)) == name
