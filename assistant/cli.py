@@ -90,7 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one check now: log in, read the documents table, log out, alert.",
         epilog=EXIT_STATUS_HELP,
     )
-    check.add_argument("--profile", help="profile to check (needed when there are several)")
+    which = check.add_mutually_exclusive_group()
+    which.add_argument("--profile", help="profile to check (needed when there are several)")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="check every profile of the home folder, one after the other in one browser "
+        '(with --json: {"ok": ..., "results": [one object per profile]})',
+    )
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(handler=cmd_check)
 
@@ -293,20 +300,34 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from assistant.cli_output import render_check
-
-    # With --json, stdout carries the JSON object only: console alerts go to stderr.
     from assistant.i18n import Translator
     from assistant.runner import CheckRunner
 
+    # With --json, stdout carries the JSON object only: console alerts go to stderr.
     _, env = _environment(args, console=sys.stderr if args.json else sys.stdout)
-    profile = _one_profile(env, args.profile)
-    result = CheckRunner(env).check(profile)
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    if args.all:
+        profiles = [p.name for p in env.state.profiles()]
+        if not profiles:
+            raise ProfileMissingError(
+                N_("No profile is set up yet. Run 'ofpra-assistant setup' first.")
+            )
     else:
-        stored = env.state.profile(profile)
-        print(render_check(result, Translator(stored.language if stored else _ui_language())))
-    return 0 if result.error is None else int(result.error.exit_status)
+        profiles = [_one_profile(env, args.profile)]
+    results = CheckRunner(env).check_many(profiles)
+    if args.json:
+        output = (
+            {"ok": all(r.ok for r in results), "results": [r.to_json() for r in results]}
+            if args.all
+            else results[0].to_json()
+        )
+        print(json.dumps(output, ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            stored = env.state.profile(result.profile)
+            print(render_check(result, Translator(stored.language if stored else _ui_language())))
+    # A volunteer's run fails as its first failed profile does: nothing is hidden by the others.
+    failed = [r.error for r in results if r.error is not None]
+    return int(failed[0].exit_status) if failed else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -458,7 +479,7 @@ def _one_profile(env: Environment, asked: str | None) -> str:
     if len(names) == 1:
         return names[0]
     if not names:
-        raise ProfileMissingError("No profile is set up yet. Run 'ofpra-assistant setup' first.")
+        raise ProfileMissingError(N_("No profile is set up yet. Run 'ofpra-assistant setup' first."))
     raise ProfileMissingError(
         N_("There are several profiles ({names}): choose one with --profile NAME."),
         names=", ".join(names),

@@ -428,3 +428,31 @@ def test_capture_without_redacted_is_a_usage_error(cli: Cli) -> None:
 
     assert done.returncode == ExitStatus.USAGE
     assert "the following arguments are required: --redacted" in done.stderr
+
+
+def test_check_all_checks_every_profile_in_one_run_and_fails_as_its_first_failure(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    assert cli.setup(live_portal.login_url, "amina").returncode == 0
+    assert cli.setup(live_portal.login_url, "bilal").returncode == 0
+
+    code, both = cli.json("check", "--all")
+
+    assert code == 0
+    assert both["ok"] is True
+    assert [r["profile"] for r in both["results"]] == ["amina", "bilal"]
+    assert all(r["letters"][0]["days_left"] == 9 for r in both["results"])
+    assert (live_portal.log()["logins"], live_portal.log()["logouts"]) == (2, 2)
+
+    drop_consent_of(cli, "bilal")
+    code, one_failed = cli.json("check", "--all")
+
+    assert code == ExitStatus.CONSENT_MISSING
+    assert one_failed["ok"] is False
+    assert [r["ok"] for r in one_failed["results"]] == [True, False]
+    assert one_failed["results"][1]["error"]["code"] == "consent_missing"
+
+
+def drop_consent_of(cli: Cli, profile: str) -> None:
+    with sqlite3.connect(cli.home / "state.sqlite3") as db:
+        db.execute("DELETE FROM consents WHERE profile = ?", (profile,))
