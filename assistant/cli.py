@@ -479,7 +479,9 @@ def _one_profile(env: Environment, asked: str | None) -> str:
     if len(names) == 1:
         return names[0]
     if not names:
-        raise ProfileMissingError(N_("No profile is set up yet. Run 'ofpra-assistant setup' first."))
+        raise ProfileMissingError(
+            N_("No profile is set up yet. Run 'ofpra-assistant setup' first.")
+        )
     raise ProfileMissingError(
         N_("There are several profiles ({names}): choose one with --profile NAME."),
         names=", ".join(names),
