@@ -31,22 +31,31 @@ _HEADER = """\
 def save_capture(
     captures_dir: Path, profile: str, page: str, outline: str, at: datetime, why: str
 ) -> Path:
-    """Write one outline; folders 0700, the file 0600, never over an existing file."""
+    """Write one outline, with its header, as ``<when>-<page>.txt``."""
+    text = _HEADER.format(page=page, at=at.astimezone(UTC).isoformat(), why=why) + outline
+    return save_private_file(captures_dir, profile, f"{page}.txt", text.encode("utf-8"), at)
+
+
+def save_private_file(
+    captures_dir: Path, profile: str, name: str, content: bytes, at: datetime
+) -> Path:
+    """Write ``<captures>/<profile>/<when>-<name>``: folders 0700, the file 0600 from its
+    creation, never over an existing file (a second one in the same second is numbered)."""
     folder = captures_dir / profile
     for path in (captures_dir, folder):
         path.mkdir(parents=True, exist_ok=True)
         path.chmod(stat.S_IRWXU)
     stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    text = _HEADER.format(page=page, at=at.astimezone(UTC).isoformat(), why=why) + outline
+    stem, extension = Path(name).stem, Path(name).suffix
     for number in range(1, 100):
         suffix = "" if number == 1 else f"-{number}"
-        target = folder / f"{stamp}-{page}{suffix}.txt"
+        target = folder / f"{stamp}-{stem}{suffix}{extension}"
         try:
             descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             continue
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
         return target
     raise FileExistsError(f"too many captures at {stamp} in {folder}")
 

@@ -6,7 +6,6 @@ scheduler → runner → (credentials, flows → parser) → deadlines → state
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from assistant.alerts import failure_alert, letter_alerts
-from assistant.captures import save_capture
+from assistant.captures import save_capture, save_private_file
 from assistant.credentials import Credentials, CredentialStore
 from assistant.deadlines import deadlines_for, paris_today
 from assistant.errors import (
@@ -279,21 +278,15 @@ class CheckRunner:
 
         if self.env.captures_dir is None:
             return None
-        folder = self.env.captures_dir / name
-        stamp = self.env.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = folder / f"{stamp}-failed-check.png"
         try:
-            for directory in (self.env.captures_dir, folder):
-                directory.mkdir(parents=True, exist_ok=True)
-                directory.chmod(0o700)
             png = page.screenshot(
                 mask=[page.locator("input, textarea, select, [contenteditable]")],
                 full_page=True,
                 timeout=5_000,
             )
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(png)
+            path = save_private_file(
+                self.env.captures_dir, name, "failed-check.png", png, self.env.clock()
+            )
         except (OSError, PlaywrightError) as failure:
             log.warning("could not save the debug screenshot: %s", failure)
             return None
