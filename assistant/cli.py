@@ -20,6 +20,7 @@ from assistant.errors import (
     ConfigInvalidError,
     ExitStatus,
     ProfileMissingError,
+    exit_status_of,
 )
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             message = _translator().error(error)
             print(f"ofpra-assistant: {message}", file=sys.stderr)
-        return int(error.exit_status)
+        return int(exit_status_of(error))
     except KeyboardInterrupt:
         print("ofpra-assistant: interrupted", file=sys.stderr)
         return 130
@@ -327,7 +328,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(render_check(result, Translator(stored.language if stored else _ui_language())))
     # A volunteer's run fails as its first failed profile does: nothing is hidden by the others.
     failed = [r.error for r in results if r.error is not None]
-    return int(failed[0].exit_status) if failed else 0
+    return int(exit_status_of(failed[0])) if failed else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -433,7 +434,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if outcome.error is not None and not outcome.files:
         raise outcome.error
     print(render_capture(outcome, _translator()))
-    return 0 if outcome.error is None else int(outcome.error.exit_status)
+    return 0 if outcome.error is None else int(exit_status_of(outcome.error))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route
 from playwright.sync_api import Error as PlaywrightError
 
-from assistant.errors import N_, BrowserUnavailableError
+from flows.errors import N_, BrowserUnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Page
 
-from assistant.errors import N_, PageNotRecognisedError
 from flows.capture import capture_page
+from flows.errors import N_, PageNotRecognisedError
 from flows.models import PortalLetter
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
-from assistant.errors import N_, PageNotRecognisedError
 from flows import labels
+from flows.errors import N_, PageNotRecognisedError
 from flows.labels import normalise
 from flows.models import LetterKind, PortalLetter, RawTable
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
-from assistant.errors import ExitStatus
+from assistant.errors import ExitStatus, exit_status_of
 from assistant.notifiers import AlertDispatcher
 from assistant.results import CheckResult
 from assistant.runner import CheckRunner, Environment
@@ -248,7 +248,7 @@ def test_fault_is_named_alerted_and_never_nothing_new(harness: Harness, name: st
 
     # Named, with its exit status.
     assert result.error is not None
-    assert result.error.exit_status is fault.status
+    assert exit_status_of(result.error) is fault.status
     assert result.error.code == fault.status.name.lower()
     assert fault.says in result.error.message
     # Never "nothing new": no list of letters at all, and the check is recorded as failed.

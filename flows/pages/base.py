@@ -10,8 +10,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from assistant.errors import N_, PageNotRecognisedError, PortalUnavailableError
 from flows import labels
+from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
 _SLICE_MS = 1000

@@ -4,8 +4,8 @@ login)."""
 
 from __future__ import annotations
 
-from assistant.errors import N_, CaptchaError
 from flows import labels
+from flows.errors import N_, CaptchaError
 from flows.pages.base import PortalSession
 
 

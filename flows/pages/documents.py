@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import N_, PageNotRecognisedError, PortalUnavailableError
 from flows import labels
+from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
 from flows.models import RawTable
 from flows.pages.base import PortalSession
 from flows.pages.home import log_out

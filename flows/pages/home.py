@@ -10,8 +10,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from assistant.errors import N_, AssistantError, PageNotRecognisedError
 from flows import labels
+from flows.errors import N_, CheckError, PageNotRecognisedError
 from flows.labels import normalise
 from flows.pages.base import PortalSession
 
@@ -111,7 +111,7 @@ def log_out_quietly(session: PortalSession) -> bool:
         return False
     try:
         log_out(session)
-    except (AssistantError, PlaywrightError) as error:
+    except (CheckError, PlaywrightError) as error:
         log.warning("logging out failed: %s", getattr(error, "message", error))
         return False
     return True

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.errors import (
+from flows import labels
+from flows.errors import (
     N_,
     AccountLockedError,
     LoginRejectedError,
     PageNotRecognisedError,
     PortalUnavailableError,
 )
-from flows import labels
 from flows.pages.base import PortalSession
 from flows.pages.home import HomePage
 from flows.pages.interruptions import wait_for_page

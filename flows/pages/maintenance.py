@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.errors import N_, PortalUnavailableError
 from flows import labels
+from flows.errors import N_, PortalUnavailableError
 from flows.pages.base import PortalSession
 
 

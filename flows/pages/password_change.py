@@ -3,8 +3,8 @@ the assistant stops there and says so."""
 
 from __future__ import annotations
 
-from assistant.errors import N_, PasswordChangeRequiredError
 from flows import labels
+from flows.errors import N_, PasswordChangeRequiredError
 from flows.pages.base import PortalSession
 
 

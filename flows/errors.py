@@ -1,0 +1,105 @@
+"""The errors a portal check can end with, raised by the flows and reported by the assistant.
+
+Each error carries a stable ``code`` (the JSON contract of DESIGN.md) and a message that says what
+happened and what to do next. Messages never contain a password or an identifier. The exit status
+of each code, and the errors of the assistant's own (consent, keyring, state...), live in
+``assistant/errors.py``: the flows know the portal, not the command line.
+
+A message is an English template marked with ``N_`` (so Babel extracts it) plus its values; it is
+translated where it is shown, in the person's language. Whoever handles an error may append a hint
+(another template with its values, e.g. where a page capture was saved); each part is translated
+on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Self
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation without translating it here (gettext's convention)."""
+    return message
+
+
+class CheckError(Exception):
+    """Base of every error the assistant reports to the person."""
+
+    code = "internal_error"
+    #: A transient error may succeed if the same check is tried again later.
+    retryable = False
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.template = template
+        self.values = values
+        self.hints: list[tuple[str, dict[str, object]]] = []
+        self.message = _fill(template, values)
+        super().__init__(self.message)
+
+    def with_hint(self, template: str, **values: object) -> Self:
+        """Append a sentence to the message (a template marked with ``N_``, and its values)."""
+        self.hints.append((template, values))
+        self.message = f"{self.message} {_fill(template, values)}"
+        self.args = (self.message,)
+        return self
+
+    def render(self, translate: Callable[..., str]) -> str:
+        """The message in another language: ``translate(template, **values)`` for each part."""
+        parts = [(self.template, self.values), *self.hints]
+        return " ".join(translate(template, **values) for template, values in parts)
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def _fill(template: str, values: dict[str, object]) -> str:
+    # Without values the template is the message as is (it may hold braces of its own).
+    return template.format(**values) if values else template
+
+
+class LoginRejectedError(CheckError):
+    code = "login_rejected"
+
+
+class AccountLockedError(CheckError):
+    code = "account_locked"
+
+
+class PortalUnavailableError(CheckError):
+    code = "portal_unavailable"
+    retryable = True
+
+
+class PageNotRecognisedError(CheckError):
+    """The portal showed a page the flows do not know: never read as "nothing new"."""
+
+    code = "page_not_recognised"
+    #: A redacted outline of the page (flows/capture.py), for whoever writes it to a file.
+    capture: str | None = None
+
+
+class PasswordChangeRequiredError(CheckError):
+    """The portal demands a new password before showing anything: only the person may choose."""
+
+    code = "password_change_required"
+
+
+class CaptchaError(CheckError):
+    """The portal asks to prove a human is there: the assistant never tries to solve it."""
+
+    code = "captcha"
+
+
+class BrowserUnavailableError(CheckError):
+    code = "browser_unavailable"
+
+
+PORTAL_ERRORS: tuple[type[CheckError], ...] = (
+    LoginRejectedError,
+    AccountLockedError,
+    PortalUnavailableError,
+    PageNotRecognisedError,
+    PasswordChangeRequiredError,
+    CaptchaError,
+    BrowserUnavailableError,
+)
