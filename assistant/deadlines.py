@@ -1,13 +1,20 @@
-"""The legal clock of PORTAL.md, as date arithmetic.
+"""The legal clock of PORTAL.md, as date arithmetic (the README's "How the dates are counted").
 
-R531-17 and R531-11 CESEDA: a notified letter left unread counts as received ("deemed notified")
-15 days after its window starts. The window starts on the notification date the table shows, or,
-when an unread notified letter shows none, on the date it was made available. The assistant tells
-the person to open it by day 14 (one day of margin) and counts the days in Europe/Paris time.
+R531-17 and R531-11 CESEDA: a notified letter counts as notified on its first consultation or, if
+it is not opened, 15 days after it was made available. The window starts on the provision date, or
+on the notification date the table shows when that is earlier; the assistant tells the person to
+open it by day 14 (one day of margin) and counts the days in Europe/Paris time. A letter opened
+after its 15 days was already notified on day 15: legally notified = min(opened on, start + 15).
 
-For a decision, L532-1 CESEDA gives one month from notification to appeal to the CNDA, and loi
-91-647 art. 9-4 gives 15 days to ask for legal aid. The dates given are the last safe day: one
-day before the period ends, like open_by.
+For a decision, two periods run from that day, each with a legal last day and an earlier advised
+day (the one the alerts push):
+- L532-1 CESEDA: one month to appeal to the CNDA, a délai franc (CE 15 Dec 2023 n° 472836): the
+  last day is the day after the same date one month later (the month's last day when there is no
+  such date, art. 641 CPC), carried past a Saturday, a Sunday or a public holiday of metropolitan
+  France (CE 19 Sept 2014 n° 362568);
+- loi 91-647 art. 9-4: 15 days to ask for legal aid, not a délai franc (CE 13 Nov 2023
+  n° 467595): the last day is notified + 15, never carried (no source carries it).
+The advised day is the last working day before the legal last day: never later than the law's.
 """
 
 from __future__ import annotations
@@ -16,7 +23,10 @@ import calendar
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 from flows.models import LetterKind, PortalLetter
 
@@ -44,6 +54,49 @@ def add_one_month(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@lru_cache(maxsize=1)
+def _public_holidays() -> holidays.HolidayBase:
+    # Metropolitan France (no subdivision: Alsace-Moselle's two extra days are not the CNDA's).
+    return holidays.country_holidays("FR")
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, and not a public holiday of metropolitan France."""
+    return day.weekday() < 5 and day not in _public_holidays()
+
+
+def carried_to_working_day(day: date) -> date:
+    """A last day on a Saturday, a Sunday or a public holiday moves to the next working day."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def working_day_before(day: date) -> date:
+    """The last working day strictly before ``day``: the advised day for a legal last day."""
+    day -= timedelta(days=1)
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def appeal_deadline(notified_on: date) -> date:
+    """The last day to send an appeal to the CNDA (L532-1 CESEDA, délai franc)."""
+    return carried_to_working_day(add_one_month(notified_on) + timedelta(days=1))
+
+
+def legal_aid_deadline(notified_on: date) -> date:
+    """The last day to ask for legal aid (loi 91-647 art. 9-4): 15 days, not carried."""
+    return notified_on + timedelta(days=LEGAL_AID_DAYS)
+
+
+def window_start(letter: PortalLetter) -> date:
+    """The 15 days run from the provision date, or from the notification date shown if earlier."""
+    if letter.notified_on is None:
+        return letter.made_available_on
+    return min(letter.made_available_on, letter.notified_on)
+
+
 def is_notified_letter(letter: PortalLetter) -> bool:
     return (
         letter.notified_on is not None
@@ -56,15 +109,19 @@ def is_notified_letter(letter: PortalLetter) -> bool:
 @dataclass(frozen=True)
 class LetterDeadlines:
     notified_letter: bool
-    #: The day the 15-day window started (unread notified letters only).
+    #: The day the 15-day window started.
     window_starts_on: date | None = None
+    #: Unread notified letters only: the last day to open it, and when it counts as received.
     open_by: date | None = None
     deemed_notified_on: date | None = None
     #: Days from today to open_by; negative once open_by has passed.
     days_left: int | None = None
-    #: When the letter is (or will be, unread) legally notified.
+    #: When the letter was legally notified; None while it is unread and in its window.
     legally_notified_on: date | None = None
-    #: For a decision: last safe day to ask for legal aid and to appeal, if it is negative.
+    #: For a decision: the law's last days to ask for legal aid and to appeal, if it is negative.
+    legal_aid_deadline: date | None = None
+    appeal_deadline: date | None = None
+    #: The advised days the alerts push, never later than the law's.
     legal_aid_by: date | None = None
     appeal_by: date | None = None
 
@@ -82,7 +139,8 @@ def deadlines_as_of(letter: PortalLetter, seen_on: date, today: date) -> LetterD
     """The deadlines a check on ``seen_on`` found, with the days left counted from ``today``.
 
     For letters remembered in the state (reminders, status): the portal's remaining-time count
-    was true on the day it was read, so the dates found that day stand.
+    was true on the day it was read, so the dates found that day stand; the rules are those of
+    ``deadlines_for`` (a letter still unread on ``today`` is notified once its 15 days are over).
     """
     seen = _deadlines(letter, seen_on, warn=False)
     if seen.open_by is None or seen.deemed_notified_on is None:
@@ -91,8 +149,6 @@ def deadlines_as_of(letter: PortalLetter, seen_on: date, today: date) -> LetterD
         seen,
         days_left=(seen.open_by - today).days,
         legally_notified_on=seen.deemed_notified_on if today >= seen.deemed_notified_on else None,
-        legal_aid_by=None,
-        appeal_by=None,
     )
     return _with_appeal(letter, counted)
 
@@ -101,12 +157,21 @@ def _deadlines(letter: PortalLetter, today: date, *, warn: bool) -> LetterDeadli
     notified = is_notified_letter(letter)
     if not notified:
         return LetterDeadlines(notified_letter=False)
+    starts_on = window_start(letter)
+    deemed_notified_on = starts_on + timedelta(days=DEEMED_NOTIFIED_AFTER_DAYS)
     if letter.read:
-        # First consultation notifies; without its date, the notification date stands.
-        legally_notified_on = letter.read_on or letter.notified_on
-        return _with_appeal(letter, LetterDeadlines(True, legally_notified_on=legally_notified_on))
+        # First consultation notifies, but never later than the end of the 15 days. Without
+        # its date, the notification date shown (the guide's portal shows the day it was read).
+        opened_on = letter.read_on or letter.notified_on or starts_on
+        return _with_appeal(
+            letter,
+            LetterDeadlines(
+                True,
+                window_starts_on=starts_on,
+                legally_notified_on=min(opened_on, deemed_notified_on),
+            ),
+        )
 
-    starts_on = letter.notified_on or letter.made_available_on
     open_by = starts_on + timedelta(days=OPEN_WITHIN_DAYS)
     days_left = (open_by - today).days
     portal_days = _portal_days_left(letter)
@@ -122,7 +187,6 @@ def _deadlines(letter: PortalLetter, today: date, *, warn: bool) -> LetterDeadli
         if portal_days < days_left:
             days_left = portal_days
             open_by = today + timedelta(days=days_left)
-    deemed_notified_on = starts_on + timedelta(days=DEEMED_NOTIFIED_AFTER_DAYS)
     deemed_notified_on = min(deemed_notified_on, open_by + timedelta(days=1))
     return _with_appeal(
         letter,
@@ -151,10 +215,19 @@ def _portal_days_left(letter: PortalLetter) -> int | None:
 
 def _with_appeal(letter: PortalLetter, deadlines: LetterDeadlines) -> LetterDeadlines:
     if letter.kind is not LetterKind.DECISION or deadlines.legally_notified_on is None:
-        return deadlines
-    notified = deadlines.legally_notified_on
+        return replace(
+            deadlines,
+            legal_aid_deadline=None,
+            appeal_deadline=None,
+            legal_aid_by=None,
+            appeal_by=None,
+        )
+    aid_last = legal_aid_deadline(deadlines.legally_notified_on)
+    appeal_last = appeal_deadline(deadlines.legally_notified_on)
     return replace(
         deadlines,
-        legal_aid_by=notified + timedelta(days=LEGAL_AID_DAYS - 1),
-        appeal_by=add_one_month(notified) - timedelta(days=1),
+        legal_aid_deadline=aid_last,
+        appeal_deadline=appeal_last,
+        legal_aid_by=working_day_before(aid_last),
+        appeal_by=working_day_before(appeal_last),
     )

@@ -39,8 +39,11 @@ class LetterReport:
             "deemed_notified": deadlines.deemed_notified,
             "open_by": _iso(deadlines.open_by),
             "days_left": deadlines.days_left,
+            "legally_notified_on": _iso(deadlines.legally_notified_on),
             "legal_aid_by": _iso(deadlines.legal_aid_by),
+            "legal_aid_deadline": _iso(deadlines.legal_aid_deadline),
             "appeal_by": _iso(deadlines.appeal_by),
+            "appeal_deadline": _iso(deadlines.appeal_deadline),
             "portal_remaining_days": letter.portal_remaining_days,
             "new": self.new,
         }

@@ -12,7 +12,7 @@ from flows.models import LetterKind, PortalLetter
 
 def letter(
     kind: LetterKind = LetterKind.DECISION,
-    made_available_on: date = date(2026, 11, 21),
+    made_available_on: date | None = None,
     notified_on: date | None = date(2026, 11, 21),
     read_on: date | None = None,
     read: bool = False,
@@ -24,7 +24,8 @@ def letter(
         kind=kind,
         label=kind.value,
         sender="OFPRA",
-        made_available_on=made_available_on,
+        # Unless a test says otherwise, the letter shows its provision date as notification date.
+        made_available_on=made_available_on or notified_on or date(2026, 11, 21),
         notified_on=notified_on,
         read=read or read_on is not None,
         read_on=read_on,
@@ -160,8 +161,12 @@ def test_read_decision_gives_legal_aid_and_appeal_dates_from_its_first_opening()
 
     assert deadlines.open_by is None
     assert deadlines.legally_notified_on == date(2026, 1, 31)
-    assert deadlines.legal_aid_by == date(2026, 2, 14)
-    # One month from 31 January ends on 28 February; the last safe day is the 27th.
+    # 15 days: Sunday 15 February, not carried; advised the working day before, Friday 13th.
+    assert deadlines.legal_aid_deadline == date(2026, 2, 15)
+    assert deadlines.legal_aid_by == date(2026, 2, 13)
+    # One month from 31 January is 28 February, the délai franc ends the day after, Sunday
+    # 1 March, carried to Monday 2 March; advised the working day before, Friday 27 February.
+    assert deadlines.appeal_deadline == date(2026, 3, 2)
     assert deadlines.appeal_by == date(2026, 2, 27)
 
 
@@ -171,7 +176,9 @@ def test_unread_decision_has_no_appeal_date_until_it_is_opened_or_deemed_notifie
     assert deadlines_for(unread, today=date(2026, 11, 26)).appeal_by is None
     deemed = deadlines_for(unread, today=date(2026, 12, 6))
     assert deemed.legally_notified_on == date(2026, 12, 6)
-    assert deemed.appeal_by == date(2027, 1, 5)
+    # 6 January 2027 + 1: Thursday 7 January.
+    assert deemed.appeal_deadline == date(2027, 1, 7)
+    assert deemed.appeal_by == date(2027, 1, 6)
 
 
 @pytest.mark.parametrize(

@@ -119,8 +119,11 @@ def test_check_reports_a_new_decision_with_9_days_left(
         "deemed_notified": False,
         "open_by": "2026-12-05",
         "days_left": 9,
+        "legally_notified_on": None,
         "legal_aid_by": None,
+        "legal_aid_deadline": None,
         "appeal_by": None,
+        "appeal_deadline": None,
         "portal_remaining_days": 10,
         "new": True,
     }
