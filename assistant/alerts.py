@@ -55,6 +55,58 @@ def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> l
     return alerts
 
 
+def decision_dates(deadlines: LetterDeadlines, t: Translator) -> str | None:
+    """For a notified decision: the legal-aid and appeal days, advised and legal, plainly.
+
+    None for any other letter, and for a decision still unread in its window (its opening will
+    fix the dates: see ``decision_rule``). Never legal advice: it says so, and where to ask.
+    """
+    aid_by, aid_last = deadlines.legal_aid_by, deadlines.legal_aid_deadline
+    appeal_by, appeal_last = deadlines.appeal_by, deadlines.appeal_deadline
+    if aid_by is None or aid_last is None or appeal_by is None or appeal_last is None:
+        return None
+    today = deadlines.as_of
+    if today is None or today <= aid_last:
+        aid = t._(
+            "If the decision is negative, ask for a free lawyer (legal aid) by {aid_by}; the "
+            "law's last day is {aid_last}.",
+            aid_by=t.date(aid_by),
+            aid_last=t.date(aid_last),
+        )
+    else:
+        aid = t._(
+            "If the decision is negative, the 15 days to ask for a free lawyer (legal aid) "
+            "ended on {aid_last}.",
+            aid_last=t.date(aid_last),
+        )
+    if today is None or today <= appeal_last:
+        appeal = t._(
+            "The appeal to the CNDA must be sent by {appeal_last} at the latest; send it by "
+            "{appeal_by} to be safe.",
+            appeal_last=t.date(appeal_last),
+            appeal_by=t.date(appeal_by),
+        )
+    else:
+        appeal = t._(
+            "The month to send an appeal to the CNDA ended on {appeal_last}.",
+            appeal_last=t.date(appeal_last),
+        )
+    return f"{aid} {appeal} {_not_legal_advice(t)}"
+
+
+def decision_rule(t: Translator) -> str:
+    """For a decision still unread in its window: what will run from the day it is opened."""
+    rule = t._(
+        "If the decision is negative, the time limits run from the day you open it: 15 days "
+        "to ask for a free lawyer (legal aid), one month to send an appeal to the CNDA."
+    )
+    return f"{rule} {_not_legal_advice(t)}"
+
+
+def _not_legal_advice(t: Translator) -> str:
+    return t._("This is not legal advice: ask your SPADA or a lawyer, and see watizat.org.")
+
+
 def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
     return Alert(
         kind="check_failed",
@@ -75,16 +127,21 @@ def reminder_alert(
     """A reminder from the dates the last check read (no login): the days left, counted today."""
     alert = _unread_notified(LetterReport(letter, deadlines, new=False), t, profile)
     if seen_on < today:
-        alert = replace(
-            alert,
-            body=alert.body
-            + " "
-            + t._(
+        if deadlines.appeal_deadline is not None:
+            # Opened since, it was notified that day: its days are earlier than those above.
+            stale = t._(
+                "The assistant last read your list of letters on {date}: if you have opened "
+                "this decision since, its time limits run from the day you opened it and end "
+                "sooner.",
+                date=t.date(seen_on),
+            )
+        else:
+            stale = t._(
                 "The assistant last read your list of letters on {date}: if you have opened "
                 "this letter since, ignore this reminder.",
                 date=t.date(seen_on),
-            ),
-        )
+            )
+        alert = replace(alert, body=alert.body + " " + stale)
     return alert
 
 
@@ -118,6 +175,9 @@ def _unread_notified(report: LetterReport, t: Translator, profile: str) -> Alert
             "Open it now on the OFPRA website and ask your SPADA for help.",
             date=t.date(deadlines.deemed_notified_on),
         )
+        dates = decision_dates(deadlines, t)
+        if dates is not None:
+            body += " " + dates
         return Alert(
             "deemed_notified", _titled(t, title, profile), t.paragraph(body), True, letter.id
         )
@@ -141,10 +201,7 @@ def _unread_notified(report: LetterReport, t: Translator, profile: str) -> Alert
     )
     body = f"{when} {after}"
     if letter.kind is LetterKind.DECISION:
-        body += " " + t._(
-            "If the decision is negative, you have 15 days from opening to ask for a free "
-            "lawyer, and one month to appeal: ask your SPADA."
-        )
+        body += " " + decision_rule(t)
     kind = "new_letter" if report.new else "reminder"
     urgent = deadlines.days_left <= 3
     return Alert(kind, _titled(t, title, profile), t.paragraph(body), urgent, letter.id)

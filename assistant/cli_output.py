@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from assistant.alerts import letter_name
+from assistant.alerts import decision_dates, letter_name
+from assistant.deadlines import LetterDeadlines
 from assistant.i18n import Translator
+from assistant.plausibility import warning_text
 from assistant.results import CheckResult, LetterReport
 
 if TYPE_CHECKING:
@@ -46,7 +48,9 @@ def render_check(result: CheckResult, t: Translator) -> str:
                 waiting=sum(r.needs_opening for r in result.letters),
             )
         )
-        lines.extend("  " + _letter_line(report, t) for report in result.letters)
+        for report in result.letters:
+            lines.append("  " + _letter_line(report, t))
+            lines.extend("      " + note for note in _letter_notes(report, t))
     if result.alerts:
         lines.append(t._("Alerts:"))
         for alert, via in zip(result.alerts, result.delivered_via, strict=False):
@@ -81,6 +85,15 @@ def _letter_line(report: LetterReport, t: Translator) -> str:
         deadlines.days_left or 0,
         date=t.date(deadlines.open_by),
     )
+
+
+def _letter_notes(report: LetterReport, t: Translator) -> list[str]:
+    """Under a letter: a notified decision's days, and dates of the table that do not fit."""
+    notes = [warning_text(code, report.letter, t) for code in report.date_warnings]
+    dates = decision_dates(report.deadlines, t)
+    if dates is not None:
+        notes.append(dates)
+    return notes
 
 
 def render_status(
@@ -146,6 +159,16 @@ def render_status(
         lines.append("  " + _next_check_line(status, t))
         for alarm in status.get("alarms", []):
             lines.append("  " + _alarm_line(alarm, status["profile"], t))
+        for letter in status.get("decisions_notified", []):
+            lines.append(
+                "  "
+                + t._(
+                    "decision notified on {date}: {label}",
+                    date=_day(letter["legally_notified_on"], t),
+                    label=letter["label"],
+                )
+            )
+            lines.append("    " + _status_decision_dates(letter, status, t))
         for letter in status["letters_waiting"]:
             lines.append(
                 "  "
@@ -157,11 +180,28 @@ def render_status(
                     date=_day(letter["open_by"], t),
                 )
             )
+            if letter.get("appeal_deadline"):
+                lines.append("    " + _status_decision_dates(letter, status, t))
             if letter.get("next_reminder_on"):
                 lines.append(
                     "    " + t._("next reminder: {day}", day=_day(letter["next_reminder_on"], t))
                 )
     return "\n".join(lines)
+
+
+def _status_decision_dates(letter: dict[str, Any], status: dict[str, Any], t: Translator) -> str:
+    def day(key: str, where: dict[str, Any] = letter) -> date | None:
+        return date.fromisoformat(where[key]) if where.get(key) else None
+
+    deadlines = LetterDeadlines(
+        True,
+        as_of=day("dates_counted_on", status),
+        legal_aid_by=day("legal_aid_by"),
+        legal_aid_deadline=day("legal_aid_deadline"),
+        appeal_by=day("appeal_by"),
+        appeal_deadline=day("appeal_deadline"),
+    )
+    return decision_dates(deadlines, t) or ""
 
 
 def _day(iso: str | None, t: Translator) -> str:

@@ -109,6 +109,8 @@ def is_notified_letter(letter: PortalLetter) -> bool:
 @dataclass(frozen=True)
 class LetterDeadlines:
     notified_letter: bool
+    #: The day the days left are counted from ("today" of the check, or of the reminder).
+    as_of: date | None = None
     #: The day the 15-day window started.
     window_starts_on: date | None = None
     #: Unread notified letters only: the last day to open it, and when it counts as received.
@@ -144,9 +146,10 @@ def deadlines_as_of(letter: PortalLetter, seen_on: date, today: date) -> LetterD
     """
     seen = _deadlines(letter, seen_on, warn=False)
     if seen.open_by is None or seen.deemed_notified_on is None:
-        return seen
+        return replace(seen, as_of=today)
     counted = replace(
         seen,
+        as_of=today,
         days_left=(seen.open_by - today).days,
         legally_notified_on=seen.deemed_notified_on if today >= seen.deemed_notified_on else None,
     )
@@ -156,7 +159,7 @@ def deadlines_as_of(letter: PortalLetter, seen_on: date, today: date) -> LetterD
 def _deadlines(letter: PortalLetter, today: date, *, warn: bool) -> LetterDeadlines:
     notified = is_notified_letter(letter)
     if not notified:
-        return LetterDeadlines(notified_letter=False)
+        return LetterDeadlines(notified_letter=False, as_of=today)
     starts_on = window_start(letter)
     deemed_notified_on = starts_on + timedelta(days=DEEMED_NOTIFIED_AFTER_DAYS)
     if letter.read:
@@ -167,6 +170,7 @@ def _deadlines(letter: PortalLetter, today: date, *, warn: bool) -> LetterDeadli
             letter,
             LetterDeadlines(
                 True,
+                as_of=today,
                 window_starts_on=starts_on,
                 legally_notified_on=min(opened_on, deemed_notified_on),
             ),
@@ -192,6 +196,7 @@ def _deadlines(letter: PortalLetter, today: date, *, warn: bool) -> LetterDeadli
         letter,
         LetterDeadlines(
             True,
+            as_of=today,
             window_starts_on=starts_on,
             open_by=open_by,
             deemed_notified_on=deemed_notified_on,

@@ -17,6 +17,8 @@ class LetterReport:
     letter: PortalLetter
     deadlines: LetterDeadlines
     new: bool
+    #: Dates of this letter that do not fit together (assistant/plausibility.py), as codes.
+    date_warnings: tuple[str, ...] = ()
 
     @property
     def needs_opening(self) -> bool:
@@ -46,6 +48,7 @@ class LetterReport:
             "appeal_deadline": _iso(deadlines.appeal_deadline),
             "portal_remaining_days": letter.portal_remaining_days,
             "new": self.new,
+            "date_warnings": list(self.date_warnings),
         }
 
 

@@ -30,6 +30,7 @@ from assistant.errors import (
 )
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
+from assistant.plausibility import review_dates
 from assistant.privacy import REDACTOR
 from assistant.results import CheckResult, LetterReport
 from assistant.settings import Settings
@@ -200,9 +201,17 @@ class CheckRunner:
 
         checked_at = self.env.clock()
         today = paris_today(checked_at)
+        dates = review_dates(reading.letters, today)
+        if dates.error is not None:
+            return self._failed(profile.name, started, dates.error, attempt, automated)
         new_ids = self.env.state.merge_letters(profile.name, reading.letters, checked_at)
         reports = [
-            LetterReport(letter, deadlines_for(letter, today), letter.id in new_ids)
+            LetterReport(
+                letter,
+                deadlines_for(letter, today),
+                letter.id in new_ids,
+                dates.warnings_for(letter),
+            )
             for letter in reading.letters
         ]
         translator = Translator(profile.language)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from assistant.deadlines import deadlines_as_of, paris_today
+from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
 from assistant.runner import Environment
 from assistant.schedule import (
     Policy,
@@ -40,8 +40,23 @@ def profile_statuses(
         last_ok = history.last_ok
         plan = plan_check(history, policy, now)
         waiting = []
+        decisions = []
         for seen in env.state.letters(profile.name):
             deadlines = deadlines_as_of(seen.letter, paris_today(seen.last_seen_at), today)
+            if (
+                seen.letter.read
+                and deadlines.appeal_deadline is not None
+                and deadlines.appeal_deadline >= today
+            ):
+                # An opened decision whose appeal time still runs: its days, if it is negative.
+                decisions.append(
+                    {
+                        "id": seen.letter.id,
+                        "label": seen.letter.label,
+                        "kind": seen.letter.kind.value,
+                        **_decision_days(deadlines),
+                    }
+                )
             if deadlines.notified_letter and not seen.letter.read:
                 reminder = next_reminder(Waiting(seen, deadlines), history, today)
                 waiting.append(
@@ -52,6 +67,7 @@ def profile_statuses(
                         "open_by": _iso(deadlines.open_by),
                         "days_left": deadlines.days_left,
                         "deemed_notified_on": _iso(deadlines.deemed_notified_on),
+                        **_decision_days(deadlines),
                         "next_reminder_on": _iso(reminder.day if reminder else None),
                     }
                 )
@@ -92,9 +108,21 @@ def profile_statuses(
                 "next_check_reason": plan.reason,
                 "alarms": alarms,
                 "letters_waiting": waiting,
+                "decisions_notified": decisions,
+                "dates_counted_on": today.isoformat(),
             }
         )
     return statuses
+
+
+def _decision_days(deadlines: LetterDeadlines) -> dict[str, str | None]:
+    return {
+        "legally_notified_on": _iso(deadlines.legally_notified_on),
+        "legal_aid_by": _iso(deadlines.legal_aid_by),
+        "legal_aid_deadline": _iso(deadlines.legal_aid_deadline),
+        "appeal_by": _iso(deadlines.appeal_by),
+        "appeal_deadline": _iso(deadlines.appeal_deadline),
+    }
 
 
 def _iso(day: date | None) -> str | None:

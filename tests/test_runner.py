@@ -126,6 +126,7 @@ def test_check_reports_a_new_decision_with_9_days_left(
         "appeal_deadline": None,
         "portal_remaining_days": 10,
         "new": True,
+        "date_warnings": [],
     }
     [alert] = recorded(env)
     assert alert.kind == "new_letter"

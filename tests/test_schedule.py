@@ -407,7 +407,9 @@ def test_reminder_and_alarm_texts_all_go_through_the_translator() -> None:
         # The title is one marked sentence (the letter's name inside it is marked too).
         assert re.fullmatch(r"<[^<>]+(<.+>)?[^<>]*>", alert.title), alert.title
         assert re.fullmatch(r"<[^<>]+>( <[^<>]+>)*", alert.body), alert.body
-    assert texts[0].body.count("<") == 4, "days left, received on, decision advice, stale list"
+    assert texts[0].body.count("<") == 5, (
+        "days left, received on, decision rule, not legal advice, stale list"
+    )
 
 
 # A check's own alerts, when the agent ran it -----------------------------------------------
