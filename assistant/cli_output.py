@@ -170,16 +170,22 @@ def render_status(
             )
             lines.append("    " + _status_decision_dates(letter, status, t))
         for letter in status["letters_waiting"]:
-            lines.append(
-                "  "
-                + t.ngettext(
+            if (letter["days_left"] or 0) < 0:
+                # Past its window: no "-3 days left", the day it counted as received.
+                waiting = t._(
+                    "waiting: {label}: NOT OPENED, counts as received since {date}",
+                    label=letter["label"],
+                    date=_day(letter["deemed_notified_on"], t),
+                )
+            else:
+                waiting = t.ngettext(
                     "waiting: {label}: open it by {date} ({count} day left)",
                     "waiting: {label}: open it by {date} ({count} days left)",
                     letter["days_left"] or 0,
                     label=letter["label"],
                     date=_day(letter["open_by"], t),
                 )
-            )
+            lines.append("  " + waiting)
             if letter.get("appeal_deadline"):
                 lines.append("    " + _status_decision_dates(letter, status, t))
             if letter.get("next_reminder_on"):

@@ -196,6 +196,8 @@ def test_status_gives_the_days_of_a_deemed_decision_and_of_an_opened_one(tmp_pat
     )
     assert (notified["appeal_by"], notified["appeal_deadline"]) == ("2026-12-17", "2026-12-18")
     text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), True)
+    assert "  waiting: Décision: NOT OPENED, counts as received since November 25, 2026" in text
+    assert "days left" not in text
     assert "  decision notified on November 17, 2026: Décision" in text
     assert (
         "    If the decision is negative, ask for a free lawyer (legal aid) by December 1, 2026; "
