@@ -52,7 +52,23 @@ def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> l
         elif report.new and not report.letter.read:
             # A letter already opened is no news to the person, even on the first check.
             alerts.append(_new_information(report, t, profile))
+        elif report.new and _appeal_time_runs(report.deadlines):
+            # ...but an opened decision's days may be: said once, when first seen.
+            alerts.append(_opened_decision(report, t, profile))
     return alerts
+
+
+def _appeal_time_runs(deadlines: LetterDeadlines) -> bool:
+    last, today = deadlines.appeal_deadline, deadlines.as_of
+    return last is not None and today is not None and today <= last
+
+
+def _opened_decision(report: LetterReport, t: Translator, profile: str) -> Alert:
+    letter = report.letter
+    title = t._("Time limits of an opened decision: {name}", name=letter_name(letter, t))
+    body = decision_dates(report.deadlines, t)
+    assert body is not None
+    return Alert("new_letter", _titled(t, title, profile), t.paragraph(body), True, letter.id)
 
 
 def decision_dates(deadlines: LetterDeadlines, t: Translator) -> str | None:

@@ -207,3 +207,22 @@ def test_status_gives_the_days_of_a_deemed_decision_and_of_an_opened_one(tmp_pat
     ) in text.splitlines()
     assert "the law's last day is December 10, 2026" in text
     assert "must be sent by December 28, 2026 at the latest" in text
+
+
+def test_an_opened_decision_first_seen_while_its_appeal_time_runs_gets_one_alert() -> None:
+    # The second case: opened on day 27, notified on day 15 (Tue 17 Mar 2026).
+    opened = decision(date(2026, 3, 2), read_on=date(2026, 3, 29))
+    today = date(2026, 3, 30)
+    first = LetterReport(opened, deadlines_for(opened, today), new=True)
+    again = LetterReport(opened, deadlines_for(opened, today), new=False)
+    over = LetterReport(opened, deadlines_for(opened, date(2026, 4, 21)), new=True)
+
+    [alert] = letter_alerts([first, again, over], Translator("en"), "default")
+
+    assert alert.kind == "new_letter"
+    assert alert.title == "Time limits of an opened decision: Decision (Décision)"
+    assert alert.body == (
+        "If the decision is negative, ask for a free lawyer (legal aid) by March 31, 2026; the "
+        "law's last day is April 1, 2026. The appeal to the CNDA must be sent by April 20, 2026 "
+        "at the latest; send it by April 17, 2026 to be safe. " + NOT_LEGAL_ADVICE
+    )
