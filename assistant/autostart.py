@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import shlex
 import shutil
 import subprocess
 import sys
@@ -221,12 +222,50 @@ def _wants_link(unit: Path) -> Path:
     return unit.parent / "default.target.wants" / UNIT_NAME
 
 
+def home_of_entry(kind: Kind, text: str) -> str | None:
+    """The home folder an entry's agent uses: its OFPRA_ASSISTANT_HOME, or None (the default)."""
+    prefix = f"{HOME_VARIABLE}="
+    if kind == "launchd":
+        try:
+            job = plistlib.loads(text.encode("utf-8"))
+        except Exception:  # a damaged plist: it names no home folder
+            return None
+        variables = job.get("EnvironmentVariables") or {}
+        home = variables.get(HOME_VARIABLE) if isinstance(variables, dict) else None
+        return str(home) if home else None
+    for line in text.splitlines():
+        if kind == "windows":
+            marker = f'shell.Environment("Process")({_vbs_string(HOME_VARIABLE)}) = '
+            if line.startswith(marker):
+                return line[len(marker) :].strip()[1:-1].replace('""', '"')
+            continue
+        if kind == "systemd" and line.startswith("Environment="):
+            words = _split(line.removeprefix("Environment=").replace("%%", "%"))
+        elif kind == "xdg" and line.startswith("Exec="):
+            words = _split(line.removeprefix("Exec=").replace("%%", "%").replace("\\\\", "\\"))
+        else:
+            continue
+        for word in words:
+            if word.startswith(prefix):
+                return word[len(prefix) :]
+    return None
+
+
+def _split(value: str) -> list[str]:
+    try:
+        return shlex.split(value)
+    except ValueError:
+        return value.split()
+
+
 @dataclass(frozen=True)
 class AutostartState:
     kind: Kind | None
     path: Path | None
     #: The entry starts this installation's agent, as ``enable`` would write it now.
     up_to_date: bool = False
+    #: The entry starts the agent of another home folder ("" for the default one).
+    other_home: str | None = None
 
 
 @dataclass(frozen=True)
@@ -247,14 +286,27 @@ class Autostart:
             return "xdg"
         return kinds[0]
 
-    def enable(self, kind: Kind | None = None) -> AutostartState:
+    def enable(self, kind: Kind | None = None, *, replace: bool = False) -> AutostartState:
+        """Write this home folder's entry. An entry of another home folder is replaced only
+        when asked: there is one entry for the whole user account, and a second home folder
+        must not take it over silently."""
         kind = kind or self.default_kind()
         if kind not in kinds_for(self.platform):
             raise ConfigInvalidError(
                 N_("An autostart entry of the kind '{kind}' does not exist on this system."),
                 kind=kind,
             )
-        self.disable()  # one entry only, of the kind chosen now
+        other = self.state().other_home
+        if other is not None and not replace:
+            raise ConfigInvalidError(
+                N_(
+                    "The agent already starts at login for another home folder ({home}), and "
+                    "there is one entry for the whole user account. To start this home "
+                    "folder's agent instead, run 'ofpra-assistant autostart enable --replace'."
+                ),
+                home=other or N_("the default home folder"),
+            )
+        self._remove_entries()  # one entry only, of the kind chosen now
         path = entry_path(kind, self.environ)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(RENDERERS[kind](self.command).encode("utf-8"))
@@ -265,7 +317,21 @@ class Autostart:
             self._systemctl("daemon-reload")
         return AutostartState(kind, path, up_to_date=True)
 
-    def disable(self) -> list[Path]:
+    def disable(self, *, replace: bool = False) -> list[Path]:
+        """Remove this home folder's entry (another home folder's only when asked)."""
+        other = self.state().other_home
+        if other is not None and not replace:
+            raise ConfigInvalidError(
+                N_(
+                    "The entry that starts the agent at login is another home folder's "
+                    "({home}), so it was left in place. To remove it anyway, run "
+                    "'ofpra-assistant autostart disable --replace'."
+                ),
+                home=other or N_("the default home folder"),
+            )
+        return self._remove_entries()
+
+    def _remove_entries(self) -> list[Path]:
         removed = []
         for kind in kinds_for(self.platform):
             path = entry_path(kind, self.environ)
@@ -286,7 +352,10 @@ class Autostart:
             if kind == "systemd" and not _wants_link(path).exists():
                 continue  # written but not enabled
             current = path.read_bytes().decode("utf-8", errors="replace")
-            return AutostartState(kind, path, current == RENDERERS[kind](self.command))
+            theirs = home_of_entry(kind, current)
+            ours = dict(self.command.environment).get(HOME_VARIABLE)
+            other = None if theirs == ours else (theirs or "")
+            return AutostartState(kind, path, current == RENDERERS[kind](self.command), other)
         return AutostartState(None, None)
 
     def _systemctl(self, *args: str) -> None:

@@ -31,165 +31,225 @@ if TYPE_CHECKING:
 # Kept here, not imported from assistant.i18n, so that --help imports nothing heavy.
 LANGUAGE_CODES = ("fr", "en", "fa_AF", "ps", "ar", "bn", "tr", "ru", "uk", "ka", "ht")
 
-EXIT_STATUS_HELP = "exit statuses: " + ", ".join(
-    f"{status.value} {status.name.lower()}" for status in ExitStatus
-)
 
+def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
+    """The commands, their options and their help, in ``t``'s language (the system's)."""
+    from assistant.cli_help import HelpFormatter, exit_statuses, translate_argparse
+    from assistant.i18n import Translator
 
-def build_parser() -> argparse.ArgumentParser:
+    t = t or Translator(_ui_language())
+    translate_argparse(t)
+    statuses = exit_statuses(t)
+
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=statuses,
+            formatter_class=HelpFormatter,
+        )
+
     parser = argparse.ArgumentParser(
         prog="ofpra-assistant",
-        description=(
+        description=t._(
             "Watches an OFPRA online account for new letters and tells you how many days are "
             "left to open each one. It never opens a letter."
         ),
-        epilog=EXIT_STATUS_HELP,
+        epilog=statuses,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="also show the log on the terminal"
+        "-v", "--verbose", action="store_true", help=t._("also show the log on the terminal")
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, title=t._("commands")
+    )
 
-    setup = commands.add_parser(
+    setup = command(
         "setup",
-        help="store the account's password in the keyring and record consent",
-        description=(
+        t._("store the account's password in the keyring and record consent"),
+        t._(
             "Set up a profile: the portal's address, the identifier and password (kept in the "
             "OS keyring), and the account holder's consent. Without options it asks questions; "
             "with --password-stdin and --consent it asks nothing (for volunteers and scripts)."
         ),
     )
-    setup.add_argument("--profile", default="default", help="profile name (default: default)")
-    setup.add_argument("--portal-url", help="address of the portal's login page")
+    setup.add_argument("--profile", default="default", help=t._("profile name (default: default)"))
+    setup.add_argument("--portal-url", help=t._("address of the portal's login page"))
     setup.add_argument(
         "--identifier",
-        help="AGDREF number or OFPRA file number; '-' reads it from standard input, on the line "
-        "before the password (so that it shows in no process list)",
+        help=t._(
+            "AGDREF number or OFPRA file number; '-' reads it from standard input, on the line "
+            "before the password (so that it shows in no process list)"
+        ),
     )
     setup.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
+        "--password-stdin", action="store_true", help=t._("read the password from standard input")
     )
-    setup.add_argument("--consent", metavar="NAME", help="name of the person who consents")
+    setup.add_argument("--consent", metavar="NAME", help=t._("name of the person who consents"))
     setup.add_argument(
         "--role",
         choices=("holder", "helper"),
         default="holder",
-        help="the person who consents is the account holder (default) or helps them",
+        help=t._("the person who consents is the account holder (default) or helps them"),
+    )
+    setup.add_argument(
+        "--holder",
+        metavar="NAME",
+        help=t._("with --role helper: the account holder's name, recorded with the consent"),
     )
     setup.add_argument(
         "--language",
-        help="language of the alerts: "
-        + ", ".join(LANGUAGE_CODES)
-        + " (default: the system's when there is a catalog for it, else fr)",
+        help=t._(
+            "language the account holder reads, for the alerts: {languages} (default: the "
+            "system's when there is a catalog for it, else fr)",
+            languages=", ".join(LANGUAGE_CODES),
+        ),
     )
     setup.set_defaults(handler=cmd_setup)
 
-    check = commands.add_parser(
+    check = command(
         "check",
-        help="log in now, read the list of letters, and alert",
-        description="Run one check now: log in, read the documents table, log out, alert.",
-        epilog=EXIT_STATUS_HELP,
+        t._("log in now, read the list of letters, and alert"),
+        t._("Run one check now: log in, read the documents table, log out, alert."),
     )
     which = check.add_mutually_exclusive_group()
-    which.add_argument("--profile", help="profile to check (needed when there are several)")
+    which.add_argument("--profile", help=t._("profile to check (needed when there are several)"))
     which.add_argument(
         "--all",
         action="store_true",
-        help="check every profile of the home folder, one after the other in one browser "
-        '(with --json: {"ok": ..., "results": [one object per profile]})',
+        help=t._(
+            "check every profile of the home folder, one after the other in one browser "
+            '(with --json: one object per profile, under "results")'
+        ),
     )
-    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--json", action="store_true", help=t._("print one JSON object"))
     check.set_defaults(handler=cmd_check)
 
-    status = commands.add_parser(
+    status = command(
         "status",
-        help="show the profiles, their last check and the letters waiting",
-        description="Show each profile: consent, last check, and the unread letters' deadlines.",
+        t._("show the profiles, their last check and the letters waiting"),
+        t._("Show each profile: consent, last check, and the unread letters' deadlines."),
     )
-    status.add_argument("--profile", help="only this profile")
-    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument("--profile", help=t._("only this profile"))
+    status.add_argument("--json", action="store_true", help=t._("print one JSON object"))
     status.set_defaults(handler=cmd_status)
 
-    forget = commands.add_parser(
+    forget = command(
         "forget",
-        help="remove a profile's password, state and consent",
-        description="Remove the keyring entries, the state, the captures and the consent of a "
-        "profile, and say what was removed.",
+        t._("remove a profile's password, state and consent"),
+        t._(
+            "Remove the keyring entries, the state, the captures and the consent of a "
+            "profile, and say what was removed."
+        ),
     )
-    forget.add_argument("--profile", default="default", help="profile name (default: default)")
-    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    forget.add_argument("--profile", help=t._("profile to forget (needed when there are several)"))
+    forget.add_argument("--yes", action="store_true", help=t._("do not ask for confirmation"))
     forget.set_defaults(handler=cmd_forget)
 
-    run = commands.add_parser(
+    run = command(
         "run",
-        help="the agent: check every week (daily while a letter waits) and remind, until stopped",
-        description=(
+        t._("the agent: check every week (daily while a letter waits) and remind, until stopped"),
+        t._(
             "Run the agent in the foreground until Ctrl-C (SIGINT) or SIGTERM. It checks every "
             "profile every check_interval_days (7), every morning while a letter waits to be "
             "opened, reminds 10, 7, 3 and 1 day(s) before the last day to open it and on that "
             "day, and alarms when no check succeeded for 8 days. A check missed while the "
             "computer was off or asleep runs as soon as it is back. One agent per home folder."
         ),
-        epilog=EXIT_STATUS_HELP,
     )
     run.set_defaults(handler=cmd_run)
 
-    autostart = commands.add_parser(
+    autostart = command(
         "autostart",
-        help="start the agent at every login: enable, disable or status",
-        description=(
+        t._("start the agent at every login: enable, disable or status"),
+        t._(
             "Write (enable), remove (disable) or show (status) the entry that starts "
             "'ofpra-assistant run' at login: a systemd user unit, or an XDG autostart entry "
             "without a systemd user session, on Linux; a script in the Startup folder on "
-            "Windows; a LaunchAgent on macOS."
+            "Windows; a LaunchAgent on macOS. There is one entry per user account, for one "
+            "home folder."
         ),
     )
     autostart.add_argument("action", choices=("enable", "disable", "status"))
     autostart.add_argument(
         "--kind",
         choices=("systemd", "xdg"),
-        help="Linux only: the kind of entry (default: systemd when a systemd user session "
-        "runs, else xdg)",
+        help=t._(
+            "Linux only: the kind of entry (default: systemd when a systemd user session "
+            "runs, else xdg)"
+        ),
+    )
+    autostart.add_argument(
+        "--replace",
+        action="store_true",
+        help=t._("replace (or remove) the entry even when it is another home folder's"),
     )
     autostart.set_defaults(handler=cmd_autostart)
 
-    capture = commands.add_parser(
+    capture = command(
         "capture",
-        help="save redacted outlines of the portal's pages, to report a changed portal",
-        description=(
+        t._("save redacted outlines of the portal's pages, to report a changed portal"),
+        t._(
             "Log in, save a redacted outline of the home page and of the documents page, and "
             "log out. An outline keeps the pages' structure and the portal's own interface "
             "words only: no letter, no name, no number, no form value. It never opens a letter."
         ),
     )
-    capture.add_argument("--profile", help="profile to use (needed when there are several)")
+    capture.add_argument("--profile", help=t._("profile to use (needed when there are several)"))
     capture.add_argument(
         "--redacted",
         action="store_true",
         required=True,
-        help="required: say that you want the redacted outline (the only kind there is)",
+        help=t._("required: say that you want the redacted outline (the only kind there is)"),
     )
     capture.set_defaults(handler=cmd_capture)
 
-    demo = commands.add_parser(
+    demo = command(
         "demo",
-        help="a real check against the bundled mock portal, with its alerts",
-        description=(
+        t._("a real check against the bundled mock portal, with its alerts"),
+        t._(
             "Start the bundled mock portal, set up a throwaway profile for it, run a real check "
             "in Chromium, show the letters and alerts, then forget the profile."
         ),
     )
-    demo.add_argument("--scenario", default="mixed", help="mock portal scenario (default: mixed)")
-    demo.add_argument("--language", help="language of the alerts (default: the system's)")
+    demo.add_argument(
+        "--scenario", default="mixed", help=t._("mock portal scenario (default: mixed)")
+    )
+    demo.add_argument("--language", help=t._("language of the alerts (default: the system's)"))
     demo.set_defaults(handler=cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    # Everything the assistant writes is for its owner's eyes only.
-    os.umask(0o077)
+    from assistant.cli_help import INTERRUPTED, OUTPUT_CLOSED
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        if not argv:  # a bare `ofpra-assistant`: what it can do, not a usage error
+            parser.print_help()
+            sys.stdout.flush()
+            return 0
+        args = parser.parse_args(argv)
+        # Everything the assistant writes is for its owner's eyes only.
+        os.umask(0o077)
+        status = _run(args)
+        sys.stdout.flush()  # a closed pipe is noticed here, not as a traceback at exit
+        return status
+    except BrokenPipeError:
+        # `status | head`: the reader has what it wanted. Nothing more is written.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return OUTPUT_CLOSED
+    except KeyboardInterrupt:
+        print("ofpra-assistant: " + _translator()._("interrupted"), file=sys.stderr)
+        return INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -200,23 +260,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = _translator().error(error)
             print(f"ofpra-assistant: {message}", file=sys.stderr)
         return int(exit_status_of(error))
-    except KeyboardInterrupt:
-        print("ofpra-assistant: interrupted", file=sys.stderr)
-        return 130
 
 
 # Commands --------------------------------------------------------------------------------------
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
+    from assistant.cli_help import INTERRUPTED
+    from assistant.cli_setup import keyring_name
     from assistant.consent import make_consent
     from assistant.credentials import mask_identifier
     from assistant.i18n import Translator, normalise_language, system_language
-    from assistant.profiles import check_profile_name, set_up_profile
+    from assistant.profiles import (
+        check_identifier,
+        check_profile_name,
+        identifier_doubt,
+        set_up_profile,
+    )
 
     _, env = _environment(args, console=sys.stdout)
     check_profile_name(args.profile)
     language = _language_option(args.language)
+    holder_name: str | None = args.holder
     non_interactive = args.password_stdin or args.consent is not None
     if non_interactive:
         missing = [
@@ -241,11 +306,21 @@ def cmd_setup(args: argparse.Namespace) -> int:
         password = sys.stdin.readline().rstrip("\r\n")
         portal_url = args.portal_url or env.settings.default_portal_url
         language = language or system_language()
-        identifier, given_by, role = args.identifier, args.consent, args.role
+        ui_language = _ui_language()
+        identifier, given_by, role = check_identifier(args.identifier), args.consent, args.role
+        doubt = identifier_doubt(identifier)
+        if doubt is not None:
+            # No one to ask: said, never silently accepted.
+            t = Translator(ui_language)
+            print(
+                "ofpra-assistant: "
+                + t._("Check the identifier, it may be mistyped: {why}", why=t._(doubt)),
+                file=sys.stderr,
+            )
     else:
         import getpass
 
-        from assistant.cli_setup import ConsentRefused, run_wizard
+        from assistant.cli_setup import ConsentRefused, SetupStopped, run_wizard
 
         if not sys.stdin.isatty():
             raise ConfigInvalidError(
@@ -268,9 +343,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
         except ConsentRefused:
             print(Translator(language or system_language())._("Nothing was stored."))
             return int(ExitStatus.CONSENT_MISSING)
+        except SetupStopped as stopped:
+            print(
+                Translator(stopped.language)._("Setup stopped: nothing was stored."),
+                file=sys.stderr,
+            )
+            return INTERRUPTED
         language, portal_url = answers.language, answers.portal_url
+        ui_language = answers.ui_language or answers.language
         identifier, password = answers.identifier, answers.password
         given_by, role = answers.given_by, answers.role
+        holder_name = answers.holder_name
     now = env.clock()
     done = set_up_profile(
         env.state,
@@ -280,10 +363,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
         language=normalise_language(language) or language,
         identifier=identifier,
         password=password,
-        consent=make_consent(given_by, role, language, now),
+        consent=make_consent(given_by, role, language, now, holder_name=holder_name),
         now=now,
     )
-    t = Translator(language)
+    # Said to whoever set it up, in the language they chose for the questions.
+    t = Translator(ui_language)
     print(
         t._(
             "Profile '{profile}' is set up for {identifier} on {url}.",
@@ -292,7 +376,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
             url=done.portal_url,
         )
     )
-    print(t._("The password is in the keyring ({keyring}).", keyring=done.keyring))
+    print(t._("The password is kept in {keyring}.", keyring=keyring_name(done.keyring, t)))
+    if ui_language != done.language:
+        print(t._("The alerts will be in {language}.", language=_language_name(done.language)))
     print(
         t._("Run 'ofpra-assistant check --profile {profile}' to check now.", profile=done.profile)
     )
@@ -337,6 +423,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from assistant.status import profile_statuses
 
     paths, env = _environment(args, console=sys.stdout)
+    if args.profile:
+        _existing_profile(env, args.profile)
     statuses = profile_statuses(env, paths, only=args.profile)
     running = agent_running(paths)
     if args.json:
@@ -380,16 +468,19 @@ def cmd_autostart(args: argparse.Namespace) -> int:
     t = _translator()
     autostart = Autostart.here()
     if args.action == "enable":
-        state = autostart.enable(args.kind)
+        state = autostart.enable(args.kind, replace=args.replace)
         print(render_autostart(state, t))
-        print(
-            t._(
-                "It starts at your next login. To start it now: 'ofpra-assistant run' (or, with "
-                "systemd: systemctl --user start ofpra-assistant)."
+        if state.kind == "systemd":
+            print(
+                t._(
+                    "It starts at your next login. To start it now: systemctl --user start {unit}",
+                    unit=state.path.name if state.path else "ofpra-assistant",
+                )
             )
-        )
+        else:
+            print(t._("It starts at your next login. To start it now: 'ofpra-assistant run'."))
     elif args.action == "disable":
-        removed = autostart.disable()
+        removed = autostart.disable(replace=args.replace)
         if removed:
             for path in removed:
                 print(t._("Removed {path}", path=path))
@@ -397,7 +488,15 @@ def cmd_autostart(args: argparse.Namespace) -> int:
         else:
             print(t._("Starting the agent at login was not enabled: nothing to remove."))
     else:
-        print(render_autostart(autostart.state(), t))
+        state = autostart.state()
+        print(render_autostart(state, t))
+        if state.other_home is not None:
+            print(
+                t._(
+                    "It starts the agent of another home folder: {home}.",
+                    home=state.other_home or t._("the default home folder"),
+                )
+            )
     return 0
 
 
@@ -406,17 +505,24 @@ def cmd_forget(args: argparse.Namespace) -> int:
     from assistant.profiles import check_profile_name, forget_profile
 
     paths, env = _environment(args, console=sys.stdout)
+    if args.profile is None:
+        # Never offer to remove a profile that does not exist.
+        args.profile = _one_profile(
+            env,
+            None,
+            none=N_("No profile is set up here: there is nothing to forget."),
+        )
     check_profile_name(args.profile)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise ConfigInvalidError("forget needs --yes when it cannot ask (not a terminal).")
+            raise ConfigInvalidError(N_("forget needs --yes when it cannot ask (not a terminal)."))
         from assistant.cli_setup import choose
 
         t = _translator()
         question = t._(
             "Remove the password, the state and the consent of '{profile}'?", profile=args.profile
         )
-        if choose(input, print, question, [t._("Yes"), t._("No")], 1) != 0:
+        if choose(input, print, question, [t._("Yes"), t._("No")], 1, t) != 0:
             print(t._("Nothing was removed."))
             return 0
     forgotten = forget_profile(env.state, env.credentials, paths, args.profile)
@@ -473,20 +579,47 @@ def _environment(args: argparse.Namespace, console: TextIO) -> tuple[Paths, Envi
     return paths, env
 
 
-def _one_profile(env: Environment, asked: str | None) -> str:
+def _one_profile(
+    env: Environment,
+    asked: str | None,
+    none: str = N_("No profile is set up yet. Run 'ofpra-assistant setup' first."),
+) -> str:
     if asked:
         return asked
     names = [p.name for p in env.state.profiles()]
     if len(names) == 1:
         return names[0]
     if not names:
-        raise ProfileMissingError(
-            N_("No profile is set up yet. Run 'ofpra-assistant setup' first.")
-        )
+        raise ProfileMissingError(none)
     raise ProfileMissingError(
         N_("There are several profiles ({names}): choose one with --profile NAME."),
         names=", ".join(names),
     )
+
+
+def _existing_profile(env: Environment, name: str) -> str:
+    names = [p.name for p in env.state.profiles()]
+    if name in names:
+        return name
+    if not names:
+        raise ProfileMissingError(
+            N_(
+                "There is no profile named '{profile}': no profile is set up yet. Run "
+                "'ofpra-assistant setup' first."
+            ),
+            profile=name,
+        )
+    raise ProfileMissingError(
+        N_("There is no profile named '{profile}'. The profiles here: {names}."),
+        profile=name,
+        names=", ".join(names),
+    )
+
+
+def _language_name(code: str) -> str:
+    from assistant.i18n import LANGUAGES
+
+    return LANGUAGES.get(code, code)
 
 
 def _ui_language() -> str:

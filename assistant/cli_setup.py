@@ -1,7 +1,12 @@
-"""The interactive `setup` wizard: the questions, in the person's language.
+"""The interactive `setup` wizard: each answer checked as it is given, in the volunteer's language.
+
+Two languages: the wizard speaks the language of whoever sits at the keyboard (asked first, the
+system's by default), and, when a helper sets up someone else's account, asks separately which
+language the account holder reads: the alerts use that one.
 
 Input and output are passed in, so tests answer the questions without a terminal. Choices are
-numbered ("1. Yes  2. No"): a number reads the same in every language.
+numbered ("1. Yes  2. No"): a number reads the same in every language. A wrong answer is asked
+again with the reason; Ctrl-D or Ctrl-C stops the wizard before anything is stored.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.consent import consent_text
+from assistant.errors import ConfigInvalidError
 from assistant.i18n import LANGUAGES, Translator
+from assistant.profiles import check_identifier, identifier_doubt
+from assistant.settings import check_portal_url
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
@@ -18,20 +26,43 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True)
 class WizardAnswers:
+    #: The language the account holder reads: the alerts'.
     language: str
     portal_url: str
     role: str
+    #: Who agreed at the keyboard: the account holder, or their helper (role "helper").
     given_by: str
     identifier: str
     password: str
+    #: The account holder's name, when a helper gave the consent with them.
+    holder_name: str | None = None
+    #: The language the wizard spoke, when it is not the account holder's.
+    ui_language: str | None = None
 
 
 class ConsentRefused(Exception):
     """The person did not agree: nothing is stored."""
 
 
-def choose(ask: Ask, say: Say, question: str, options: list[str], default: int) -> int:
-    """A numbered choice; returns the 0-based index. Asks again until the answer is a number."""
+class SetupStopped(Exception):
+    """Ctrl-D or Ctrl-C at a question: nothing is stored."""
+
+    def __init__(self, language: str, interrupted: bool) -> None:
+        super().__init__(language)
+        self.language = language
+        self.interrupted = interrupted
+
+
+def choose(
+    ask: Ask,
+    say: Say,
+    question: str,
+    options: list[str],
+    default: int,
+    t: Translator | None = None,
+) -> int:
+    """A numbered choice; returns the 0-based index. A wrong answer is asked again, with why."""
+    t = t or Translator("en")
     say(question)
     for number, option in enumerate(options, start=1):
         say(f"  {number}. {option}")
@@ -39,8 +70,78 @@ def choose(ask: Ask, say: Say, question: str, options: list[str], default: int) 
         answer = ask(f"[{default + 1}]: ").strip()
         if not answer:
             return default
-        if answer.isdigit() and 1 <= int(answer) <= len(options):
-            return int(answer) - 1
+        chosen = _number(answer)
+        if chosen is not None and 1 <= chosen <= len(options):
+            return chosen - 1
+        say(_why_not_a_choice(answer, options, t))
+
+
+def _number(answer: str) -> int | None:
+    """The answer as a number, also when typed in Persian or Arabic digits (۳, ٣)."""
+    if not answer.isdecimal():
+        return None
+    return int("".join(str(int(c)) for c in answer))
+
+
+def _why_not_a_choice(answer: str, options: list[str], t: Translator) -> str:
+    wanted = answer.casefold()
+    for number, option in enumerate(options, start=1):
+        # "dari" for "دری (Dari)": say which number to type rather than only "no".
+        words = option.casefold().replace("(", " ").replace(")", " ").split()
+        if wanted in words or wanted == option.casefold():
+            return t._(
+                "To choose {option}, type its number: {number}.", option=option, number=number
+            )
+    return t._(
+        "'{answer}' is not one of the choices. Type a number from 1 to {count}, then press Enter.",
+        answer=answer,
+        count=len(options),
+    )
+
+
+def ask_name(ask: Ask, say: Say, question: str, t: Translator) -> str:
+    while True:
+        name = " ".join(ask(question + " ").split())
+        if name and name.isprintable():
+            return name
+        say(t._("A name is needed here. Type it, then press Enter."))
+
+
+def ask_portal_url(ask: Ask, say: Say, default: str, t: Translator) -> str:
+    while True:
+        answer = ask(t._("Address of the portal's login page [{url}]: ", url=default)).strip()
+        try:
+            return check_portal_url(answer or default)
+        except ConfigInvalidError as error:
+            say(t.error(error))
+
+
+def ask_identifier(ask: Ask, say: Say, given: str | None, t: Translator) -> str:
+    """Checked at once; one that may be mistyped is shown in full and must be confirmed."""
+    while True:
+        typed = given if given else ask(t._("AGDREF number or OFPRA file number: "))
+        given = None
+        try:
+            identifier = check_identifier(typed)
+        except ConfigInvalidError as error:
+            say(t.error(error))
+            continue
+        doubt = identifier_doubt(identifier)
+        if doubt is None:
+            return identifier
+        say(t._("You typed: {identifier}", identifier=identifier))
+        say(t._(doubt))
+        options = [t._("Yes, it is right"), t._("No, type it again")]
+        if choose(ask, say, t._("Is it right?"), options, 1, t) == 0:
+            return identifier
+
+
+def ask_password(secret: Ask, say: Say, t: Translator) -> str:
+    while True:
+        password = secret(t._("Password of the OFPRA account: "))
+        if password and secret(t._("Type the password again: ")) == password:
+            return password
+        say(t._("The two passwords are not the same (or empty). Try again."))
 
 
 def run_wizard(
@@ -52,44 +153,128 @@ def run_wizard(
     default_portal_url: str,
     identifier: str | None = None,
     language: str | None = None,
+    ui_language: str | None = None,
 ) -> WizardAnswers:
-    codes = list(LANGUAGES)
-    if language is None:
-        index = choose(
+    """``language``: the account holder's, when already given (``--language``);
+    ``ui_language``: the wizard's own, when already known (else the first question)."""
+    # The language spoken so far, to say "stopped" in it.
+    spoken = [ui_language or default_language]
+    try:
+        return _questions(
             ask,
             say,
-            "Language / Langue:",
-            list(LANGUAGES.values()),
-            codes.index(default_language) if default_language in codes else 0,
+            secret,
+            default_language=default_language,
+            default_portal_url=default_portal_url,
+            identifier=identifier,
+            language=language,
+            ui_language=ui_language,
+            spoke=spoken.append,
         )
-        language = codes[index]
-    t = Translator(language)
+    except EOFError:
+        say("")
+        raise SetupStopped(spoken[-1], interrupted=False) from None
+    except KeyboardInterrupt:
+        say("")
+        raise SetupStopped(spoken[-1], interrupted=True) from None
+
+
+def _questions(
+    ask: Ask,
+    say: Say,
+    secret: Ask,
+    *,
+    default_language: str,
+    default_portal_url: str,
+    identifier: str | None,
+    language: str | None,
+    ui_language: str | None,
+    spoke: Callable[[str], None],
+) -> WizardAnswers:
+    codes = list(LANGUAGES)
+    names = list(LANGUAGES.values())
+    default_index = codes.index(default_language) if default_language in codes else 0
+    if ui_language is None:
+        ui_language = codes[
+            choose(
+                ask,
+                say,
+                "Language / Langue:",
+                names,
+                default_index,
+                Translator(default_language),
+            )
+        ]
+    spoke(ui_language)
+    t = Translator(ui_language)
     yes_no = [t._("Yes"), t._("No")]
 
     say("")
-    say(consent_text(t))
+    own = (
+        choose(
+            ask,
+            say,
+            t._("Is this your own OFPRA account?"),
+            [t._("Yes"), t._("No, I help the account holder")],
+            0,
+            t,
+        )
+        == 0
+    )
+    if own:
+        language = language or ui_language
+    elif language is None:
+        language = codes[
+            choose(
+                ask,
+                say,
+                t._("Which language does the account holder read? The alerts will be in it."),
+                names,
+                codes.index(ui_language),
+                t,
+            )
+        ]
+
     say("")
-    own = choose(ask, say, t._("Is this your own OFPRA account?"), yes_no, 0) == 0
-    question = t._("Your name:") if own else t._("Your name (you help the account holder):")
-    given_by = ""
-    while not given_by:
-        given_by = ask(question + " ").strip()
-    if choose(ask, say, t._("Do you agree?"), yes_no, 1) != 0:
+    if own:
+        say(consent_text(t))
+    else:
+        say(t._("Read this to the account holder, or show it to them:"))
+        say("")
+        say(consent_text(Translator(language)))
+        if language != ui_language:
+            say("")
+            say(consent_text(t))
+    say("")
+    holder_name = None
+    if own:
+        given_by = ask_name(ask, say, t._("Your name:"), t)
+    else:
+        holder_name = ask_name(ask, say, t._("Name of the account holder:"), t)
+        given_by = ask_name(ask, say, t._("Your name (you help the account holder):"), t)
+    agree = t._("Do you agree?") if own else t._("Does the account holder agree?")
+    if choose(ask, say, agree, yes_no, 1, t) != 0:
         raise ConsentRefused()
 
-    portal_url = ask(t._("Address of the portal's login page [{url}]: ", url=default_portal_url))
-    while not identifier:
-        identifier = ask(t._("AGDREF number or OFPRA file number: ")).strip()
-    while True:
-        password = secret(t._("Password of the OFPRA account: "))
-        if password and secret(t._("Type the password again: ")) == password:
-            break
-        say(t._("The two passwords are not the same (or empty). Try again."))
+    portal_url = ask_portal_url(ask, say, default_portal_url, t)
+    checked_identifier = ask_identifier(ask, say, identifier, t)
+    password = ask_password(secret, say, t)
     return WizardAnswers(
         language=language,
-        portal_url=portal_url.strip() or default_portal_url,
+        portal_url=portal_url,
         role="holder" if own else "helper",
         given_by=given_by,
-        identifier=identifier,
+        identifier=checked_identifier,
         password=password,
+        holder_name=holder_name,
+        ui_language=None if own else ui_language,
     )
+
+
+def keyring_name(backends: str, t: Translator) -> str:
+    """The keyring as a person knows it, not keyring's class names."""
+    if "macOS" in backends:
+        return t._("the macOS Keychain")
+    if "Windows" in backends:
+        return t._("the Windows Credential Manager")
+    return t._("the system keyring")

@@ -27,13 +27,20 @@ def consent_text(t: Translator) -> str:
     )
 
 
-def make_consent(given_by: str, role: str, language: str, now: datetime) -> Consent:
+def make_consent(
+    given_by: str, role: str, language: str, now: datetime, holder_name: str | None = None
+) -> Consent:
+    """``given_by`` is who agreed at the keyboard: the account holder ("holder"), or a helper who
+    agreed with them ("helper"), in which case ``holder_name`` is the account holder's name."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
+    if role == "holder":
+        holder_name = given_by
     return Consent(
         given_by=given_by.strip(),
         role=role,
         text_version=CONSENT_TEXT_VERSION,
         language=language,
         given_at=now,
+        holder_name=holder_name.strip() if holder_name and holder_name.strip() else None,
     )

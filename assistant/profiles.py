@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,8 @@ from assistant.settings import Paths, check_portal_url
 from assistant.state import Consent, StateStore
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+#: The AGDREF number's length (PORTAL.md: 10 digits; some sources say 9 or 10).
+AGDREF_DIGITS = 10
 
 
 def check_profile_name(name: str) -> str:
@@ -28,14 +31,47 @@ def check_profile_name(name: str) -> str:
 
 
 def check_identifier(identifier: str) -> str:
-    """The AGDREF number (9 or 10 digits) or the OFPRA file number (format unknown)."""
-    cleaned = "".join(identifier.split())
+    """The AGDREF number (9 or 10 digits) or the OFPRA file number (format unknown), as the
+    portal wants it: no spaces, and digits typed in another script (Persian ۱۲۳, Arabic ١٢٣)
+    written as 0-9."""
+    cleaned = "".join(_ascii_digit(c) for c in "".join(identifier.split()))
     if not cleaned or len(cleaned) > 40:
         raise ConfigInvalidError(
-            "The identifier is empty or too long. Type the AGDREF number (on the asylum "
-            "application certificate) or the OFPRA file number."
+            N_(
+                "The identifier is empty or too long. Type the AGDREF number (on the asylum "
+                "application certificate) or the OFPRA file number."
+            )
+        )
+    if not cleaned.isprintable():
+        raise ConfigInvalidError(
+            N_(
+                "The identifier has a character that cannot be typed on the portal. Type the "
+                "AGDREF number (on the asylum application certificate) or the OFPRA file number."
+            )
         )
     return cleaned
+
+
+def identifier_doubt(identifier: str) -> str | None:
+    """Why a checked identifier may be mistyped (a message template), or None when it has the
+    shape of an AGDREF number. PORTAL.md: AGDREF has 10 digits (some sources say 9 or 10); the
+    OFPRA file number's format is unknown, so anything else is shown in full and confirmed."""
+    if identifier.isascii() and identifier.isdigit():
+        if len(identifier) == AGDREF_DIGITS:
+            return None
+        if len(identifier) == AGDREF_DIGITS - 1:
+            return N_(
+                "It has 9 digits. An AGDREF number usually has 10. Check it on the asylum "
+                "application certificate."
+            )
+    return N_(
+        "It is not an AGDREF number (10 digits). If it is the OFPRA file number, check each "
+        "character."
+    )
+
+
+def _ascii_digit(char: str) -> str:
+    return str(unicodedata.decimal(char)) if char.isdecimal() else char
 
 
 @dataclass(frozen=True)
@@ -63,9 +99,11 @@ def set_up_profile(
     portal_url = check_portal_url(portal_url)
     identifier = check_identifier(identifier)
     if not password:
-        raise ConfigInvalidError("The password is empty. Type the password of the OFPRA account.")
+        raise ConfigInvalidError(
+            N_("The password is empty. Type the password of the OFPRA account.")
+        )
     if not consent.given_by:
-        raise ConfigInvalidError("Consent needs the name of the person who gives it.")
+        raise ConfigInvalidError(N_("Consent needs the name of the person who gives it."))
     keyring_name = credentials.ensure_secure_backend()
     credentials.save(profile, Credentials(identifier=identifier, password=password))
     state.save_profile(profile, portal_url, language, now)

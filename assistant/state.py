@@ -76,6 +76,8 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("profiles", "credentials_updated_at", "TEXT"),
     # Whether the agent ran the check (its logins are limited) or a person did, with `check`.
     ("checks", "automated", "INTEGER NOT NULL DEFAULT 0"),
+    # The account holder's name, also when a helper gave the consent for them (NULL: not asked).
+    ("consents", "holder_name", "TEXT"),
 )
 
 
@@ -95,6 +97,8 @@ class Consent:
     text_version: str
     language: str
     given_at: datetime
+    #: The account holder's name: given_by's own when role is "holder"; None in older records.
+    holder_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,8 @@ class StateStore:
     def record_consent(self, profile: str, consent: Consent) -> None:
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO consents VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO consents (profile, given_by, role, text_version, language,"
+                " given_at, holder_name) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     profile,
                     consent.given_by,
@@ -196,6 +201,7 @@ class StateStore:
                     consent.text_version,
                     consent.language,
                     consent.given_at.isoformat(),
+                    consent.holder_name,
                 ),
             )
 
@@ -209,6 +215,7 @@ class StateStore:
             text_version=row["text_version"],
             language=row["language"],
             given_at=datetime.fromisoformat(row["given_at"]),
+            holder_name=row["holder_name"],
         )
 
     # Letters -------------------------------------------------------------------------------

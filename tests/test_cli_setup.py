@@ -24,8 +24,13 @@ def scripted(answers: list[str]) -> Callable[[str], str]:
 
 
 def wizard(
-    answers: list[str], secrets: list[str], language: str | None = None
+    answers: list[str],
+    secrets: list[str],
+    language: str | None = None,
+    ui_language: str | None = None,
 ) -> tuple[WizardAnswers, list[str]]:
+    """``language`` (the account holder's) also speaks the wizard, unless ``ui_language`` is
+    given: the tests written before there were two languages pass one."""
     said: list[str] = []
     result = run_wizard(
         scripted(answers),
@@ -34,6 +39,7 @@ def wizard(
         default_language="fr",
         default_portal_url=PORTAL,
         language=language,
+        ui_language=ui_language or language,
     )
     return result, said
 
@@ -60,7 +66,16 @@ def test_wizard_lists_languages_by_their_own_names_and_speaks_the_chosen_one() -
 
 def test_wizard_records_a_helper_and_asks_again_until_the_answer_is_a_choice() -> None:
     answers, said = wizard(
-        ["yes", "2", "Marie (SPADA)", "9", "1", "https://mock.example/login", "1234561552"],
+        [
+            "yes",
+            "2",
+            "Amina K.",  # the account holder's name, asked since there are two
+            "Marie (SPADA)",
+            "9",
+            "1",
+            "https://mock.example/login",
+            "1234561552",
+        ],
         ["Secret-Pass-2026!", "Secret-Pass-2026!"],
         language="en",
     )
