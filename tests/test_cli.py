@@ -4,6 +4,8 @@ notification daemon, a real browser, and the mock portal on loopback."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -456,3 +458,188 @@ def test_check_all_checks_every_profile_in_one_run_and_fails_as_its_first_failur
 def drop_consent_of(cli: Cli, profile: str) -> None:
     with sqlite3.connect(cli.home / "state.sqlite3") as db:
         db.execute("DELETE FROM consents WHERE profile = ?", (profile,))
+
+
+# --help in the person's language, and the edges of the commands ------------------------------
+
+LOCAL_PORTAL = "http://127.0.0.1:9/ofpra/user/login"
+
+
+def run_plain(
+    *args: str, lang: str = "en_US.UTF-8", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")
+    }
+    environ.update({"LANG": lang, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+def test_help_is_in_french_under_a_french_lang() -> None:
+    done = run_plain("setup", "--help", lang="fr_FR.UTF-8")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("utilisation : ofpra-assistant setup")
+    assert "afficher cette aide et quitter" in done.stdout
+    assert "Options:" in done.stdout
+    assert "lire le mot de passe sur l'entrée standard" in done.stdout
+    assert "Codes de sortie :" in done.stdout
+    assert "show this help message" not in done.stdout
+    assert "read the password from standard input" not in done.stdout
+
+
+def test_help_follows_language_before_lang() -> None:
+    done = run_plain("--help", lang="fr_FR.UTF-8", LANGUAGE="ar:fr")
+
+    assert done.stdout.startswith("الاستخدام: ofpra-assistant")
+    assert "عرض هذه المساعدة والخروج" in done.stdout
+
+
+def test_a_usage_error_is_said_in_the_persons_language() -> None:
+    done = run_plain("status", "--nosuch", lang="fr_FR.UTF-8")
+
+    assert done.returncode == ExitStatus.USAGE
+    assert "ofpra-assistant : erreur : arguments non reconnus : --nosuch" in done.stderr
+
+
+def test_a_bare_command_prints_the_help() -> None:
+    done = run_plain()
+
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: ofpra-assistant")
+    assert "setup" in done.stdout and "Exit statuses:" in done.stdout
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize("command", subcommands())
+def test_every_commands_help_lists_the_exit_statuses(command: str) -> None:
+    done = run_plain(command, "--help")
+
+    assert done.returncode == 0
+    assert "Exit statuses:" in done.stdout
+    for status in ExitStatus:
+        assert f"  {status.value:>3}  {status.name.lower()}\n" in done.stdout
+    assert "  130  stopped with Ctrl-C" in done.stdout
+
+
+def test_argparse_texts_keep_their_placeholders_in_every_language() -> None:
+    from assistant.cli_help import ARGPARSE_TEXTS
+    from assistant.i18n import LANGUAGES, Translator
+
+    placeholder = re.compile(r"%\(\w+\)[sr]|%[sr]")
+    for language in LANGUAGES:
+        t = Translator(language)
+        for text in ARGPARSE_TEXTS:
+            translated = t._(text)
+            assert sorted(placeholder.findall(translated)) == sorted(placeholder.findall(text)), (
+                language,
+                translated,
+            )
+            assert translated.endswith("\n") == text.endswith("\n")
+
+
+def test_status_of_a_profile_that_does_not_exist_names_the_error(cli: Cli) -> None:
+    assert cli.setup(LOCAL_PORTAL, "amina").returncode == 0
+    assert cli.setup(LOCAL_PORTAL, "bilal").returncode == 0
+
+    done = cli.run("status", "--profile", "nosuch")
+    code, result = cli.json("status", "--profile", "nosuch")
+
+    assert done.returncode == ExitStatus.PROFILE_MISSING
+    assert "There is no profile named 'nosuch'. The profiles here: amina, bilal." in done.stderr
+    assert code == ExitStatus.PROFILE_MISSING
+    assert result["error"]["code"] == "profile_missing"
+    assert cli.run("status", "--profile", "amina").returncode == 0
+
+
+def test_status_of_a_named_profile_with_none_set_up_says_so(cli: Cli) -> None:
+    done = cli.run("status", "--profile", "nosuch")
+
+    assert done.returncode == ExitStatus.PROFILE_MISSING
+    assert "no profile is set up yet. Run 'ofpra-assistant setup' first." in done.stderr
+
+
+def test_forget_without_a_profile_and_none_set_up_offers_nothing(cli: Cli) -> None:
+    done = cli.run("forget")
+
+    assert done.returncode == ExitStatus.PROFILE_MISSING
+    assert "No profile is set up here: there is nothing to forget." in done.stderr
+    assert "default" not in done.stdout + done.stderr
+
+
+def test_forget_without_a_profile_among_several_asks_which(cli: Cli) -> None:
+    assert cli.setup(LOCAL_PORTAL, "amina").returncode == 0
+    assert cli.setup(LOCAL_PORTAL, "bilal").returncode == 0
+
+    done = cli.run("forget", "--yes")
+
+    assert done.returncode == ExitStatus.PROFILE_MISSING
+    assert "several profiles (amina, bilal): choose one with --profile NAME" in done.stderr
+    assert cli.keyring_entry("amina:password") == PASSWORD
+    assert cli.keyring_entry("bilal:password") == PASSWORD
+
+
+def test_forget_without_a_profile_forgets_the_only_one(cli: Cli) -> None:
+    assert cli.setup(LOCAL_PORTAL, "amina").returncode == 0
+
+    done = cli.run("forget", "--yes")
+
+    assert done.returncode == 0, done.stderr
+    assert "Forgot the profile 'amina':" in done.stdout
+    assert cli.keyring_entry("amina:password") is None
+
+
+def test_status_into_a_closed_pipe_ends_quietly(cli: Cli) -> None:
+    for name in ("amina", "bilal", "chadi"):
+        assert cli.setup(LOCAL_PORTAL, name).returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written, as after `head -1`
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "status"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+
+    assert "BrokenPipeError" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 141
+
+
+def test_setup_without_questions_warns_of_a_doubtful_identifier_and_says_the_keyring(
+    cli: Cli,
+) -> None:
+    done = cli.run(
+        "setup",
+        "--portal-url",
+        LOCAL_PORTAL,
+        "--identifier",
+        "abc-12 34",
+        "--password-stdin",
+        "--consent",
+        "Marie",
+        "--role",
+        "helper",
+        "--holder",
+        "Amina K.",
+        stdin=PASSWORD + "\n",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Check the identifier, it may be mistyped: It is not an AGDREF number" in done.stderr
+    assert "The password is kept in the system keyring." in done.stdout
+    assert "keyring.backends" not in done.stdout
+    assert cli.keyring_entry("default:identifier") == "abc-1234"
+    with sqlite3.connect(cli.home / "state.sqlite3") as db:
+        row = db.execute("SELECT given_by, role, holder_name FROM consents").fetchone()
+    assert row == ("Marie", "helper", "Amina K.")
