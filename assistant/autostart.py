@@ -242,13 +242,37 @@ def home_of_entry(kind: Kind, text: str) -> str | None:
         if kind == "systemd" and line.startswith("Environment="):
             words = _split(line.removeprefix("Environment=").replace("%%", "%"))
         elif kind == "xdg" and line.startswith("Exec="):
-            words = _split(line.removeprefix("Exec=").replace("%%", "%").replace("\\\\", "\\"))
+            words = _desktop_words(line.removeprefix("Exec="))
         else:
             continue
         for word in words:
             if word.startswith(prefix):
                 return word[len(prefix) :]
     return None
+
+
+def _desktop_words(value: str) -> list[str]:
+    """An Exec value's arguments: the inverse of ``_desktop_quote``."""
+    value = value.replace("\\\\", "\\")  # the string escape first
+    words: list[str] = []
+    word, quoted, i = "", False, 0
+    while i < len(value):
+        char = value[i]
+        if quoted and char == "\\" and i + 1 < len(value) and value[i + 1] in '"`$\\':
+            word, i = word + value[i + 1], i + 2
+            continue
+        if char == '"':
+            quoted = not quoted
+        elif char == " " and not quoted:
+            if word:
+                words.append(word.replace("%%", "%"))
+            word = ""
+        else:
+            word += char
+        i += 1
+    if word:
+        words.append(word.replace("%%", "%"))
+    return words
 
 
 def _split(value: str) -> list[str]:

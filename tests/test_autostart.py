@@ -10,17 +10,20 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.autostart import (
     AgentCommand,
     Autostart,
+    home_of_entry,
     launch_agent_plist,
     systemd_unit,
     windows_startup_script,
     xdg_desktop_entry,
 )
+from assistant.errors import ConfigInvalidError, ExitStatus
 
 ODD_PATH = "/home/amina k/100% venv/bin/python"
 COMMAND = AgentCommand(
@@ -240,3 +243,92 @@ def test_autostart_with_systemd_writes_an_enabled_user_unit_that_systemd_accepts
     done = autostart(autostart_env, "disable")
     assert done.returncode == 0
     assert not unit.exists() and not wanted.is_symlink()
+
+
+# One entry for the user account: whose home folder it starts, and no silent take-over ---------
+
+
+@pytest.mark.parametrize(
+    "render",
+    [systemd_unit, xdg_desktop_entry, windows_startup_script, launch_agent_plist],
+    ids=["systemd", "xdg", "windows", "launchd"],
+)
+def test_an_entry_says_which_home_folder_it_starts(render: Any) -> None:
+    kind = {
+        systemd_unit: "systemd",
+        xdg_desktop_entry: "xdg",
+        windows_startup_script: "windows",
+        launch_agent_plist: "launchd",
+    }[render]
+    odd_home = AgentCommand(COMMAND.argv, (("OFPRA_ASSISTANT_HOME", '/home/a "b" 100% $x'),))
+
+    assert home_of_entry(kind, render(COMMAND)) == "/home/amina k/ofpra"
+    assert home_of_entry(kind, render(odd_home)) == '/home/a "b" 100% $x'
+    assert home_of_entry(kind, render(AgentCommand(COMMAND.argv))) is None
+
+
+def test_a_second_home_folder_does_not_take_over_the_entry(tmp_path: Path) -> None:
+    environ = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path / "runtime")}
+    first = AgentCommand(COMMAND.argv, (("OFPRA_ASSISTANT_HOME", "/data/first"),))
+    second = AgentCommand(COMMAND.argv, (("OFPRA_ASSISTANT_HOME", "/data/second"),))
+    entry = Autostart(environ, "linux", first).enable().path
+    assert entry is not None
+    written = entry.read_text()
+
+    other = Autostart(environ, "linux", second)
+    with pytest.raises(ConfigInvalidError) as refused:
+        other.enable()
+    assert refused.value.values["home"] == "/data/first"
+    assert "enable --replace" in refused.value.template
+    with pytest.raises(ConfigInvalidError):
+        other.disable()
+    assert entry.read_text() == written
+    assert other.state().other_home == "/data/first"
+    assert Autostart(environ, "linux", first).state().other_home is None
+
+    assert other.enable(replace=True).path == entry
+    assert home_of_entry("xdg", entry.read_text()) == "/data/second"
+    assert other.state().up_to_date and other.state().other_home is None
+    # The default home folder's agent is another home folder too.
+    default = Autostart(environ, "linux", AgentCommand(COMMAND.argv))
+    assert default.state().other_home == "/data/second"
+    assert other.disable() == [entry]
+
+
+@linux_only
+def test_autostart_enable_of_an_xdg_entry_says_how_to_start_the_agent_now(
+    autostart_env: dict[str, str],
+) -> None:
+    done = autostart(autostart_env, "enable")
+
+    assert done.returncode == 0, done.stderr
+    assert "To start it now: 'ofpra-assistant run'." in done.stdout
+    assert "systemctl" not in done.stdout
+
+
+@linux_only
+def test_autostart_from_a_second_home_folder_refuses_and_names_the_first(
+    autostart_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert autostart(autostart_env, "enable").returncode == 0
+    second = {**autostart_env, "OFPRA_ASSISTANT_HOME": str(tmp_path / "second home")}
+
+    done = autostart(second, "enable")
+
+    assert done.returncode == ExitStatus.CONFIG_INVALID
+    assert (
+        f"The agent already starts at login for another home folder ({tmp_path / 'ofpra home'})"
+        in done.stderr
+    )
+    assert "ofpra-assistant autostart enable --replace" in done.stderr
+    status = autostart(second, "status")
+    assert f"It starts the agent of another home folder: {tmp_path / 'ofpra home'}." in (
+        status.stdout
+    )
+    assert autostart(second, "disable").returncode == ExitStatus.CONFIG_INVALID
+    entry = tmp_path / "config" / "autostart" / "ofpra-assistant.desktop"
+    assert entry.exists()
+
+    replaced = autostart(second, "enable", "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"OFPRA_ASSISTANT_HOME={tmp_path / 'second home'}" in entry.read_text()
