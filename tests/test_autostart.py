@@ -9,14 +9,15 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from assistant.autostart import (
     AgentCommand,
     Autostart,
+    Kind,
     home_of_entry,
     launch_agent_plist,
     systemd_unit,
@@ -249,17 +250,18 @@ def test_autostart_with_systemd_writes_an_enabled_user_unit_that_systemd_accepts
 
 
 @pytest.mark.parametrize(
-    "render",
-    [systemd_unit, xdg_desktop_entry, windows_startup_script, launch_agent_plist],
+    ("kind", "render"),
+    [
+        ("systemd", systemd_unit),
+        ("xdg", xdg_desktop_entry),
+        ("windows", windows_startup_script),
+        ("launchd", launch_agent_plist),
+    ],
     ids=["systemd", "xdg", "windows", "launchd"],
 )
-def test_an_entry_says_which_home_folder_it_starts(render: Any) -> None:
-    kind = {
-        systemd_unit: "systemd",
-        xdg_desktop_entry: "xdg",
-        windows_startup_script: "windows",
-        launch_agent_plist: "launchd",
-    }[render]
+def test_an_entry_says_which_home_folder_it_starts(
+    kind: Kind, render: Callable[[AgentCommand], str]
+) -> None:
     odd_home = AgentCommand(COMMAND.argv, (("OFPRA_ASSISTANT_HOME", '/home/a "b" 100% $x'),))
 
     assert home_of_entry(kind, render(COMMAND)) == "/home/amina k/ofpra"
