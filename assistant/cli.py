@@ -340,8 +340,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 identifier=args.identifier,
                 language=language,
             )
-        except ConsentRefused:
-            print(Translator(language or system_language())._("Nothing was stored."))
+        except ConsentRefused as refused:
+            print(Translator(refused.language)._("Nothing was stored."))
             return int(ExitStatus.CONSENT_MISSING)
         except SetupStopped as stopped:
             print(

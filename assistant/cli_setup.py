@@ -43,6 +43,11 @@ class WizardAnswers:
 class ConsentRefused(Exception):
     """The person did not agree: nothing is stored."""
 
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        #: The language of the questions, to say "nothing was stored" in it.
+        self.language = language
+
 
 class SetupStopped(Exception):
     """Ctrl-D or Ctrl-C at a question: nothing is stored."""
@@ -254,7 +259,7 @@ def _questions(
         given_by = ask_name(ask, say, t._("Your name (you help the account holder):"), t)
     agree = t._("Do you agree?") if own else t._("Does the account holder agree?")
     if choose(ask, say, agree, yes_no, 1, t) != 0:
-        raise ConsentRefused()
+        raise ConsentRefused(ui_language)
 
     portal_url = ask_portal_url(ask, say, default_portal_url, t)
     checked_identifier = ask_identifier(ask, say, identifier, t)

@@ -105,11 +105,21 @@ def set_up_profile(
     if not consent.given_by:
         raise ConfigInvalidError(N_("Consent needs the name of the person who gives it."))
     keyring_name = credentials.ensure_secure_backend()
+    new = state.profile(profile) is None
     credentials.save(profile, Credentials(identifier=identifier, password=password))
-    state.save_profile(profile, portal_url, language, now)
-    # A profile the agent paused after a refused login resumes once this is newer than the refusal.
-    state.mark_credentials_updated(profile, now)
-    state.record_consent(profile, consent)
+    try:
+        state.save_profile(profile, portal_url, language, now)
+        # A profile the agent paused after a refused login resumes once this is newer than the
+        # refusal.
+        state.mark_credentials_updated(profile, now)
+        state.record_consent(profile, consent)
+    except BaseException:
+        # Ctrl-C or a full disk half-way: a new profile leaves nothing behind, not even its
+        # password (an existing one keeps what it had in the state).
+        if new:
+            state.remove_profile(profile)
+            credentials.delete(profile)
+        raise
     return SetUp(profile, portal_url, language, keyring_name)
 
 

@@ -623,3 +623,36 @@ def test_a_state_file_from_before_keeps_its_consent_and_records_the_holders_name
     own = state.consent("amina")
     assert own is not None and own.holder_name == "Amina K."
     state.close()
+
+
+def test_setup_interrupted_while_storing_leaves_no_password_and_no_profile(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from assistant.consent import make_consent
+    from assistant.profiles import set_up_profile
+    from assistant.state import StateStore
+    from fixtures.memory_credentials import MemoryCredentialStore
+
+    class InterruptedState(StateStore):
+        def record_consent(self, profile: str, consent: Any) -> None:
+            raise KeyboardInterrupt  # Ctrl-C between the keyring and the consent
+
+    state = InterruptedState(tmp_path / "state.sqlite3")
+    credentials = MemoryCredentialStore()
+    when = datetime.fromisoformat("2026-12-01T10:00:00+01:00")
+    with pytest.raises(KeyboardInterrupt):
+        set_up_profile(
+            state,
+            credentials,
+            profile="amina",
+            portal_url=PORTAL,
+            language="fa_AF",
+            identifier="1234561552",
+            password="Secret-Pass-2026!",
+            consent=make_consent("Amina", "holder", "fa_AF", when),
+            now=when,
+        )
+
+    assert state.profiles() == []
+    assert credentials.stored == {}
+    state.close()
