@@ -244,8 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return OUTPUT_CLOSED
-    except KeyboardInterrupt:
-        print("ofpra-assistant: " + _translator()._("interrupted"), file=sys.stderr)
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C anywhere, Ctrl-D at a question
+        print("\nofpra-assistant: " + _translator()._("interrupted"), file=sys.stderr)
         return INTERRUPTED
 
 

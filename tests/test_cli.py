@@ -650,3 +650,26 @@ def test_setup_without_questions_warns_of_a_doubtful_identifier_and_says_the_key
     with sqlite3.connect(cli.home / "state.sqlite3") as db:
         row = db.execute("SELECT given_by, role, holder_name FROM consents").fetchone()
     assert row == ("Marie", "helper", "Amina K.")
+
+
+def test_ctrl_d_at_forgets_question_removes_nothing_and_shows_no_traceback(cli: Cli) -> None:
+    import pexpect
+
+    assert cli.setup(LOCAL_PORTAL, "amina").returncode == 0
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "assistant", "forget"],
+        env=cli.env,
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect_exact("Remove the password, the state and the consent of 'amina'?")
+    child.expect_exact("[2]: ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    assert "interrupted" in (child.before or "")
+    assert cli.keyring_entry("amina:password") == PASSWORD
