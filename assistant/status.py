@@ -93,6 +93,7 @@ def profile_statuses(
                 else {
                     "given_by": consent.given_by,
                     "role": consent.role,
+                    "holder_name": consent.holder_name,
                     "given_at": consent.given_at.isoformat(),
                     "text_version": consent.text_version,
                 },

@@ -650,6 +650,14 @@ def test_setup_without_questions_warns_of_a_doubtful_identifier_and_says_the_key
     with sqlite3.connect(cli.home / "state.sqlite3") as db:
         row = db.execute("SELECT given_by, role, holder_name FROM consents").fetchone()
     assert row == ("Marie", "helper", "Amina K.")
+    code, status = cli.json("status")
+    assert code == 0
+    consent = status["profiles"][0]["consent"]
+    assert (consent["given_by"], consent["role"], consent["holder_name"]) == (
+        "Marie",
+        "helper",
+        "Amina K.",
+    )
 
 
 def test_ctrl_d_at_forgets_question_removes_nothing_and_shows_no_traceback(cli: Cli) -> None:
