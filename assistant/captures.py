@@ -72,7 +72,6 @@ class CaptureOutcome:
 def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
     """``ofpra-assistant capture --redacted``: log in, save the outlines of the home and the
     documents pages, log out. Raises what stops it before any page could be captured."""
-    from urllib.parse import urlsplit
 
     from playwright.sync_api import Error as PlaywrightError
 
@@ -87,7 +86,7 @@ def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
     timeout_ms = env.settings.browser.timeout_seconds * 1000
     files: dict[str, Path] = {}
     error: AssistantError | None = None
-    with env.browser_source(env.settings, [urlsplit(portal_url).hostname or ""]) as browser:
+    with env.browser_source(env.settings, [portal_url]) as browser:
         try:
             with portal_context(browser, portal_url) as (context, _guard):
                 pages = capture_pages(

@@ -82,7 +82,9 @@ class CheckResult:
     #: How each alert was delivered ("desktop" or "console"), in the order of ``alerts``.
     delivered_via: list[str] = field(default_factory=list)
     error: AssistantError | None = None
+    #: Requests the browser's fence refused, and how many of them were for a letter.
     blocked_requests: int = 0
+    letter_requests_blocked: int = 0
     logged_out: bool = False
     #: Attempts made at the portal (0: none, the check stopped before the browser).
     attempts: int = 0
@@ -115,6 +117,7 @@ class CheckResult:
             "letters": [r.to_json() for r in self.letters],
             "alerts": [a.to_json() for a in self.alerts],
             "blocked_requests": self.blocked_requests,
+            "letter_requests_blocked": self.letter_requests_blocked,
             "logged_out": self.logged_out,
             "attempts": self.attempts,
             "pages": self.pages,

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from assistant.alerts import failure_alert, letter_alerts
 from assistant.captures import save_capture, save_private_file
@@ -52,7 +51,7 @@ BrowserSource = Callable[[Settings, list[str]], AbstractContextManager["Browser"
 
 
 @contextmanager
-def launch_for_hosts(settings: Settings, portal_hosts: list[str]) -> Iterator[Browser]:
+def launch_for_hosts(settings: Settings, portal_urls: list[str]) -> Iterator[Browser]:
     """The browser a check uses: started here, closed at the end, whatever happens."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -63,7 +62,7 @@ def launch_for_hosts(settings: Settings, portal_hosts: list[str]) -> Iterator[Br
         with sync_playwright() as playwright:
             browser = launch_browser(
                 playwright,
-                portal_hosts,
+                portal_urls,
                 executable_path=settings.browser.executable_path,
                 channel=settings.browser.channel,
                 headless=settings.browser.headless,
@@ -133,8 +132,8 @@ class CheckRunner:
                 )
         if prepared:
             try:
-                hosts = [urlsplit(p.profile.portal_url).hostname or "" for p in prepared]
-                with self.env.browser_source(self.env.settings, hosts) as browser:
+                portals = [p.profile.portal_url for p in prepared]
+                with self.env.browser_source(self.env.settings, portals) as browser:
                     for item in prepared:
                         results[item.profile.name] = self._check_one(browser, item, automated)
             except AssistantError as error:
@@ -179,7 +178,7 @@ class CheckRunner:
         while True:
             outcome = self._attempt(browser, item)
             if not isinstance(outcome, AssistantError):
-                reading, blocked = outcome
+                reading, blocked, letters_blocked = outcome
                 break
             error = outcome
             if error.retryable and attempt < attempts:
@@ -221,6 +220,7 @@ class CheckRunner:
             letters=reports,
             alerts=letter_alerts(reports, translator, profile.name),
             blocked_requests=blocked,
+            letter_requests_blocked=letters_blocked,
             logged_out=reading.logged_out,
             attempts=attempt,
             pages=reading.pages,
@@ -243,9 +243,9 @@ class CheckRunner:
 
     def _attempt(
         self, browser: Browser, item: Prepared
-    ) -> tuple[DocumentsReading, int] | AssistantError:
-        """One attempt in its own browser context: the reading and the number of requests to
-        other hosts blocked, or the error that stopped it."""
+    ) -> tuple[DocumentsReading, int, int] | AssistantError:
+        """One attempt in its own browser context: the reading, the number of requests the
+        fence refused and how many of them were for a letter, or the error that stopped it."""
         from playwright.sync_api import Error as PlaywrightError
 
         from flows.browser import portal_context
@@ -268,7 +268,7 @@ class CheckRunner:
                     if self.env.settings.debug_screenshot:
                         self._save_debug_screenshot(page, profile.name)
                     raise
-            return reading, len(guard.blocked_hosts)
+            return reading, guard.blocked_requests, guard.letter_requests_blocked
         except AssistantError as error:
             return error
         except PlaywrightError as error:

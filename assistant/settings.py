@@ -7,7 +7,6 @@ They hold the keyring's service name, never a password.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 import tomllib
@@ -15,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -26,6 +24,7 @@ from pydantic_settings import (
 )
 
 from assistant.errors import N_, ConfigInvalidError
+from flows.portal_address import PortalAddressError, parse_portal_address
 
 APP_NAME = "ofpra-assistant"
 HOME_VARIABLE = "OFPRA_ASSISTANT_HOME"
@@ -212,21 +211,35 @@ def _origin(field: str, parsed: dict[Path, dict[str, Any]]) -> str:
 
 
 def check_portal_url(url: str) -> str:
-    """The portal is given by its login page: https, or plain http on loopback only (the mock)."""
-    parts = urlsplit(url.strip())
-    if not parts.hostname:
-        raise ConfigInvalidError(
-            N_(
-                "'{url}' is not a web address. Give the address of the portal's login page, "
-                "for instance {example}"
-            ),
-            url=url,
-            example=GUIDE_PORTAL_URL,
-        )
-    if parts.scheme == "https":
-        return url.strip()
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
-        return url.strip()
+    """The portal is given by its login page: https, or plain http on loopback only (the mock).
+    Parsed as the browser parses it (flows/portal_address.py); the normalised address is kept."""
+    try:
+        address = parse_portal_address(url)
+    except PortalAddressError as error:
+        if error.reason in ("credentials", "trick"):
+            raise ConfigInvalidError(
+                N_(
+                    "The portal address '{url}' holds a user name, a password, a backslash or a "
+                    "hidden character, which can send the browser to another site. Type the "
+                    "address of the portal's login page exactly as the browser shows it."
+                ),
+                url=url,
+            ) from None
+        if error.reason == "not_a_url":
+            raise ConfigInvalidError(
+                N_(
+                    "'{url}' is not a web address. Give the address of the portal's login page, "
+                    "for instance {example}"
+                ),
+                url=url,
+                example=GUIDE_PORTAL_URL,
+            ) from None
+        address = None
+    if address is not None and (
+        address.origin.scheme == "https"
+        or (address.origin.scheme == "http" and address.is_loopback)
+    ):
+        return address.url
     raise ConfigInvalidError(
         N_(
             "The portal address '{url}' must start with https:// (plain http is allowed only on "
@@ -234,12 +247,3 @@ def check_portal_url(url: str) -> str:
         ),
         url=url,
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -14,7 +14,6 @@ import time
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
@@ -110,7 +109,7 @@ def measure(rounds: int = 5, budget_seconds: float = 300) -> list[Figure]:
 def _one_more_profile(env: Environment, login_url: str, profile: str) -> Rounds:
     """A profile's check in an open browser, against a bare session in a fresh context: how
     much of a further profile's cost is the assistant's, and how much the browser's."""
-    with launch_for_hosts(env.settings, [urlsplit(login_url).hostname or ""]) as browser:
+    with launch_for_hosts(env.settings, [login_url]) as browser:
         runner = CheckRunner(
             replace(env, browser_source=lambda settings, hosts: nullcontext(browser))
         )

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page
 
 from assistant.errors import LoginRejectedError, PageNotRecognisedError
 from fixtures.mock_portal import MockPortalServer, list_scenarios, load_scenario
-from flows.browser import portal_context
+from flows.browser import expect_navigation, portal_context
 from flows.check_flow import read_documents
 from flows.models import LetterKind
 from tests.conftest import IDENTIFIER, PASSWORD, TODAY
@@ -135,6 +135,7 @@ def test_context_blocks_requests_to_any_other_host(
     portal.use_scenario("empty", today=TODAY)
     with portal_context(browser, portal.login_url) as (context, guard):
         page = context.new_page()
+        expect_navigation(page)  # a fenced context loads only the pages a flow asks for
         page.goto(portal.login_url)
         outcome = page.evaluate(
             """async () => {

@@ -11,6 +11,7 @@ from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
+from flows.browser import expect_navigation, fence_stop
 from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
@@ -62,11 +63,14 @@ class PortalSession:
         return max(1, round(self.timeout_ms / 1000))
 
     def goto(self, url: str) -> None:
+        expect_navigation(self.page)
         try:
             response = self.page.goto(url, wait_until="domcontentloaded")
         except PlaywrightTimeoutError:
             raise self.too_slow() from None
         except PlaywrightError as error:
+            if (stop := fence_stop(self.page)) is not None:
+                raise stop from None
             if _is_certificate_error(error):
                 # Never ignored: a bad certificate may be someone in the middle, after the password.
                 raise PortalUnavailableError(
@@ -90,6 +94,7 @@ class PortalSession:
     def click(self, target: Locator, what: str) -> None:
         """Click a link or button whose page the caller then waits for. Playwright waits for a
         navigation the click starts: a portal too slow to answer is said as such."""
+        expect_navigation(self.page)
         try:
             target.click()
         except PlaywrightTimeoutError:
@@ -106,6 +111,7 @@ class PortalSession:
     def click_to_navigate(self, link: Locator, what: str) -> None:
         """Click a link that leads to another page, and wait until that page has come."""
         before = self.navigations
+        expect_navigation(self.page)
         try:
             with self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
                 link.click()
@@ -121,6 +127,8 @@ class PortalSession:
                 ) from None
             raise self.too_slow() from None
         except PlaywrightError as error:
+            if (stop := fence_stop(self.page)) is not None:
+                raise stop from None
             raise PortalUnavailableError(
                 N_("The portal stopped answering ({detail}). The assistant will try again later."),
                 detail=_first_line(error),
@@ -140,6 +148,9 @@ class PortalSession:
                 combined.wait_for(state="visible", timeout=max(1, min(_SLICE_MS, remaining_ms)))
                 break
             except PlaywrightTimeoutError:
+                # The browser's fence refused where the portal led the flow: nothing will come.
+                if (stop := fence_stop(self.page)) is not None:
+                    raise stop from None
                 if self.last_document_status is not None and self.last_document_status >= 500:
                     raise _server_error(self.last_document_status) from None
                 if remaining_ms <= _SLICE_MS:

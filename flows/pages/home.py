@@ -11,6 +11,7 @@ from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
+from flows.browser import expect_navigation
 from flows.errors import N_, CheckError, PageNotRecognisedError
 from flows.labels import normalise
 from flows.pages.base import PortalSession
@@ -94,9 +95,11 @@ def log_out(session: PortalSession) -> LoginPage:
         session.navigation_pending = False
     # The page is loaded by now (it is why the check is over): a link not there is not coming.
     if not link.is_visible():
+        expect_navigation(session.page)
         session.page.go_back(wait_until="domcontentloaded", timeout=session.timeout_ms)
         if not _shows(link, wait_ms):
             raise PageNotRecognisedError(N_("The portal's page has no logout link."))
+    expect_navigation(session.page)
     link.click(timeout=wait_ms)
     session.logged_in = False
     login = LoginPage(session)
