@@ -264,6 +264,13 @@ def expect_navigation(page: Page) -> None:
     guard = _GUARDS.get(page.context)
     if guard is not None:
         guard.navigations_allowed = 1
+        guard.page_request_failure = None
+
+
+def page_request_failure(page: Page) -> str | None:
+    """Why the guard's own request for the page failed, when it made it (see ``RequestGuard``)."""
+    guard = _GUARDS.get(page.context)
+    return guard.page_request_failure if guard is not None else None
 
 
 def fence_stop(page: Page) -> PageNotRecognisedError | None:
@@ -309,6 +316,9 @@ class RequestGuard:
     stopped_by: Refusal | None = None
     #: Where the guard itself sends the page next (a redirect it checked).
     _redirect_targets: set[str] = field(default_factory=set)
+    #: Why the last request the guard made itself for a page failed (the browser only hears
+    #: "failed"): a certificate error must still be named as one.
+    page_request_failure: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -424,6 +434,8 @@ class RequestGuard:
             response = route.fetch(max_redirects=0, timeout=self.timeout_ms)
         except PlaywrightError as error:
             log.info("the portal did not answer a request: %s", str(error).splitlines()[0])
+            if navigation:
+                self.page_request_failure = str(error)
             with suppress(PlaywrightError):
                 route.abort("failed")
             return

@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
-from flows.browser import expect_navigation, fence_stop
+from flows.browser import expect_navigation, fence_stop, page_request_failure
 from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
@@ -71,7 +71,9 @@ class PortalSession:
         except PlaywrightError as error:
             if (stop := fence_stop(self.page)) is not None:
                 raise stop from None
-            if _is_certificate_error(error):
+            # The fence makes the page's requests itself: its failure says more than "failed".
+            failure = page_request_failure(self.page) or str(error)
+            if _is_certificate_error(failure):
                 # Never ignored: a bad certificate may be someone in the middle, after the password.
                 raise PortalUnavailableError(
                     N_(
@@ -79,7 +81,7 @@ class PortalSession:
                         "assistant did not send the password. Check the computer's date and time, "
                         "and avoid public Wi-Fi; it will try again later."
                     ),
-                    detail=_first_line(error),
+                    detail=failure.strip().splitlines()[0],
                 ) from None
             raise PortalUnavailableError(
                 N_(
@@ -215,9 +217,20 @@ def _server_error(status: int) -> PortalUnavailableError:
     )
 
 
-def _is_certificate_error(error: Exception) -> bool:
-    text = str(error)
-    return "ERR_CERT_" in text or "ERR_SSL_" in text or "ERR_BAD_SSL" in text
+def _is_certificate_error(text: str) -> bool:
+    """Chromium's certificate errors, and those of the request the fence made itself."""
+    return any(mark in text for mark in CERTIFICATE_ERROR_MARKS)
+
+
+#: Chromium's net errors, and the TLS errors Playwright's own requests report.
+CERTIFICATE_ERROR_MARKS = (
+    "ERR_CERT_",
+    "ERR_SSL_",
+    "ERR_BAD_SSL",
+    "ERR_TLS_",
+    "CERT_",
+    "certificate",
+)
 
 
 def _first_line(error: Exception) -> str:
