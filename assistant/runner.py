@@ -257,13 +257,19 @@ class CheckRunner:
             with portal_context(browser, profile.portal_url) as (context, guard):
                 page = context.new_page()
                 try:
+                    # What the portal showed last time, for the flow to prove the list whole.
+                    from assistant.portal_memory import PortalMemory
+
+                    memory = PortalMemory(self.env.state, profile)
                     reading = read_documents(
                         page,
                         profile.portal_url,
                         item.credentials.identifier,
                         item.credentials.password,
                         timeout_ms=timeout_ms,
+                        previous=memory.last_seen(),
                     )
+                    memory.remember(reading.shape, self.env.clock())
                 except AssistantError:
                     if self.env.settings.debug_screenshot:
                         self._save_debug_screenshot(page, profile.name)
