@@ -341,3 +341,15 @@ def test_the_unavailable_row_does_not_count_as_a_successful_check(
 
     assert result.error is not None and result.error.code == "portal_unavailable"
     assert runner.env.state.last_successful_check("amina") is None
+
+
+def test_a_visible_rel_next_link_is_found_beside_a_hidden_one_with_words(page: Page) -> None:
+    documents = documents_on(
+        page,
+        TABLE.format(rows=ROW)
+        + '<nav><a href="?p=2" hidden>Page suivante</a>'
+        + '<a href="?p=2" rel="next">&rsaquo;</a></nav>',
+    )
+
+    assert documents.has_next_page() is True
+    assert documents.next_page_link.first.inner_text() == "\u203a"

@@ -78,9 +78,11 @@ class DocumentsPage:
         self.empty_wording = page.get_by_text(labels.EMPTY_LIST_SHOWN)
         # A "next page" link greyed out on the last page (aria-disabled) is not one to follow:
         # found by its words, or by rel=next whatever it shows (an arrow, an icon).
-        self.next_page_link = page.get_by_role(
-            "link", name=labels.NEXT_PAGE_LINK, disabled=False
-        ).or_(page.locator('a[rel~="next"]:not([aria-disabled="true"])'))
+        self.next_page_link = (
+            page.get_by_role("link", name=labels.NEXT_PAGE_LINK, disabled=False)
+            .or_(page.locator('a[rel~="next"]:not([aria-disabled="true"])'))
+            .filter(visible=True)
+        )
         self.page_number_links = page.get_by_role("link", name=labels.PAGE_NUMBER_LINK)
         self._around: dict[str, Any] | None = None
 
