@@ -24,6 +24,7 @@ from assistant.settings import BrowserSettings, Settings
 from assistant.state import StateStore
 from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer, Scenario, load_scenario
+from fixtures.mock_portal.scenarios import EmptyWording
 from flows.check_flow import DocumentsReading, read_documents
 from flows.models import LetterKind
 from flows.pages.base import PortalSession
@@ -239,15 +240,29 @@ def test_a_row_saying_letters_cannot_be_shown_is_never_an_empty_list(
     assert portal.log()["logouts"] == 1
 
 
+@pytest.mark.parametrize("place", ["below", "row", "instead"])
 def test_an_empty_account_is_said_from_the_portals_empty_wording(
-    page: Page, portal: MockPortalServer
+    page: Page, portal: MockPortalServer, place: EmptyWording
 ) -> None:
-    portal.use_scenario(with_counters("empty", False), today=TODAY)
+    empty = replace(load_scenario("empty"), home_counters=False, empty_wording=place)
+    portal.use_scenario(empty, today=TODAY)
 
     reading = read(page, portal)
 
     assert reading.letters == []
     assert reading.shape is not None and reading.shape.letters == ()
+
+
+@pytest.mark.parametrize("counters", [False, True], ids=["no-counters", "counters"])
+def test_an_empty_table_that_says_nothing_is_not_an_empty_account(
+    page: Page, portal: MockPortalServer, counters: bool
+) -> None:
+    portal.use_scenario(
+        replace(load_scenario("empty"), home_counters=counters, empty_wording="none"), today=TODAY
+    )
+
+    with pytest.raises(PageNotRecognisedError, match="does not say that the list is empty"):
+        read(page, portal)
 
 
 # --- From one check to the next, through the runner --------------------------------------------

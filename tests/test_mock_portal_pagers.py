@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from fixtures.mock_portal import Scenario, ScenarioError, create_app, load_scenario
 from fixtures.mock_portal.app import LOGIN_PATH
+from fixtures.mock_portal.scenarios import EmptyWording
 
 TODAY = date(2026, 11, 26)
 IDENTIFIER = "1234561552"
@@ -167,3 +168,24 @@ def test_list_scenarios_still_lists_every_scenario_with_the_new_ones() -> None:
     assert result.returncode == 0, result.stderr
     names = re.findall(r"^(\w+): ", result.stdout, re.MULTILINE)
     assert {"paged_numbers", "paged_rel_next", "paged_count", "mixed", "empty"} <= set(names)
+
+
+@pytest.mark.parametrize(
+    ("place", "table", "row", "below"),
+    [
+        ("below", True, False, True),
+        ("row", True, True, False),
+        ("instead", False, False, True),
+        ("none", True, False, False),
+    ],
+)
+def test_the_empty_wording_goes_where_the_scenario_says(
+    place: EmptyWording, table: bool, row: bool, below: bool
+) -> None:
+    client = logged_in(replace(load_scenario("empty"), empty_wording=place))
+
+    html = text(client, "/ofpra/documents")
+
+    assert ("<table>" in html) is table
+    assert ('<td colspan="7">Vous n&#39;avez aucun document.</td>' in html) is row
+    assert ("<p>Vous n&#39;avez aucun document.</p>" in html) is below
