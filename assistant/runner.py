@@ -30,6 +30,7 @@ from assistant.errors import (
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.plausibility import review_dates
+from assistant.portal_memory import PortalMemory
 from assistant.privacy import REDACTOR
 from assistant.results import CheckResult, LetterReport
 from assistant.settings import Settings
@@ -204,6 +205,8 @@ class CheckRunner:
         if dates.error is not None:
             return self._failed(profile.name, started, dates.error, attempt, automated)
         new_ids = self.env.state.merge_letters(profile.name, reading.letters, checked_at)
+        # Only a reading accepted whole (dates included) becomes what the next check compares to.
+        PortalMemory(self.env.state, profile).remember(reading.shape, checked_at)
         reports = [
             LetterReport(
                 letter,
@@ -257,19 +260,15 @@ class CheckRunner:
             with portal_context(browser, profile.portal_url) as (context, guard):
                 page = context.new_page()
                 try:
-                    # What the portal showed last time, for the flow to prove the list whole.
-                    from assistant.portal_memory import PortalMemory
-
-                    memory = PortalMemory(self.env.state, profile)
                     reading = read_documents(
                         page,
                         profile.portal_url,
                         item.credentials.identifier,
                         item.credentials.password,
                         timeout_ms=timeout_ms,
-                        previous=memory.last_seen(),
+                        # What the portal showed last time, for the flow to prove the list whole.
+                        previous=PortalMemory(self.env.state, profile).last_seen(),
                     )
-                    memory.remember(reading.shape, self.env.clock())
                 except AssistantError:
                     if self.env.settings.debug_screenshot:
                         self._save_debug_screenshot(page, profile.name)

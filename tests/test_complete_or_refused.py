@@ -346,6 +346,23 @@ def test_running_setup_again_accepts_the_portals_new_shape(
     assert runner.check("amina").ok
 
 
+def test_a_reading_refused_for_its_dates_is_not_remembered(
+    runner: CheckRunner, portal: MockPortalServer
+) -> None:
+    # The portal's dates a month ahead of the computer's: refused (dates after today), and not
+    # what the next check compares to, else every letter would have "vanished" once the dates
+    # are right again.
+    portal.use_scenario("mixed", today=TODAY + timedelta(days=30))
+    refused = runner.check("amina")
+    assert refused.error is not None and refused.error.code == "page_not_recognised"
+    assert "missing from the list" not in refused.error.message
+
+    portal.use_scenario("mixed", today=TODAY)
+    result = runner.check("amina")
+
+    assert result.ok, result.error
+
+
 def test_the_unavailable_row_does_not_count_as_a_successful_check(
     runner: CheckRunner, portal: MockPortalServer
 ) -> None:
