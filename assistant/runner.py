@@ -30,6 +30,7 @@ from assistant.errors import (
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.plausibility import review_dates
+from assistant.portal_memory import PortalMemory
 from assistant.privacy import REDACTOR
 from assistant.results import CheckResult, LetterReport
 from assistant.settings import Settings
@@ -204,6 +205,8 @@ class CheckRunner:
         if dates.error is not None:
             return self._failed(profile.name, started, dates.error, attempt, automated)
         new_ids = self.env.state.merge_letters(profile.name, reading.letters, checked_at)
+        # Only a reading accepted whole (dates included) becomes what the next check compares to.
+        PortalMemory(self.env.state, profile).remember(reading.shape, checked_at)
         reports = [
             LetterReport(
                 letter,
@@ -263,6 +266,8 @@ class CheckRunner:
                         item.credentials.identifier,
                         item.credentials.password,
                         timeout_ms=timeout_ms,
+                        # What the portal showed last time, for the flow to prove the list whole.
+                        previous=PortalMemory(self.env.state, profile).last_seen(),
                     )
                 except AssistantError:
                     if self.env.settings.debug_screenshot:

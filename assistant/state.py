@@ -49,6 +49,15 @@ CREATE TABLE IF NOT EXISTS letters (
     last_seen_at TEXT NOT NULL,
     PRIMARY KEY (profile, id)
 );
+-- What the portal showed at the last complete reading (assistant/portal_memory.py).
+CREATE TABLE IF NOT EXISTS portal_shapes (
+    profile TEXT PRIMARY KEY REFERENCES profiles(name) ON DELETE CASCADE,
+    counters_shown INTEGER NOT NULL,
+    pager_shown INTEGER NOT NULL,
+    page_size INTEGER,
+    letters TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS checks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,

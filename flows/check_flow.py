@@ -1,5 +1,5 @@
-"""The flows: one check (log in, read every page of the documents table, cross-check it with the
-home page's counters, log out), and a redacted capture of the pages. Neither opens a letter."""
+"""The flows: one check (log in, read every page of the documents table, prove it is the whole
+list, log out), and a redacted capture of the pages. Neither opens a letter."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from playwright.sync_api import Page
 
 from flows.capture import capture_page
-from flows.errors import N_, PageNotRecognisedError
+from flows.completeness import PortalShape, prove_complete
+from flows.errors import PageNotRecognisedError
 from flows.models import PortalLetter
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
-from flows.pages.home import LetterCounts, log_out_quietly
+from flows.pages.home import log_out_quietly
 from flows.table_parser import parse_documents_table
 
 log = logging.getLogger(__name__)
@@ -28,27 +29,35 @@ class DocumentsReading:
     logged_out: bool
     #: How many pages of the documents table were read.
     pages: int = 1
+    #: What the portal showed, for the next check to compare with (``previous``).
+    shape: PortalShape | None = None
 
 
 def read_documents(
-    page: Page, login_url: str, identifier: str, password: str, timeout_ms: float = 30_000
+    page: Page,
+    login_url: str,
+    identifier: str,
+    password: str,
+    timeout_ms: float = 30_000,
+    previous: PortalShape | None = None,
 ) -> DocumentsReading:
     """Log in from the login page, follow the portal's own "My Documents" link, read the table
-    page after page, check it against the home page's counters, and log out whatever happened
-    once logged in. A page it does not recognise raises ``PageNotRecognisedError`` carrying a
-    redacted outline of that page."""
+    page after page, prove the list complete (flows/completeness.py: the home page's counters,
+    the pager, and ``previous``, what the portal showed at the last complete reading), and log
+    out whatever happened once logged in. A page it does not recognise, or a list it cannot
+    prove whole, raises ``PageNotRecognisedError`` carrying a redacted outline of that page."""
     session = PortalSession(page, timeout_ms)
     try:
         with _capturing_unrecognised(session):
             home = LoginPage.open(session, login_url).sign_in(identifier, password)
             counts = home.read_counts()
-            table, pages = home.go_to_documents().read_all_pages()
-            letters = parse_documents_table(table)
-            cross_check(counts, letters)
+            listing = home.go_to_documents().read_all_pages()
+            letters = parse_documents_table(listing.table) if listing.table.headers else []
+            shape = prove_complete(listing, counts, letters, previous)
     finally:
         logged_out = log_out_quietly(session)
-    log.info("read %d letter(s) on %d page(s)", len(letters), pages)
-    return DocumentsReading(letters, table.page_language, logged_out, pages)
+    log.info("read %d letter(s) on %d page(s)", len(letters), listing.pages)
+    return DocumentsReading(letters, listing.table.page_language, logged_out, listing.pages, shape)
 
 
 def capture_pages(
@@ -71,26 +80,6 @@ def capture_pages(
     finally:
         log_out_quietly(session)
     return captures
-
-
-def cross_check(counts: LetterCounts | None, letters: list[PortalLetter]) -> None:
-    """The home page's counters against the rows read: a difference means rows were missed (or
-    the page is not what it seems), and a partial list is never reported as the whole."""
-    if counts is None:
-        return
-    unread = sum(1 for letter in letters if not letter.read)
-    if (counts.total, counts.unread) != (len(letters), unread):
-        raise PageNotRecognisedError(
-            N_(
-                "The home page counts {total} letter(s), {unread} unread, but the documents list "
-                "shows {rows} letter(s), {rows_unread} unread. No letter is reported from a list "
-                "that may be incomplete: check your account on the portal yourself."
-            ),
-            total=counts.total,
-            unread=counts.unread,
-            rows=len(letters),
-            rows_unread=unread,
-        )
 
 
 @contextmanager

@@ -58,6 +58,28 @@ NEW_PASSWORD_FIELD = _pattern(
     r"nouveau\s+mot\s+de\s+passe", r"new\s+password", r"changer?\s+(votre|de|le)\s+mot\s+de\s+passe"
 )
 NEXT_PAGE_LINK = _pattern(r"^\W*(page\s+suivante|suivante?|next(\s+page)?)\W*$")
+# A link to a page of the list by its number: "3", "Page 3", "Aller à la page 3", "Go to page 3".
+PAGE_NUMBER_LINK = _pattern(r"^\W*((aller\s+[aà]\s+la\s+|go\s+to\s+)?page\s+)?\d{1,3}\W*$")
+
+# What a pager may say about the whole list, read from the normalised text around the table
+# (normalise() turns "1-20 sur 45" into "1 20 sur 45", "1 à 20 of 45" into "1 a 20 of 45").
+ROW_RANGE_TEXT = re.compile(r"\b(\d+) (?:a |to |-)?(\d+) (?:sur|of|out of|de) (\d+)\b")
+PAGE_OF_TEXT = re.compile(r"\bpage (\d+)(?: (?:sur|of|de) | ?/ ?)(\d+)\b")
+
+#: Rows per page that portals commonly use: a single page of exactly this many rows, with no
+#: pager in sight and no counters, may be the first page of a list whose pager went unseen.
+COMMON_PAGE_SIZES = frozenset({10, 20, 25, 50, 100})
+
+# The portal saying the letters cannot be shown (in the table's place, or in a row of it). It
+# beats any table and any "empty" wording: "Aucun document ne peut être affiché" is not "aucun
+# document". Matched against normalised text.
+UNAVAILABLE_LIST_TEXT = re.compile(
+    r"\b(ne (peuvent|peut) (pas )?etre (affiche|consulte)"
+    r"|(cannot|can not|could not|can t) be (shown|displayed|listed|loaded)"
+    r"|(temporairement|momentanement) (indisponible|inaccessible)"
+    r"|temporarily unavailable|service (indisponible|unavailable)"
+    r"|currently unavailable|actuellement indisponible)"
+)
 
 # The home page's counters: "Vous avez reçu 7 courrier(s), dont 2 non lu(s)." / "You have
 # received 7 letter(s), including 2 unread." Found by the text, read from its normalised form.
@@ -129,13 +151,22 @@ READ_STATUS_ALONE = frozenset({"lu", "lue", "read", "consulte"})
 REMAINING_DAYS = re.compile(r"^(\d+)\s*(jours?|j|days?|d)$")
 NOTIFIED_TEXT = ("courrier notifie", "notified letter", "notifie", "notified")
 
-# A single row that only says the list is empty, where a portal puts one inside the table.
+# The portal's own words for an empty list, in a single row of the table or in the table's place
+# (the real wording is unverified, PORTAL.md). An empty list is said only from these words.
 EMPTY_TABLE_TEXT = (
     "aucun document",
     "aucun courrier",
     "no document",
     "no documents",
     "no letters",
+    "aucun element",
+    "no items",
+)
+
+# The same words as found on a page (raw text, accents and all), for waiting on them.
+EMPTY_LIST_SHOWN = _pattern(
+    r"aucun\s+(document|courrier|[ée]l[ée]ment)",
+    r"\bno\s+(documents?|letters|items)\b",
 )
 
 # The documents table is the table with a "Document" column header.

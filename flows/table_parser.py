@@ -117,6 +117,10 @@ def _is_empty_message(rows: list[list[str]]) -> bool:
     if len(rows) != 1 or len([c for c in rows[0] if c.strip()]) != 1:
         return False
     text = normalise(rows[0][0] if rows[0][0].strip() else next(c for c in rows[0] if c.strip()))
+    # "Aucun document ne peut être affiché" says the letters cannot be shown, not that there are
+    # none: that row is not an empty list (it then fails as a row that cannot be read).
+    if labels.UNAVAILABLE_LIST_TEXT.search(text):
+        return False
     return any(marker in text for marker in labels.EMPTY_TABLE_TEXT)
 
 

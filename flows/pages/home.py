@@ -45,7 +45,7 @@ class HomePage:
     def read_counts(self) -> LetterCounts | None:
         """The counters, or None when the page shows none (their wording is unverified)."""
         if self.summary.count() == 0:
-            log.warning("the home page shows no letter counters: nothing to cross-check")
+            log.warning("the home page shows no letter counters: the pager must prove the list")
             return None
         found = labels.HOME_SUMMARY_NUMBERS.search(normalise(self.summary.first.inner_text()))
         if found is None:
