@@ -182,6 +182,7 @@ class Agent:
                 for name in checked:
                     histories[name] = ProfileHistory.from_state(state, profiles[name])
                 self._send_due_notices(state, histories, report)
+                self._refresh_calendars(state, list(profiles))
         except Exception:
             log.exception("the agent's tick failed")
             report.failed = True
@@ -233,6 +234,16 @@ class Agent:
             except Exception:
                 log.exception("the notices of %s failed", name)
                 report.failed = True
+
+    def _refresh_calendars(self, state: StateStore, names: list[str]) -> None:
+        """One calendar file per profile in the home folder, kept as the last check left it."""
+        from assistant.calendar_file import refresh_calendar
+
+        for name in names:
+            try:
+                refresh_calendar(state, self.paths.data_dir, name, self.clock())
+            except Exception:
+                log.exception("the calendar file of %s could not be written", name)
 
     @contextmanager
     def _state_for_tick(self) -> Iterator[StateStore]:

@@ -220,6 +220,76 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     )
     demo.add_argument("--language", help=t._("language of the alerts (default: the system's)"))
     demo.set_defaults(handler=cmd_demo)
+
+    channel = commands.add_parser(
+        "channel",
+        help="send alerts to a phone or a helper too: add, list, test or remove a channel",
+        description=(
+            "Remote alert channels, through Apprise (e-mail, ntfy, Signal, Telegram, Matrix "
+            "and many more, each one URL). A channel goes to the person (new letters, the days "
+            "left, reminders) or to a helper (failures that need action, the 8-day alarm, a "
+            "deadline 3 days away or less still unopened). The URL is read from standard input "
+            "and kept in the keyring only. No message holds the identifier, the password or "
+            "the person's name."
+        ),
+    )
+    channel_actions = channel.add_subparsers(dest="action", metavar="ACTION", required=True)
+    channel_add = channel_actions.add_parser(
+        "add", help="add a channel; its Apprise URL is read from standard input"
+    )
+    channel_add.add_argument("--profile", required=True, help="profile name")
+    channel_add.add_argument(
+        "--to", required=True, choices=("person", "helper"), help="whom the channel reaches"
+    )
+    channel_add.add_argument("--name", metavar="LABEL", help="the channel's name in this profile")
+    channel_add.add_argument("--language", help="language of its messages (default: the profile's)")
+    channel_add.add_argument(
+        "--detail",
+        choices=("standard", "minimal"),
+        default="standard",
+        help="minimal: only 'something needs your attention on your OFPRA account by <date>'",
+    )
+    channel_add.add_argument(
+        "--url-stdin",
+        action="store_true",
+        required=True,
+        help="read the Apprise URL from standard input (it carries tokens and passwords)",
+    )
+    channel_list = channel_actions.add_parser("list", help="list the channels, their URLs masked")
+    channel_list.add_argument("--profile", required=True, help="profile name")
+    channel_list.add_argument("--json", action="store_true", help="print one JSON object")
+    channel_test = channel_actions.add_parser(
+        "test", help="send a test message, and say what each channel did"
+    )
+    channel_test.add_argument("--profile", required=True, help="profile name")
+    channel_test.add_argument("label", nargs="?", help="only this channel")
+    channel_send = channel_actions.add_parser(
+        "send-calendar",
+        help="send the calendar file of the deadlines to the channels that can carry a file",
+    )
+    channel_send.add_argument("--profile", required=True, help="profile name")
+    channel_send.add_argument("label", nargs="?", help="only this channel")
+    channel_remove = channel_actions.add_parser("remove", help="remove a channel")
+    channel_remove.add_argument("--profile", required=True, help="profile name")
+    channel_remove.add_argument("label", help="the channel's name")
+    channel.set_defaults(handler=cmd_channel)
+
+    calendar = commands.add_parser(
+        "calendar",
+        help="write the deadlines as a calendar file (.ics) to import",
+        description=(
+            "Write an iCalendar file of the days to remember, from the last check: for each "
+            "unread notified letter, the last day to open it and the day it counts as "
+            "received; for a decision, the last days to ask for legal aid and to appeal. Each "
+            "has alarms 3 days and 1 day before. Importing it again updates the events. The "
+            "agent keeps a copy up to date in the home folder (calendars/PROFILE.ics)."
+        ),
+    )
+    calendar.add_argument("--profile", help="profile (needed when there are several)")
+    calendar.add_argument(
+        "--output", metavar="FILE", help="where to write it (default: the home folder's copy)"
+    )
+    calendar.set_defaults(handler=cmd_calendar)
     return parser
 
 
@@ -553,6 +623,166 @@ def cmd_demo(args: argparse.Namespace) -> int:
     outcome = run_demo(args.scenario, language, console=sys.stdout)
     print(render_demo(outcome, Translator(language)))
     return 0 if outcome.result.error is None and not outcome.view_requests else 1
+
+
+def cmd_channel(args: argparse.Namespace) -> int:
+    from assistant.calendar_file import refresh_calendar
+    from assistant.channels import (
+        ChannelStore,
+        deliver,
+        masked_url,
+        supports_attachments,
+        trial_message,
+    )
+    from assistant.i18n import Translator
+    from assistant.profiles import check_profile_name
+
+    paths, env = _environment(args, console=sys.stdout)
+    check_profile_name(args.profile)
+    profile = env.state.profile(args.profile)
+    if profile is None:
+        raise ProfileMissingError(
+            N_(
+                "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
+                "{profile}' first, or 'ofpra-assistant status' to list the profiles."
+            ),
+            profile=args.profile,
+        )
+    store = ChannelStore(env.credentials)
+    t = Translator(profile.language)
+    audiences = {"person": t._("to the person"), "helper": t._("to a helper")}
+    if args.action == "add":
+        language = _language_option(args.language) or profile.language
+        added = store.add(
+            args.profile,
+            url=sys.stdin.readline().strip(),
+            audience=args.to,
+            language=language,
+            consent=env.state.consent(args.profile),
+            label=args.name,
+            detail=args.detail,
+        )
+        print(
+            t._(
+                "Channel '{label}' added ({audience}, in {language}): {url}",
+                label=added.label,
+                audience=audiences[added.audience],
+                language=added.language,
+                url=masked_url(added.url),
+            )
+        )
+        print(
+            t._(
+                "Try it with 'ofpra-assistant channel test --profile {profile} {label}'.",
+                profile=args.profile,
+                label=added.label,
+            )
+        )
+        return 0
+    channels = store.channels(args.profile)
+    if args.action == "list":
+        if args.json:
+            shown = [
+                {
+                    "channel": c.label,
+                    "to": c.audience,
+                    "language": c.language,
+                    "detail": c.detail,
+                    "url": masked_url(c.url),
+                }
+                for c in channels
+            ]
+            print(json.dumps({"profile": args.profile, "channels": shown}, indent=2))
+            return 0
+        if not channels:
+            print(
+                t._(
+                    "No channel for '{profile}' yet: add one with 'ofpra-assistant channel add'.",
+                    profile=args.profile,
+                )
+            )
+        for c in channels:
+            print(
+                t._(
+                    "{label} ({audience}, in {language}, detail: {detail}): {url}",
+                    label=c.label,
+                    audience=audiences[c.audience],
+                    language=c.language,
+                    detail=c.detail,
+                    url=masked_url(c.url),
+                )
+            )
+        return 0
+    if args.action == "remove":
+        removed = store.remove(args.profile, args.label)
+        print(t._("Channel '{label}' removed.", label=removed.label))
+        return 0
+    chosen = [c for c in channels if args.label in (None, c.label)]
+    if not chosen:
+        raise ConfigInvalidError(
+            N_(
+                "The profile '{profile}' has no channel named '{name}' "
+                "('ofpra-assistant channel list --profile {profile}' lists them)."
+            ),
+            profile=args.profile,
+            name=args.label or "",
+        )
+    attachments = []
+    if args.action == "send-calendar":
+        refreshed = refresh_calendar(env.state, paths.data_dir, args.profile, env.clock())
+        assert refreshed is not None
+        attachments.append(refreshed[0])
+    failed = 0
+    for c in chosen:
+        if attachments and not supports_attachments(c):
+            print(t._("{label}: this channel cannot carry a file: not sent", label=c.label))
+            continue
+        message = trial_message(c, calendar=bool(attachments))
+        done = deliver(c, message, env.clock(), attachments=attachments)
+        if done.ok:
+            print(t._("{label}: sent", label=c.label))
+        else:
+            failed += 1
+            print(t._("{label}: not sent ({error})", label=c.label, error=done.error))
+    return 1 if failed else 0
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant.calendar_file import (
+        build_calendar,
+        calendar_path,
+        stored_days,
+        write_calendar,
+    )
+    from assistant.i18n import Translator
+
+    paths, env = _environment(args, console=sys.stdout)
+    name = _one_profile(env, args.profile)
+    profile = env.state.profile(name)
+    if profile is None:
+        raise ProfileMissingError(
+            N_(
+                "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
+                "{profile}' first, or 'ofpra-assistant status' to list the profiles."
+            ),
+            profile=name,
+        )
+    t = Translator(profile.language)
+    days = stored_days(env.state, name, env.clock())
+    content = build_calendar(days, name, profile.portal_url, t)
+    path = Path(args.output) if args.output else calendar_path(paths.data_dir, name)
+    write_calendar(path, content)
+    print(
+        t.ngettext(
+            "Calendar written to {path}: {count} day to remember.",
+            "Calendar written to {path}: {count} days to remember.",
+            len(days),
+            path=str(path),
+        )
+    )
+    return 0
 
 
 # Helpers ---------------------------------------------------------------------------------------

@@ -8,7 +8,11 @@ from assistant.i18n import Translator
 from assistant.state import Consent
 
 #: Bumped whenever the text below changes, so a record says which words were agreed to.
-CONSENT_TEXT_VERSION = "2026-11-26"
+#: 2026-12-01: alerts may go to the channels added with `channel` (channels.py asks again when a
+#: profile with channels has an older consent).
+CONSENT_TEXT_VERSION = "2026-12-01"
+#: The first version that names the remote channels: an older consent said "send nothing".
+CHANNELS_SINCE = "2026-12-01"
 
 ROLES = ("holder", "helper")
 
@@ -21,7 +25,13 @@ def consent_text(t: Translator) -> str:
             t._("- read the list of letters: which ones are new, unread, and their dates;"),
             t._("- never open a letter: opening a letter is your legal act, and yours alone;"),
             t._("- keep the password in this computer's keyring, never in a file;"),
-            t._("- show alerts on this computer, and send nothing anywhere else."),
+            t._("- show alerts on this computer;"),
+            t._(
+                "- send alerts to other places only if you add them with 'ofpra-assistant "
+                "channel add': your phone (the letters, their dates) or a helper (failures, "
+                "deadlines close and unopened); never your identifier, password or name;"
+            ),
+            t._("- write a calendar file of the deadlines, in this computer's home folder."),
             t._("You can stop it at any time with 'ofpra-assistant forget'."),
         ]
     )
@@ -44,3 +54,8 @@ def make_consent(
         given_at=now,
         holder_name=holder_name.strip() if holder_name and holder_name.strip() else None,
     )
+
+
+def consent_covers_channels(consent: Consent | None) -> bool:
+    """Whether alerts may go to remote channels: the person agreed to a text that says so."""
+    return consent is not None and consent.text_version >= CHANNELS_SINCE

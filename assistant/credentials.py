@@ -1,4 +1,5 @@
-"""The portal identifier and password of each profile, in the OS keyring and nowhere else.
+"""The portal identifier and password of each profile, and the addresses of its alert channels,
+in the OS keyring and nowhere else.
 
 This is the only module that imports ``keyring`` (promise 4). It refuses to store anything in a
 backend that is not a real OS keyring: keyring's ``fail`` backend (no keyring at all) and the
@@ -14,6 +15,8 @@ from assistant.errors import N_, CredentialsMissingError, KeyringUnavailableErro
 
 IDENTIFIER = "identifier"
 PASSWORD = "password"
+#: The profile's remote alert channels (assistant/channels.py), one entry: their URLs carry tokens.
+CHANNELS = "channels"
 
 
 def mask_identifier(identifier: str) -> str:
@@ -111,6 +114,39 @@ class CredentialStore:
             )
         return Credentials(identifier=identifier, password=password)
 
+    def save_channels(self, profile: str, document: str) -> None:
+        """The profile's channels, as channels.py writes them (JSON with their URLs)."""
+        import keyring
+        from keyring.errors import KeyringError
+
+        self.ensure_secure_backend()
+        try:
+            keyring.set_password(self.service, self._user(profile, CHANNELS), document)
+        except KeyringError as error:
+            raise KeyringUnavailableError(
+                N_(
+                    "The keyring refused to store the channel ({error}). Unlock the keyring "
+                    "(log in to the desktop session) and try again."
+                ),
+                error=type(error).__name__,
+            ) from None
+
+    def load_channels(self, profile: str) -> str | None:
+        import keyring
+        from keyring.errors import KeyringError
+
+        self.ensure_secure_backend()
+        try:
+            return keyring.get_password(self.service, self._user(profile, CHANNELS))
+        except KeyringError as error:
+            raise KeyringUnavailableError(
+                N_(
+                    "The keyring could not be read ({error}). Unlock the keyring (log in to the "
+                    "desktop session) and try again."
+                ),
+                error=type(error).__name__,
+            ) from None
+
     def delete(self, profile: str) -> list[str]:
         """Remove what is stored; say what was removed (nothing stored is not an error)."""
         import keyring
@@ -118,7 +154,7 @@ class CredentialStore:
 
         self.ensure_secure_backend()
         removed = []
-        for what in (IDENTIFIER, PASSWORD):
+        for what in (IDENTIFIER, PASSWORD, CHANNELS):
             try:
                 keyring.delete_password(self.service, self._user(profile, what))
                 removed.append(what)

@@ -151,6 +151,8 @@ def forget_profile(
     had_captures = captures.exists()
     if had_captures:
         shutil.rmtree(captures)
+    # The agent's calendar file of the deadlines (calendar_file.py).
+    (paths.data_dir / "calendars" / f"{profile}.ics").unlink(missing_ok=True)
     return Forgotten(profile, removed_keys, rows, had_captures)
 
 

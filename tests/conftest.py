@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Playwright
 
 from assistant.deadlines import PARIS
+from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
 from flows.browser import launch_arguments
@@ -67,6 +68,20 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "home"
     monkeypatch.setenv("OFPRA_ASSISTANT_HOME", str(folder))
     return folder
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    """A real SMTP server on loopback, for the mailto:// channels."""
+    with SmtpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    """A real HTTP server on loopback, for the json:// and ntfy:// channels."""
+    with HttpReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="session")

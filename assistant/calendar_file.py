@@ -1,0 +1,172 @@
+"""The days to remember, as an iCalendar file (RFC 5545) the person can import and keep.
+
+For each unread notified letter: the last day to open it, and the day it counts as received;
+for a decision whose notification date is known: the last days to ask for legal aid and to
+appeal, if it is negative. Each day is an all-day event with two alarms (at 09:00, three days
+before and the day before), in the person's language. UIDs come from the profile and the letter,
+and DTSTAMP from when the letter was last read, so the same state always writes the same file,
+and importing it again updates the events rather than adding copies.
+
+Like a remote message, the file may be sent (``channel send-calendar``): it names the kind of
+letter and its dates, never the portal's own label, the identifier or the person's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from assistant.alerts import KIND_NAMES
+from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
+from assistant.i18n import Translator
+from assistant.state import SeenLetter, StateStore
+from flows.models import LetterKind, PortalLetter
+
+PRODID = "-//ofpra-assistant//calendar of the OFPRA deadlines//EN"
+#: 09:00 three days before, and 09:00 the day before (the trigger counts from 00:00 that day).
+ALARMS = (timedelta(days=-2, hours=-15), timedelta(hours=-15))
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day to remember, about one letter."""
+
+    what: str  # open_by, deemed_notified_on, legal_aid_by, appeal_by
+    day: date
+    letter: PortalLetter
+    stamp: datetime
+
+
+def days_to_remember(
+    letters: Iterable[tuple[PortalLetter, LetterDeadlines, datetime]],
+) -> list[Day]:
+    """The days of each letter, from its deadlines (as the check computes them)."""
+    days = []
+    for letter, deadlines, stamp in letters:
+        if deadlines.notified_letter and not letter.read:
+            if deadlines.open_by is not None:
+                days.append(Day("open_by", deadlines.open_by, letter, stamp))
+            if deadlines.deemed_notified_on is not None:
+                days.append(Day("deemed_notified_on", deadlines.deemed_notified_on, letter, stamp))
+        if deadlines.legal_aid_by is not None:
+            days.append(Day("legal_aid_by", deadlines.legal_aid_by, letter, stamp))
+        if deadlines.appeal_by is not None:
+            days.append(Day("appeal_by", deadlines.appeal_by, letter, stamp))
+    return sorted(days, key=lambda d: (d.day, d.letter.id, d.what))
+
+
+def stored_days(state: StateStore, profile: str, now: datetime) -> list[Day]:
+    """The days from what the last check read, counted as the check counted them."""
+    today = paris_today(now)
+    return days_to_remember(
+        (seen.letter, _deadlines(seen, today), seen.last_seen_at) for seen in state.letters(profile)
+    )
+
+
+def _deadlines(seen: SeenLetter, today: date) -> LetterDeadlines:
+    return deadlines_as_of(seen.letter, paris_today(seen.last_seen_at), today)
+
+
+def build_calendar(days: list[Day], profile: str, portal_url: str, t: Translator) -> bytes:
+    from icalendar import Alarm, Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", t._("OFPRA deadlines"))
+    for day in days:
+        summary, description = _words(day, t)
+        description += "\n" + t._("Open your OFPRA account: {url}", url=portal_url)
+        event = Event()
+        event.add("uid", _uid(portal_url, profile, day))
+        event.add("dtstamp", day.stamp.astimezone(UTC))
+        event.add("dtstart", day.day)
+        event.add("dtend", day.day + timedelta(days=1))
+        event.add("summary", t.paragraph(summary))
+        event.add("description", t.paragraph(description))
+        event.add("url", portal_url)
+        event.add("transp", "TRANSPARENT")
+        for trigger in ALARMS:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", t.paragraph(summary))
+            alarm.add("trigger", trigger)
+            event.add_component(alarm)
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def _uid(portal_url: str, profile: str, day: Day) -> str:
+    """The same letter's same day has the same UID in every file: a new import updates it."""
+    key = "\n".join((portal_url, profile, day.letter.id, day.what))
+    return hashlib.sha256(key.encode()).hexdigest()[:32] + "@ofpra-assistant"
+
+
+def _words(day: Day, t: Translator) -> tuple[str, str]:
+    kind = day.letter.kind
+    name = t._(KIND_NAMES[kind]) if kind in KIND_NAMES else t._("Letter")
+    negative = t._(
+        "If the decision is negative, you have 15 days from opening to ask for a free "
+        "lawyer, and one month to appeal: ask your SPADA."
+    )
+    if day.what == "open_by":
+        return (
+            t._("Last day to open the OFPRA letter: {kind}", kind=name),
+            t._("Open it on the OFPRA website by this day.")
+            + " "
+            + t._(
+                "If it is not opened, it counts as received on {date}.",
+                date=t.date(day.day + timedelta(days=1)),
+            ),
+        )
+    if day.what == "deemed_notified_on":
+        return (
+            t._("The OFPRA letter counts as received: {kind}", kind=name),
+            t._(
+                "If it is still not opened, from this day it counts as received, and its "
+                "deadlines run: ask your SPADA."
+            ),
+        )
+    assert kind is LetterKind.DECISION
+    if day.what == "legal_aid_by":
+        return t._("If the decision is negative: last day to ask for a free lawyer"), negative
+    return t._("If the decision is negative: last day to appeal to the CNDA"), negative
+
+
+def calendar_path(data_dir: Path, profile: str) -> Path:
+    return data_dir / "calendars" / f"{profile}.ics"
+
+
+def write_calendar(path: Path, content: bytes) -> bool:
+    """Write the file for its owner only, replacing the old one at once; False if unchanged."""
+    if path.exists() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    return True
+
+
+def refresh_calendar(
+    state: StateStore, data_dir: Path, profile: str, now: datetime
+) -> tuple[Path, int] | None:
+    """The agent's copy in the home folder, brought up to date; None for an unknown profile."""
+    stored = state.profile(profile)
+    if stored is None:
+        return None
+    days = stored_days(state, profile, now)
+    content = build_calendar(days, profile, stored.portal_url, Translator(stored.language))
+    path = calendar_path(data_dir, profile)
+    write_calendar(path, content)
+    return path, len(days)

@@ -1,0 +1,655 @@
+"""Remote alert channels, through Apprise: the person's phone, a helper's e-mail, and the rest.
+
+A channel is one Apprise URL (e-mail, ntfy, Signal, Telegram, Matrix...), addressed to the person
+or to a helper, with a language and a level of detail. The whole definition lives in the keyring
+(``credentials.py``), one entry per profile: the URLs carry tokens and passwords, and even where
+a person's alerts go is nobody else's business. Nothing about a channel is written to a file.
+
+A remote message travels through third parties, so it is written here from a few facts (the
+kind of letter, its dates, the days left), never from the desktop alert's text: never the
+identifier, the password, the person's name or anything the portal wrote, and no link but the
+portal's own login page. A delivery returns ok or an error and never raises; a failed one is
+retried with backoff (``RetryPolicy``), and a channel failing for a day is itself an alert to
+the other channels.
+
+The outbox (the state's record of every alert and delivery) calls ``deliver_event``; until it
+persists them, ``ChannelDispatcher`` keeps the pending deliveries and the channels' health in
+memory with the same policy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.alerts import KIND_NAMES
+from assistant.consent import consent_covers_channels
+from assistant.deadlines import LetterDeadlines, paris_today
+from assistant.errors import N_, AssistantError, ConfigInvalidError, ConsentMissingError
+from assistant.i18n import Translator
+from assistant.results import Alert, CheckResult, LetterReport
+from assistant.state import Consent
+from flows.models import LetterKind, PortalLetter
+
+log = logging.getLogger(__name__)
+
+PERSON = "person"
+HELPER = "helper"
+AUDIENCES = (PERSON, HELPER)
+STANDARD = "standard"
+MINIMAL = "minimal"
+DETAILS = (STANDARD, MINIMAL)
+
+CHANNEL_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+_DOCUMENT_VERSION = 1
+
+#: Alerts a helper is there for: what needs action, the alarm, a deadline close and unopened.
+HELPER_DAYS_LEFT = 3
+
+
+class SecretStore(Protocol):
+    """Where channels are kept: ``CredentialStore`` (the keyring), or a fake in tests."""
+
+    def save_channels(self, profile: str, document: str) -> None: ...
+
+    def load_channels(self, profile: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Channel:
+    label: str
+    audience: str
+    language: str
+    url: str = field(repr=False)
+    detail: str = STANDARD
+
+    def __repr__(self) -> str:
+        return f"Channel({self.label!r}, {self.audience}, {self.language}, {self.detail})"
+
+    def to_document(self) -> dict[str, str]:
+        return {
+            "label": self.label,
+            "to": self.audience,
+            "language": self.language,
+            "detail": self.detail,
+            "url": self.url,
+        }
+
+
+# Channels in the keyring ------------------------------------------------------------------------
+
+
+def masked_url(url: str) -> str:
+    """The URL as Apprise shows it in privacy mode: tokens and passwords hidden."""
+    plugin = _instantiate(url)
+    if plugin is None:
+        return "***"
+    return str(plugin.url(privacy=True))
+
+
+def _instantiate(url: str) -> Any:
+    import apprise
+
+    try:
+        return apprise.Apprise.instantiate(url, asset=_asset())
+    except Exception:  # Apprise's plugins raise what they like on a bad URL
+        return None
+
+
+def _asset() -> Any:
+    import apprise
+
+    # No persistent storage (Apprise would cache tokens on disk), no plugin folders, and one
+    # delivery at a time so that a failure is this channel's own.
+    return apprise.AppriseAsset(async_mode=False, storage_mode="memory")
+
+
+class ChannelStore:
+    def __init__(self, secrets: SecretStore) -> None:
+        self.secrets = secrets
+
+    def channels(self, profile: str) -> list[Channel]:
+        document = self.secrets.load_channels(profile)
+        if not document:
+            return []
+        try:
+            data = json.loads(document)
+            return [
+                Channel(
+                    label=entry["label"],
+                    audience=entry["to"],
+                    language=entry["language"],
+                    url=entry["url"],
+                    detail=entry.get("detail", STANDARD),
+                )
+                for entry in data["channels"]
+            ]
+        except (ValueError, KeyError, TypeError):
+            raise ConfigInvalidError(
+                N_(
+                    "The alert channels kept in the keyring for '{profile}' cannot be read. "
+                    "'ofpra-assistant forget --profile {profile}' removes them."
+                ),
+                profile=profile,
+            ) from None
+
+    def add(
+        self,
+        profile: str,
+        *,
+        url: str,
+        audience: str,
+        language: str,
+        consent: Consent | None,
+        label: str | None = None,
+        detail: str = STANDARD,
+    ) -> Channel:
+        """Check everything, then store: a refusal stores nothing."""
+        if not consent_covers_channels(consent):
+            raise ConsentMissingError(
+                N_(
+                    "The consent recorded for '{profile}' does not cover sending alerts to other "
+                    "channels. Run 'ofpra-assistant setup --profile {profile}' again with the "
+                    "account holder, then add the channel."
+                ),
+                profile=profile,
+            )
+        url = url.strip()
+        plugin = _instantiate(url) if url and not any(c.isspace() for c in url) else None
+        if plugin is None:
+            raise ConfigInvalidError(
+                N_(
+                    "This is not a channel address Apprise knows. Give one Apprise URL on "
+                    "standard input (for instance mailto://..., ntfys://..., signal://..., "
+                    "tgram://...)."
+                )
+            )
+        existing = self.channels(profile)
+        taken = {c.label for c in existing}
+        if label is None:
+            label = _free_label(f"{audience}-{url.split(':', 1)[0].lower()}", taken)
+        if not CHANNEL_LABEL.fullmatch(label):
+            raise ConfigInvalidError(
+                N_(
+                    "'{name}' cannot be a channel name: use up to 40 letters, digits, '-', '_' "
+                    "or '.', for instance 'phone' or 'volunteer-mail'."
+                ),
+                name=label,
+            )
+        if label in taken:
+            raise ConfigInvalidError(
+                N_(
+                    "The profile '{profile}' already has a channel named '{name}': choose "
+                    "another --name, or remove that one first."
+                ),
+                profile=profile,
+                name=label,
+            )
+        channel = Channel(label, audience, language, url, detail)
+        self._save(profile, [*existing, channel])
+        return channel
+
+    def remove(self, profile: str, label: str) -> Channel:
+        existing = self.channels(profile)
+        kept = [c for c in existing if c.label != label]
+        if len(kept) == len(existing):
+            raise ConfigInvalidError(
+                N_(
+                    "The profile '{profile}' has no channel named '{name}' "
+                    "('ofpra-assistant channel list --profile {profile}' lists them)."
+                ),
+                profile=profile,
+                name=label,
+            )
+        self._save(profile, kept)
+        return next(c for c in existing if c.label == label)
+
+    def _save(self, profile: str, channels: list[Channel]) -> None:
+        document = {
+            "version": _DOCUMENT_VERSION,
+            "channels": [c.to_document() for c in channels],
+        }
+        self.secrets.save_channels(profile, json.dumps(document, ensure_ascii=False))
+
+
+def usable_channels(store: ChannelStore, profile: str, consent: Consent | None) -> list[Channel]:
+    """The channels alerts may go to: none while the consent is older than the channels."""
+    channels = store.channels(profile)
+    if channels and not consent_covers_channels(consent):
+        log.warning("%s: the consent predates the channels; nothing goes to them", profile)
+        return []
+    return channels
+
+
+def _free_label(base: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]", "", base)[:36] or "channel"
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+# What happened, in the few facts a remote message may carry ------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One alert, reduced to what may travel: the alert's kind and, for a letter, its kind and
+    dates. Nothing the portal wrote (labels, names) and nothing secret is kept here."""
+
+    kind: str
+    letter_kind: LetterKind | None = None
+    open_by: date | None = None
+    days_left: int | None = None
+    deemed_notified_on: date | None = None
+    made_available_on: date | None = None
+    #: Unread, with a legal clock running on it.
+    needs_opening: bool = False
+    #: check_failed: an error the assistant cannot get past without a person.
+    needs_action: bool = False
+    error_code: str | None = None
+    #: not_checked: the day of the last successful check; channel_down: failing since.
+    since: date | None = None
+    #: channel_down: the channel that fails.
+    channel: str | None = None
+
+    @property
+    def close_deadline(self) -> bool:
+        return (
+            self.needs_opening
+            and self.days_left is not None
+            and (self.days_left <= HELPER_DAYS_LEFT)
+        )
+
+
+def letter_event(kind: str, letter: PortalLetter, deadlines: LetterDeadlines) -> Event:
+    needs_opening = deadlines.notified_letter and not letter.read
+    return Event(
+        kind=kind,
+        letter_kind=letter.kind,
+        open_by=deadlines.open_by,
+        days_left=deadlines.days_left,
+        deemed_notified_on=deadlines.deemed_notified_on,
+        made_available_on=letter.made_available_on,
+        needs_opening=needs_opening,
+    )
+
+
+def failure_event(error: AssistantError) -> Event:
+    return Event("check_failed", needs_action=not error.retryable, error_code=error.code)
+
+
+def not_checked_event(since: date) -> Event:
+    return Event("not_checked", since=since)
+
+
+def channel_down_event(label: str, since: date) -> Event:
+    return Event("channel_down", since=since, channel=label)
+
+
+def check_events(result: CheckResult) -> list[Event]:
+    """One event per alert of a check, in the order of ``result.alerts``."""
+    reports: dict[str, LetterReport] = {r.letter.id: r for r in result.letters}
+    events = []
+    for alert in result.alerts:
+        events.append(alert_event(alert, reports, result))
+    return events
+
+
+def alert_event(alert: Alert, reports: dict[str, LetterReport], result: CheckResult) -> Event:
+    if alert.letter_id is not None and alert.letter_id in reports:
+        report = reports[alert.letter_id]
+        return letter_event(alert.kind, report.letter, report.deadlines)
+    if alert.kind == "check_failed" and result.error is not None:
+        return failure_event(result.error)
+    return Event(alert.kind)
+
+
+# Routing ----------------------------------------------------------------------------------------
+
+
+def wants(channel: Channel, event: Event) -> bool:
+    """The person's channels get what the desktop gets about their letters; a helper's get what
+    needs a helper: a failure that needs action, the alarm, a close deadline still unopened."""
+    if event.kind == "channel_down":
+        return channel.label != event.channel
+    if channel.audience == PERSON:
+        return event.kind in ("new_letter", "reminder", "deemed_notified", "not_checked")
+    if event.kind == "check_failed":
+        return event.needs_action
+    if event.kind == "not_checked":
+        return True
+    if event.kind in ("new_letter", "reminder"):
+        return event.close_deadline
+    return event.kind == "deemed_notified"
+
+
+# The words --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteMessage:
+    title: str
+    body: str
+
+
+def remote_message(event: Event, channel: Channel, profile: str, portal_url: str) -> RemoteMessage:
+    """The message one channel gets, in its language, saying no more than it may."""
+    t = Translator(channel.language)
+    if channel.detail == MINIMAL:
+        by = event.open_by if event.needs_opening and event.open_by else None
+        if by is not None and (event.days_left or 0) >= 0:
+            body = t._(
+                "Something needs your attention on your OFPRA account by {date}.", date=t.date(by)
+            )
+        else:
+            body = t._("Something needs your attention on your OFPRA account.")
+        return RemoteMessage("OFPRA", t.paragraph(body))
+    title, body = _standard_words(event, t, profile)
+    if channel.audience == HELPER and event.kind not in ("check_failed", "channel_down"):
+        title = t._("{title} ({profile})", title=title, profile=profile)
+    if event.kind not in ("check_failed", "channel_down"):
+        body += " " + t._("Open your OFPRA account: {url}", url=portal_url)
+    return RemoteMessage(t.paragraph(title), t.paragraph(body))
+
+
+def _kind_name(kind: LetterKind | None, t: Translator) -> str:
+    if kind is None or kind not in KIND_NAMES:
+        return t._("Letter")
+    return t._(KIND_NAMES[kind])
+
+
+def _standard_words(event: Event, t: Translator, profile: str) -> tuple[str, str]:
+    kind = _kind_name(event.letter_kind, t)
+    if event.kind == "check_failed":
+        title = t._("OFPRA assistant: the check of '{profile}' failed", profile=profile)
+        body = t._(
+            "It needs you ({code}): run 'ofpra-assistant check --profile {profile}' on the "
+            "computer to see what to do.",
+            code=event.error_code or "",
+            profile=profile,
+        )
+        return title, body
+    if event.kind == "channel_down":
+        assert event.since is not None
+        title = t._("An alert channel is not working: {channel}", channel=event.channel or "")
+        body = t._(
+            "The alert channel '{channel}' of '{profile}' has failed since {date}; the other "
+            "channels still get the alerts. Try it with 'ofpra-assistant channel test --profile "
+            "{profile}'.",
+            channel=event.channel or "",
+            profile=profile,
+            date=t.date(event.since),
+        )
+        return title, body
+    if event.kind == "not_checked" and event.since is None:
+        return "OFPRA", t._("Something needs your attention on your OFPRA account.")
+    if event.kind == "not_checked":
+        assert event.since is not None
+        title = t._("OFPRA account not checked since {date}", date=t.date(event.since))
+        body = t._(
+            "The assistant could not check your OFPRA account since {date}: check your account "
+            "yourself on the OFPRA website, or go to your SPADA.",
+            date=t.date(event.since),
+        )
+        return title, body
+    if event.kind == "deemed_notified" and event.deemed_notified_on is not None:
+        title = t._("OFPRA: letter counted as received ({kind})", kind=kind)
+        body = t._(
+            "This OFPRA letter was not opened. Since {date} it counts as received. "
+            "Open it now on the OFPRA website and ask your SPADA for help.",
+            date=t.date(event.deemed_notified_on),
+        )
+        return title, body
+    if event.kind == "reminder":
+        title = t._("OFPRA: letter not opened yet ({kind})", kind=kind)
+    else:
+        title = t._("OFPRA: new letter ({kind})", kind=kind)
+    if not event.needs_opening or event.open_by is None or event.days_left is None:
+        assert event.made_available_on is not None
+        body = t._(
+            "Made available on {date}. Open it on the OFPRA website when you can.",
+            date=t.date(event.made_available_on),
+        )
+        return title, body
+    if event.days_left <= 0:
+        when = t._("Open it today on the OFPRA website.")
+    else:
+        when = t.ngettext(
+            "Open it on the OFPRA website by {date}: {count} day left.",
+            "Open it on the OFPRA website by {date}: {count} days left.",
+            event.days_left,
+            date=t.date(event.open_by),
+        )
+    body = when
+    if event.deemed_notified_on is not None:
+        body += " " + t._(
+            "If it is not opened, it counts as received on {date}.",
+            date=t.date(event.deemed_notified_on),
+        )
+    if event.letter_kind is LetterKind.DECISION:
+        body += " " + t._(
+            "If the decision is negative, you have 15 days from opening to ask for a free "
+            "lawyer, and one month to appeal: ask your SPADA."
+        )
+    return title, body
+
+
+def trial_message(channel: Channel, *, calendar: bool = False) -> RemoteMessage:
+    t = Translator(channel.language)
+    if calendar:
+        return RemoteMessage(
+            t.paragraph(t._("OFPRA assistant: the calendar of your deadlines")),
+            t.paragraph(
+                t._("The attached file holds the days to remember: open it with your calendar.")
+            ),
+        )
+    return RemoteMessage(
+        t.paragraph(t._("OFPRA assistant: test message")),
+        t.paragraph(t._("This channel is set up to receive the OFPRA assistant's alerts.")),
+    )
+
+
+# Delivery ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one message went to one channel."""
+
+    channel: str
+    ok: bool
+    at: datetime
+    error: str | None = None
+    attempts: int = 1
+    #: The channel cannot carry a file: the message went without it.
+    attachment_dropped: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"channel": self.channel, "ok": self.ok}
+        if self.error is not None:
+            shown["error"] = self.error
+        if self.attempts > 1:
+            shown["attempts"] = self.attempts
+        return shown
+
+
+Sender = Callable[[Channel, RemoteMessage, Sequence[Path]], tuple[bool, str | None]]
+
+
+def apprise_send(
+    channel: Channel, message: RemoteMessage, attachments: Sequence[Path] = ()
+) -> tuple[bool, str | None]:
+    """Send through Apprise; (True, None) or (False, what went wrong, scrubbed). Never raises."""
+    import apprise
+
+    try:
+        notifier = apprise.Apprise(asset=_asset())
+        if not notifier.add(channel.url):
+            return False, "Apprise does not know this channel address"
+        apprise_log = logging.getLogger("apprise")
+        # Apprise logs addresses and tokens: keep its lines out of the assistant's log file.
+        propagate, apprise_log.propagate = apprise_log.propagate, False
+        try:
+            with apprise.LogCapture(level=logging.WARNING) as captured:
+                ok = bool(
+                    notifier.notify(
+                        body=message.body,
+                        title=message.title,
+                        body_format=apprise.NotifyFormat.TEXT,
+                        attach=[str(p) for p in attachments] or None,
+                    )
+                )
+                lines = captured.getvalue().splitlines()
+        finally:
+            apprise_log.propagate = propagate
+    except Exception as error:  # a plugin's bug must not stop the other channels
+        return False, scrub(f"{type(error).__name__}: {error}", channel.url)
+    if ok:
+        return True, None
+    reason = lines[-1].split(" - ", 2)[-1] if lines else "the channel did not accept the message"
+    return False, scrub(reason, channel.url)
+
+
+def scrub(text: str, url: str) -> str:
+    """Remove every part of the channel's URL (tokens, users, hosts) from a message about it."""
+    from urllib.parse import unquote
+
+    for part in sorted(set(re.split(r"[:/@?&=#,;+\s]+", unquote(url))), key=len, reverse=True):
+        if len(part) >= 4:
+            text = text.replace(part, "***")
+    return text[:200]
+
+
+def supports_attachments(channel: Channel) -> bool:
+    plugin = _instantiate(channel.url)
+    return bool(getattr(plugin, "attachment_support", False))
+
+
+def deliver(
+    channel: Channel,
+    message: RemoteMessage,
+    now: datetime,
+    *,
+    attachments: Sequence[Path] = (),
+    send: Sender = apprise_send,
+) -> Delivery:
+    dropped = bool(attachments) and not supports_attachments(channel)
+    ok, error = send(channel, message, () if dropped else attachments)
+    if not ok:
+        log.warning("channel %s: not delivered: %s", channel.label, error)
+    return Delivery(channel.label, ok, now, error, attachment_dropped=dropped)
+
+
+# Retries, and a channel that keeps failing -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A failed delivery is tried again after 5 min, then twice as long each time, at most
+    6 h apart, for up to 3 days; a channel failing for a day is an alert to the others."""
+
+    first_wait: timedelta = timedelta(minutes=5)
+    max_wait: timedelta = timedelta(hours=6)
+    give_up_after: timedelta = timedelta(days=3)
+    down_after: timedelta = timedelta(days=1)
+
+    def next_attempt(
+        self, attempts: int, first_failed_at: datetime, last_at: datetime
+    ) -> datetime | None:
+        """When to try again after ``attempts`` failed attempts; None: give up."""
+        wait = min(self.first_wait * (2 ** max(attempts - 1, 0)), self.max_wait)
+        at = last_at + wait
+        return None if at - first_failed_at > self.give_up_after else at
+
+    def is_down(self, failing_since: datetime | None, now: datetime) -> bool:
+        return failing_since is not None and now - failing_since >= self.down_after
+
+
+@dataclass
+class Pending:
+    channel: Channel
+    message: RemoteMessage
+    first_failed_at: datetime
+    last_at: datetime
+    attempts: int
+    due_at: datetime
+
+
+class ChannelDispatcher:
+    """Delivers each event to the channels that want it, and keeps what failed for later.
+
+    In memory until the outbox records the deliveries (the plug-in point is ``deliver_event``,
+    ``retry_due`` and ``channels_down``): the policy and the words are the same there.
+    """
+
+    def __init__(
+        self,
+        channels: list[Channel],
+        *,
+        profile: str,
+        portal_url: str,
+        clock: Callable[[], datetime],
+        policy: RetryPolicy | None = None,
+        send: Sender = apprise_send,
+    ) -> None:
+        self.channels = channels
+        self.profile = profile
+        self.portal_url = portal_url
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.send = send
+        self.pending: list[Pending] = []
+        self.failing_since: dict[str, datetime] = {}
+        self._down_reported: set[str] = set()
+
+    def deliver_event(self, event: Event) -> list[Delivery]:
+        deliveries = []
+        for channel in self.channels:
+            if wants(channel, event):
+                message = remote_message(event, channel, self.profile, self.portal_url)
+                deliveries.append(self._attempt(channel, message, None))
+        return deliveries
+
+    def retry_due(self) -> list[Delivery]:
+        now = self.clock()
+        due = [p for p in self.pending if p.due_at <= now]
+        self.pending = [p for p in self.pending if p.due_at > now]
+        return [self._attempt(p.channel, p.message, p) for p in due]
+
+    def channels_down(self) -> list[Delivery]:
+        """Tell the other channels about each channel failing for a day (once per failure)."""
+        now = self.clock()
+        deliveries = []
+        for label, since in sorted(self.failing_since.items()):
+            if label in self._down_reported or not self.policy.is_down(since, now):
+                continue
+            self._down_reported.add(label)
+            deliveries += self.deliver_event(channel_down_event(label, paris_today(since)))
+        return deliveries
+
+    def _attempt(
+        self, channel: Channel, message: RemoteMessage, before: Pending | None
+    ) -> Delivery:
+        now = self.clock()
+        delivery = deliver(channel, message, now, send=self.send)
+        attempts = 1 if before is None else before.attempts + 1
+        delivery = replace(delivery, attempts=attempts)
+        if delivery.ok:
+            self.failing_since.pop(channel.label, None)
+            self._down_reported.discard(channel.label)
+            return delivery
+        self.failing_since.setdefault(channel.label, now)
+        first = now if before is None else before.first_failed_at
+        due = self.policy.next_attempt(attempts, first, now)
+        if due is not None:
+            self.pending.append(Pending(channel, message, first, now, attempts, due))
+        return delivery

@@ -1,0 +1,310 @@
+"""Remote channels through Apprise, against real receivers on loopback: an SMTP server for
+mailto://, an HTTP server for json:// and ntfy://. What each receives, in which language, for
+the person and for a helper; what never goes out; a dead channel retried and reported."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from assistant.alerts import failure_alert, letter_alerts, not_checked_alert
+from assistant.channels import (
+    HELPER,
+    MINIMAL,
+    PERSON,
+    Channel,
+    ChannelDispatcher,
+    Delivery,
+    Event,
+    RetryPolicy,
+    check_events,
+    failure_event,
+    not_checked_event,
+    scrub,
+)
+from assistant.deadlines import deadlines_for
+from assistant.errors import LoginRejectedError, PortalUnavailableError
+from assistant.i18n import Translator
+from assistant.notifiers import AlertDispatcher
+from assistant.results import Alert, CheckResult, LetterReport
+from fixtures.channel_receivers import HttpReceiver, SmtpReceiver, closed_port
+from flows.models import LetterKind, PortalLetter
+from tests.conftest import NOW, TODAY
+
+PORTAL = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
+# What must never travel: recognisable, so that a plain search finds a leak.
+IDENTIFIER = "8675309421"
+PASSWORD = "Zq9-LEAKCHECK-pw!"
+NAME = "Amina Leakcheck"
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class DesktopRecorder:
+    """Stands for the desktop notifier: keeps every alert."""
+
+    kind = "desktop"
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def send(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+
+
+def letter(kind: LetterKind, made_available_on: date, label: str | None = None) -> PortalLetter:
+    return PortalLetter(
+        id=f"{kind.value}-{made_available_on.isoformat()}",
+        kind=kind,
+        label=label or kind.value,
+        sender="OFPRA",
+        made_available_on=made_available_on,
+        notified_on=None,
+        read=False,
+        read_on=None,
+        portal_remaining_days=None,
+        portal_says_notified=False,
+    )
+
+
+#: Made available 21 November: open by 5 December (9 days left on 26 November), received 6th.
+DECISION = letter(LetterKind.DECISION, date(2026, 11, 21))
+#: Made available 14 November: open by 28 November (2 days left), received 29th.
+SUMMONS = letter(LetterKind.CONVOCATION, date(2026, 11, 14))
+
+
+def checked(*letters: PortalLetter) -> CheckResult:
+    reports = [LetterReport(item, deadlines_for(item, TODAY), True) for item in letters]
+    return CheckResult(
+        profile="p1",
+        checked_at=NOW,
+        letters=reports,
+        alerts=letter_alerts(reports, Translator("en"), "p1"),
+    )
+
+
+def dispatcher(*channels: Channel, clock: Clock | None = None) -> ChannelDispatcher:
+    return ChannelDispatcher(
+        list(channels), profile="p1", portal_url=PORTAL, clock=clock or Clock(NOW)
+    )
+
+
+def deliver_all(target: ChannelDispatcher, events: list[Event]) -> list[list[Delivery]]:
+    return [target.deliver_event(event) for event in events]
+
+
+def test_the_person_gets_every_letter_alert_in_their_language_the_helper_only_the_close_one(
+    smtp_receiver: SmtpReceiver, http_receiver: HttpReceiver
+) -> None:
+    phone = Channel("phone", PERSON, "fr", http_receiver.ntfy_url("phone"))
+    volunteer = Channel("volunteer", HELPER, "en", smtp_receiver.url())
+
+    deliveries = deliver_all(dispatcher(phone, volunteer), check_events(checked(DECISION, SUMMONS)))
+
+    assert [[d.to_json() for d in each] for each in deliveries] == [
+        [{"channel": "phone", "ok": True}],
+        [{"channel": "phone", "ok": True}, {"channel": "volunteer", "ok": True}],
+    ]
+    decision, summons = http_receiver.texts_for("phone")
+    assert decision.startswith("OFPRA : nouveau courrier (Décision)\n")
+    assert "au plus tard le 5 décembre 2026 : il reste 9 jours" in decision
+    assert "6 décembre 2026" in decision
+    assert f"Ouvrez votre compte OFPRA : {PORTAL}" in decision
+    assert summons.startswith("OFPRA : nouveau courrier (Convocation à l'entretien)\n")
+    assert "au plus tard le 28 novembre 2026 : il reste 2 jours" in summons
+    [mail] = smtp_receiver.texts()
+    assert mail.startswith("OFPRA: new letter (Interview appointment) (p1)\n")
+    assert "Open it on the OFPRA website by November 28, 2026: 2 days left." in mail
+    assert "it counts as received on November 29, 2026" in mail
+    assert smtp_receiver.messages[0]["To"] == "volunteer@example.org"
+
+
+def test_a_failure_that_needs_action_and_the_alarm_go_to_the_helper_in_their_language(
+    smtp_receiver: SmtpReceiver, http_receiver: HttpReceiver
+) -> None:
+    phone = Channel("phone", PERSON, "en", http_receiver.ntfy_url("phone"))
+    volunteer = Channel("volunteer", HELPER, "fr", smtp_receiver.url())
+    target = dispatcher(phone, volunteer)
+
+    refused = target.deliver_event(failure_event(LoginRejectedError("refused")))
+    passing = target.deliver_event(failure_event(PortalUnavailableError("down")))
+    alarm = target.deliver_event(not_checked_event(date(2026, 11, 18)))
+
+    assert [d.channel for d in refused] == ["volunteer"]
+    assert passing == [], "a portal that is down for a while needs no one: the agent retries"
+    assert [d.channel for d in alarm] == ["phone", "volunteer"]
+    failure, not_checked = smtp_receiver.texts()
+    assert "login_rejected" in failure
+    assert "ofpra-assistant check --profile p1" in failure
+    assert failure.startswith("Assistant OFPRA : la vérification de « p1 » a échoué\n")
+    assert "18 novembre 2026" in not_checked
+    [phone_alarm] = http_receiver.texts_for("phone")
+    assert phone_alarm.startswith("OFPRA account not checked since November 18, 2026\n")
+
+
+def test_a_minimal_channel_gets_only_that_something_needs_attention_by_a_date(
+    http_receiver: HttpReceiver,
+) -> None:
+    quiet = Channel("quiet", PERSON, "en", http_receiver.json_url("quiet"), detail=MINIMAL)
+
+    deliver_all(dispatcher(quiet), check_events(checked(DECISION)))
+
+    [post] = http_receiver.posted_to("/quiet")
+    sent = json.loads(post.body)
+    assert sent["title"] == "OFPRA"
+    assert sent["message"] == (
+        "Something needs your attention on your OFPRA account by December 5, 2026."
+    )
+
+
+def test_a_right_to_left_language_reaches_the_phone_with_its_direction_set(
+    http_receiver: HttpReceiver,
+) -> None:
+    phone = Channel("phone", PERSON, "fa_AF", http_receiver.ntfy_url("phone"))
+
+    deliver_all(dispatcher(phone), check_events(checked(DECISION)))
+
+    [text] = http_receiver.texts_for("phone")
+    title, body = text.split("\n", 1)
+    assert title.startswith("\u200f") and body.startswith("\u200f")
+    assert "OFPRA" in title
+
+
+@pytest.mark.parametrize("detail", ["standard", "minimal"])
+def test_no_message_on_any_channel_holds_the_identifier_the_password_or_the_name(
+    smtp_receiver: SmtpReceiver, http_receiver: HttpReceiver, detail: str
+) -> None:
+    # A hostile portal may put anything in a label: the remote message uses none of it.
+    hostile = f"Décision {NAME} {IDENTIFIER} {PASSWORD} https://evil.example/x"
+    letters = (
+        letter(LetterKind.DECISION, date(2026, 11, 24), hostile),
+        letter(LetterKind.OTHER, date(2026, 11, 25), hostile),
+        letter(LetterKind.CONVOCATION, date(2026, 11, 1), hostile),  # deemed received already
+        letter(LetterKind.INTERVIEW, date(2026, 11, 14), hostile),
+    )
+    result = checked(*letters)
+    failure = LoginRejectedError(f"refused for {IDENTIFIER} {PASSWORD} {NAME}")
+    events = [
+        *check_events(result),
+        failure_event(failure),
+        not_checked_event(date(2026, 11, 10)),
+    ]
+    assert {e.kind for e in events} >= {"new_letter", "deemed_notified", "check_failed"}
+    channels = [
+        Channel(f"{audience}-{language}-{kind}", audience, language, url, detail)
+        for audience in (PERSON, HELPER)
+        for language in ("fr", "ar")
+        for kind, url in (
+            ("mail", smtp_receiver.url(f"{audience}-{language}@example.org")),
+            ("json", http_receiver.json_url(f"{audience}-{language}")),
+            ("ntfy", http_receiver.ntfy_url(f"{audience}-{language}")),
+        )
+    ]
+    target = dispatcher(*channels)
+
+    deliveries = [d for each in deliver_all(target, events) for d in each]
+
+    assert deliveries and all(d.ok for d in deliveries)
+    received = [raw.decode("utf-8", "replace") for raw in smtp_receiver.raw]
+    received += [post.body.decode() for post in http_receiver.posts]
+    received += smtp_receiver.texts() + http_receiver.texts()
+    assert len(smtp_receiver.raw) >= 4 and len(http_receiver.posts) >= 8
+    for text in received:
+        for secret in (IDENTIFIER, PASSWORD, NAME, "Leakcheck", "evil.example"):
+            assert secret not in text
+    for text in smtp_receiver.texts() + http_receiver.texts():
+        assert set(re.findall(r"https?://[^\s\u2068\u2069]+", text)) <= {PORTAL}
+
+
+def test_a_dead_channel_is_retried_with_backoff_and_reported_while_the_others_still_get_it(
+    http_receiver: HttpReceiver,
+) -> None:
+    dead_port = closed_port()
+    dead = Channel("dead", HELPER, "en", f"json://127.0.0.1:{dead_port}/hook")
+    phone = Channel("phone", PERSON, "en", http_receiver.ntfy_url("phone"))
+    clock = Clock(NOW)
+    target = dispatcher(dead, phone, clock=clock)
+    desktop = DesktopRecorder()
+    result = checked(SUMMONS)
+
+    desktop_via = [AlertDispatcher([desktop]).deliver(a) for a in result.alerts]
+    first = target.deliver_event(check_events(result)[0])
+
+    assert desktop_via == ["desktop"] and len(desktop.alerts) == 1
+    assert [(d.channel, d.ok) for d in first] == [("dead", False), ("phone", True)]
+    assert "Connection error" in (first[0].error or "")
+    assert [p.due_at - NOW for p in target.pending] == [timedelta(minutes=5)]
+
+    clock.now = NOW + timedelta(minutes=4)
+    assert target.retry_due() == []
+    waits = []
+    for minutes in (5, 15, 35):
+        clock.now = NOW + timedelta(minutes=minutes)
+        [again] = target.retry_due()
+        assert (again.channel, again.ok) == ("dead", False)
+        waits.append(target.pending[0].due_at - clock.now)
+    assert waits == [timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40)]
+    assert target.pending[0].attempts == 4
+
+    clock.now = NOW + timedelta(hours=23)
+    assert target.channels_down() == []
+    clock.now = NOW + timedelta(days=1)
+    reported = target.channels_down()
+    assert [(d.channel, d.ok) for d in reported] == [("phone", True)]
+    assert target.channels_down() == [], "said once, not at every tick"
+    down = http_receiver.texts_for("phone")[-1]
+    assert down.startswith("An alert channel is not working: dead\n")
+    assert "has failed since November 26, 2026" in down
+
+    # The channel comes back: the pending alert goes, and its failure is over.
+    with HttpReceiver(port=dead_port) as back:
+        clock.now = target.pending[0].due_at
+        [delivered] = target.retry_due()
+        assert delivered.ok and delivered.attempts == 5
+        assert "Interview appointment" in back.texts()[0]
+    assert target.pending == [] and target.failing_since == {}
+
+
+def test_the_retry_policy_backs_off_to_six_hours_and_gives_up_after_three_days() -> None:
+    policy = RetryPolicy()
+    start = NOW
+
+    assert policy.next_attempt(1, start, start) == start + timedelta(minutes=5)
+    assert policy.next_attempt(2, start, start) == start + timedelta(minutes=10)
+    assert policy.next_attempt(9, start, start) == start + timedelta(hours=6)
+    assert policy.next_attempt(30, start, start + timedelta(days=3)) is None
+    assert not policy.is_down(start, start + timedelta(hours=23, minutes=59))
+    assert policy.is_down(start, start + timedelta(days=1))
+
+
+def test_a_delivery_error_names_no_part_of_the_channel_url() -> None:
+    url = "tgram://123456789:AAsecretTOKEN42/998877?from=volunteer@example.org"
+    message = "Failed to send Telegram to 998877 with AAsecretTOKEN42 (volunteer@example.org)"
+
+    scrubbed = scrub(message, url)
+
+    for part in ("123456789", "AAsecretTOKEN42", "998877", "volunteer", "example.org"):
+        assert part not in scrubbed
+    assert scrubbed.startswith("Failed to send Telegram to ***")
+
+
+def test_desktop_alerts_of_a_check_map_to_remote_events_with_no_portal_text() -> None:
+    result = checked(DECISION)
+    result.alerts.append(failure_alert(LoginRejectedError("x"), Translator("en"), "p1"))
+    result.alerts.append(not_checked_alert(date(2026, 11, 1), Translator("en"), "p1"))
+
+    events = check_events(result)
+
+    assert [e.kind for e in events] == ["new_letter", "check_failed", "not_checked"]
+    assert events[0].letter_kind is LetterKind.DECISION
+    assert events[0].open_by == date(2026, 12, 5) and events[0].days_left == 9
+    assert not hasattr(events[0], "label")
