@@ -2,8 +2,9 @@
 
 For each unread notified letter: the last day to open it, and the day it counts as received;
 for a decision whose notification date is known: the last days to ask for legal aid and to
-appeal, if it is negative. Each day is an all-day event with two alarms (at 09:00, three days
-before and the day before), in the person's language. UIDs come from the profile and the letter,
+appeal, if it is negative. Each day is an all-day event with two alarms (at 09:00 Paris time,
+three days before and the day before: absolute times, since readers disagree on what a relative
+trigger means on an all-day event), in the person's language. UIDs come from the profile and the letter,
 and DTSTAMP from when the letter was last read, so the same state always writes the same file,
 and importing it again updates the events rather than adding copies.
 
@@ -17,18 +18,19 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from assistant.alerts import KIND_NAMES
-from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
+from assistant.deadlines import PARIS, LetterDeadlines, deadlines_as_of, paris_today
 from assistant.i18n import Translator
 from assistant.state import SeenLetter, StateStore
 from flows.models import LetterKind, PortalLetter
 
 PRODID = "-//ofpra-assistant//calendar of the OFPRA deadlines//EN"
-#: 09:00 three days before, and 09:00 the day before (the trigger counts from 00:00 that day).
-ALARMS = (timedelta(days=-2, hours=-15), timedelta(hours=-15))
+#: Days before the day, at ALARM_TIME in Paris.
+ALARM_DAYS_BEFORE = (3, 1)
+ALARM_TIME = time(9, 0)
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,18 @@ def build_calendar(days: list[Day], profile: str, portal_url: str, t: Translator
         event.add("description", t.paragraph(description))
         event.add("url", portal_url)
         event.add("transp", "TRANSPARENT")
-        for trigger in ALARMS:
+        for before in ALARM_DAYS_BEFORE:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", t.paragraph(summary))
-            alarm.add("trigger", trigger)
+            alarm.add("trigger", alarm_time(day.day, before))
             event.add_component(alarm)
         calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def alarm_time(day: date, days_before: int) -> datetime:
+    return datetime.combine(day - timedelta(days=days_before), ALARM_TIME, PARIS).astimezone(UTC)
 
 
 def _uid(portal_url: str, profile: str, day: Day) -> str:

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -26,11 +30,12 @@ from assistant.channels import (
     scrub,
 )
 from assistant.deadlines import deadlines_for
-from assistant.errors import LoginRejectedError, PortalUnavailableError
+from assistant.errors import ExitStatus, LoginRejectedError, PortalUnavailableError
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.results import Alert, CheckResult, LetterReport
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver, closed_port
+from fixtures.desktop_session import DesktopSession
 from flows.models import LetterKind, PortalLetter
 from tests.conftest import NOW, TODAY
 
@@ -308,3 +313,143 @@ def test_desktop_alerts_of_a_check_map_to_remote_events_with_no_portal_text() ->
     assert events[0].letter_kind is LetterKind.DECISION
     assert events[0].open_by == date(2026, 12, 5) and events[0].days_left == 9
     assert not hasattr(events[0], "label")
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    env = desktop.child_env()
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "PYTHON_KEYRING_BACKEND"):
+        env.pop(name, None)
+    env.update(
+        LANG="en_US.UTF-8",
+        OFPRA_ASSISTANT_HOME=str(tmp_path / "home"),
+        OFPRA_ASSISTANT_KEYRING_SERVICE=f"ofpra-channels-{request.node.name}"[:80],
+    )
+    return env
+
+
+def set_up(env: dict[str, str]) -> None:
+    done = run_cli(
+        env,
+        "setup",
+        "--portal-url",
+        "http://127.0.0.1:9/ofpra/user/login",
+        "--identifier",
+        IDENTIFIER,
+        "--password-stdin",
+        "--consent",
+        NAME,
+        "--language",
+        "en",
+        stdin=PASSWORD + "\n",
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.desktop
+def test_a_volunteer_adds_the_phone_and_their_e_mail_in_two_commands_and_tests_them(
+    tmp_path: Path,
+    cli_env: dict[str, str],
+    smtp_receiver: SmtpReceiver,
+    http_receiver: HttpReceiver,
+) -> None:
+    set_up(cli_env)
+    base = ("channel", "add", "--profile", "default", "--url-stdin")
+
+    phone = run_cli(
+        cli_env,
+        *base,
+        "--to",
+        "person",
+        "--name",
+        "phone",
+        "--language",
+        "fr",
+        stdin=http_receiver.ntfy_url("phone-topic-x7") + "\n",
+    )
+    volunteer = run_cli(
+        cli_env, *base, "--to", "helper", "--name", "volunteer", stdin=smtp_receiver.url() + "\n"
+    )
+    telegram = run_cli(
+        cli_env, *base, "--to", "helper", stdin="tgram://123456789:AAsecretTOKEN42/998877\n"
+    )
+    listed = run_cli(cli_env, "channel", "list", "--profile", "default")
+    as_json = json.loads(
+        run_cli(cli_env, "channel", "list", "--profile", "default", "--json").stdout
+    )
+
+    assert phone.returncode == 0, phone.stderr
+    assert phone.stdout.startswith("Channel 'phone' added (to the person, in fr): ntfy://")
+    assert volunteer.returncode == 0 and telegram.returncode == 0, volunteer.stderr
+    assert "Channel 'helper-tgram' added" in telegram.stdout
+    assert "AAsecretTOKEN42" not in listed.stdout + telegram.stdout + json.dumps(as_json)
+    assert [c["channel"] for c in as_json["channels"]] == ["phone", "volunteer", "helper-tgram"]
+    assert [c["to"] for c in as_json["channels"]] == ["person", "helper", "helper"]
+    removed = run_cli(cli_env, "channel", "remove", "--profile", "default", "helper-tgram")
+    assert removed.stdout.strip() == "Channel 'helper-tgram' removed."
+
+    tested = run_cli(cli_env, "channel", "test", "--profile", "default")
+
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stdout.splitlines() == ["phone: sent", "volunteer: sent"]
+    [on_phone] = http_receiver.texts_for("phone-topic-x7")
+    assert on_phone.startswith("Assistant OFPRA : message d'essai\n")
+    [mail] = smtp_receiver.texts()
+    assert mail.startswith("OFPRA assistant: test message\n")
+
+    sent = run_cli(cli_env, "channel", "send-calendar", "--profile", "default", "volunteer")
+    assert sent.stdout.strip() == "volunteer: sent", sent.stderr
+    [attachment] = list(smtp_receiver.messages[-1].iter_attachments())
+    assert attachment.get_filename() == "default.ics"
+    assert "BEGIN:VCALENDAR" in str(attachment.get_content())
+
+    # Nothing about the channels is written to a file: the keyring has them.
+    for path in (tmp_path / "home").rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            for secret in (b"phone-topic-x7", b"AAsecretTOKEN42", b"volunteer@example.org"):
+                assert secret not in content, path
+
+    assert run_cli(cli_env, "forget", "--yes").returncode == 0
+    set_up(cli_env)
+    after = run_cli(cli_env, "channel", "list", "--profile", "default")
+    assert after.stdout.startswith("No channel for 'default' yet"), "forget removed them"
+
+
+@pytest.mark.desktop
+def test_a_dead_channel_a_bad_address_and_an_older_consent_are_said_plainly(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    set_up(cli_env)
+    base = ("channel", "add", "--profile", "default", "--to", "helper", "--url-stdin")
+
+    bad = run_cli(cli_env, *base, stdin="not a channel\n")
+    dead = run_cli(
+        cli_env, *base, "--name", "dead", stdin=f"json://127.0.0.1:{closed_port()}/hook\n"
+    )
+    tested = run_cli(cli_env, "channel", "test", "--profile", "default")
+    with sqlite3.connect(tmp_path / "home" / "state.sqlite3") as db:
+        db.execute("UPDATE consents SET text_version = '2026-11-26'")
+    older = run_cli(cli_env, *base, stdin="json://127.0.0.1:9/other\n")
+
+    assert bad.returncode == int(ExitStatus.CONFIG_INVALID)
+    assert "not a channel address Apprise knows" in bad.stderr
+    assert dead.returncode == 0
+    assert tested.returncode == 1
+    assert tested.stdout.startswith("dead: not sent (A Connection error occurred")
+    assert older.returncode == int(ExitStatus.CONSENT_MISSING)
+    assert "does not cover sending alerts to other channels" in older.stderr
+    assert "setup --profile default" in older.stderr
