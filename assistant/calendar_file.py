@@ -4,9 +4,9 @@ For each unread notified letter: the last day to open it, and the day it counts 
 for a decision whose notification date is known: the last days to ask for legal aid and to
 appeal, if it is negative. Each day is an all-day event with two alarms (at 09:00 Paris time,
 three days before and the day before: absolute times, since readers disagree on what a relative
-trigger means on an all-day event), in the person's language. UIDs come from the profile and the letter,
-and DTSTAMP from when the letter was last read, so the same state always writes the same file,
-and importing it again updates the events rather than adding copies.
+trigger means on an all-day event), in the person's language. UIDs come from the profile and
+the letter, and DTSTAMP from when the letter was last read, so the same state always writes the
+same file, and importing it again updates the events rather than adding copies.
 
 Like a remote message, the file may be sent (``channel send-calendar``): it names the kind of
 letter and its dates, never the portal's own label, the identifier or the person's name.
