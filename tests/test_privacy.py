@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from assistant.credentials import Credentials
 from assistant.privacy import SecretRedactingFilter
+from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer, create_app
 from flows.browser import portal_context
@@ -27,6 +28,10 @@ from tests.conftest import TODAY
 # Recognisable, so a leak anywhere is found by a plain search.
 LEAK_PASSWORD = "Zq9-LEAKCHECK-pw!"
 LEAK_IDENTIFIER = "8675309421"
+LEAK_NAME = "Leak Test"
+#: A channel's secret part (an ntfy topic is its password): it is in no file and no process.
+#: (Apprise's privacy mode still shows a topic in `channel list`: it masks passwords and tokens.)
+LEAK_TOPIC = "topic-LEAKCHECK-7f3"
 
 
 def test_redacting_filter_masks_password_and_identifier_in_log_records() -> None:
@@ -81,7 +86,10 @@ def process_tree_texts() -> list[bytes]:
 @pytest.mark.desktop
 @pytest.mark.browser
 def test_leak_scan_finds_no_password_or_identifier_anywhere(
-    tmp_path: Path, desktop: DesktopSession
+    tmp_path: Path,
+    desktop: DesktopSession,
+    smtp_receiver: SmtpReceiver,
+    http_receiver: HttpReceiver,
 ) -> None:
     home = tmp_path / "home"
     env = desktop.child_env()
@@ -97,7 +105,7 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
     def watch_processes() -> None:
         while not stop.is_set():
             for text in process_tree_texts():
-                if LEAK_PASSWORD.encode() in text or LEAK_IDENTIFIER.encode() in text:
+                if any(s.encode() in text for s in (LEAK_PASSWORD, LEAK_IDENTIFIER, LEAK_TOPIC)):
                     seen_in_processes.append(text[:200])
             stop.wait(0.05)
 
@@ -124,12 +132,23 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
                 "-",
                 "--password-stdin",
                 "--consent",
-                "Leak Test",
+                LEAK_NAME,
                 stdin=f"{LEAK_IDENTIFIER}\n{LEAK_PASSWORD}\n",
             )
+            # Every kind of channel, to the person and to a helper, in two languages.
+            for to, detail, language, url in (
+                ("person", "standard", "fr", http_receiver.ntfy_url(LEAK_TOPIC)),
+                ("person", "minimal", "ar", http_receiver.json_url("phone")),
+                ("helper", "standard", "en", smtp_receiver.url()),
+            ):
+                add = ("channel", "add", "--profile", "default", "--to", to, "--url-stdin")
+                run(*add, "--detail", detail, "--language", language, stdin=url + "\n")
             run("-v", "check")
             run("-v", "check", "--json")
             run("status")
+            run("channel", "list", "--profile", "default")
+            run("-v", "channel", "test", "--profile", "default")
+            run("-v", "channel", "send-calendar", "--profile", "default")
             run("forget", "--yes")
         finally:
             stop.set()
@@ -140,12 +159,20 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
     for output in outputs:
         assert LEAK_PASSWORD not in output
         assert LEAK_IDENTIFIER not in output
+    sent = [raw.decode("utf-8", "replace") for raw in smtp_receiver.raw]
+    sent += [post.body.decode() for post in http_receiver.posts]
+    sent += smtp_receiver.texts() + http_receiver.texts()
+    assert len(smtp_receiver.raw) == 2 and len(http_receiver.posts) == 4, "test and calendar"
+    for message in sent:
+        for secret in (LEAK_PASSWORD, LEAK_IDENTIFIER, LEAK_NAME):
+            assert secret not in message
     files = [path for path in home.rglob("*") if path.is_file()]
     assert files, "the home folder holds the state and the log"
     for path in files:
         content = path.read_bytes()
         assert LEAK_PASSWORD.encode() not in content, path
         assert LEAK_IDENTIFIER.encode() not in content, path
+        assert LEAK_TOPIC.encode() not in content, path
     assert seen_in_processes == []
 
 
