@@ -244,3 +244,44 @@ def test_the_calendar_command_writes_the_checks_dates_and_forget_removes_the_age
     forgotten = run_cli(env, "forget", "--yes")
     assert forgotten.returncode == 0, forgotten.stderr
     assert not copy.exists()
+
+
+class NoCheckRunner:
+    """The agent's checks are not the point here: they find nothing new."""
+
+    def __init__(self, env: object) -> None:
+        pass
+
+    def check_many(self, profiles: list[str], *, automated: bool = False) -> list[Any]:
+        return []
+
+
+def test_the_agent_keeps_the_calendar_file_of_each_profile_up_to_date(tmp_path: Path) -> None:
+    from assistant.agent import Agent
+    from assistant.notifiers import AlertDispatcher, ConsoleNotifier
+    from assistant.settings import Paths, Settings
+    from fixtures.memory_credentials import MemoryCredentialStore
+
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    state = StateStore(paths.state_file)
+    for name in ("p1", "p2"):
+        state.save_profile(name, PORTAL, "en", NOW)
+    state.merge_letters("p1", [DECISION], NOW)
+    state.close()
+    agent = Agent(
+        paths,
+        Settings(),
+        MemoryCredentialStore(),
+        AlertDispatcher([ConsoleNotifier(sys.stderr)]),
+        clock=lambda: NOW + timedelta(hours=1),
+        runner_factory=NoCheckRunner,
+    )
+
+    report = agent.tick()
+
+    assert not report.failed
+    assert sorted(events_by_day(parsed(calendar_path(tmp_path, "p1").read_bytes()))) == [
+        date(2026, 12, 5),
+        date(2026, 12, 6),
+    ]
+    assert events_by_day(parsed(calendar_path(tmp_path, "p2").read_bytes())) == {}

@@ -21,6 +21,7 @@ from assistant.channels import (
     PERSON,
     Channel,
     ChannelDispatcher,
+    ChannelStore,
     Delivery,
     Event,
     RetryPolicy,
@@ -28,12 +29,21 @@ from assistant.channels import (
     failure_event,
     not_checked_event,
     scrub,
+    usable_channels,
 )
+from assistant.consent import CONSENT_TEXT_VERSION
 from assistant.deadlines import deadlines_for
-from assistant.errors import ExitStatus, LoginRejectedError, PortalUnavailableError
+from assistant.errors import (
+    ConfigInvalidError,
+    ConsentMissingError,
+    ExitStatus,
+    LoginRejectedError,
+    PortalUnavailableError,
+)
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.results import Alert, CheckResult, LetterReport
+from assistant.state import Consent
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver, closed_port
 from fixtures.desktop_session import DesktopSession
 from flows.models import LetterKind, PortalLetter
@@ -453,3 +463,87 @@ def test_a_dead_channel_a_bad_address_and_an_older_consent_are_said_plainly(
     assert older.returncode == int(ExitStatus.CONSENT_MISSING)
     assert "does not cover sending alerts to other channels" in older.stderr
     assert "setup --profile default" in older.stderr
+
+
+class SecretsInMemory:
+    """A SecretStore fake (the keyring has its own tests above)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, str] = {}
+
+    def save_channels(self, profile: str, document: str) -> None:
+        self.documents[profile] = document
+
+    def load_channels(self, profile: str) -> str | None:
+        return self.documents.get(profile)
+
+
+def consent(version: str) -> Consent:
+    return Consent(NAME, "holder", version, "en", NOW)
+
+
+def test_channels_are_named_kept_together_and_refused_under_an_older_consent() -> None:
+    store = ChannelStore(SecretsInMemory())
+    current = consent(CONSENT_TEXT_VERSION)
+
+    first = store.add(
+        "p1", url="json://127.0.0.1:9/a", audience=HELPER, language="en", consent=current
+    )
+    second = store.add(
+        "p1", url="json://127.0.0.1:9/b", audience=HELPER, language="fr", consent=current
+    )
+    with pytest.raises(ConfigInvalidError, match="already has a channel named 'helper-json'"):
+        store.add(
+            "p1",
+            url="json://127.0.0.1:9/c",
+            audience=HELPER,
+            language="en",
+            consent=current,
+            label="helper-json",
+        )
+    with pytest.raises(ConfigInvalidError, match="cannot be a channel name"):
+        store.add(
+            "p1",
+            url="json://127.0.0.1:9/c",
+            audience=HELPER,
+            language="en",
+            consent=current,
+            label="../x",
+        )
+    with pytest.raises(ConsentMissingError, match="setup --profile p1"):
+        store.add(
+            "p1",
+            url="json://127.0.0.1:9/c",
+            audience=HELPER,
+            language="en",
+            consent=consent("2026-11-26"),
+        )
+
+    assert (first.label, second.label) == ("helper-json", "helper-json-2")
+    assert store.channels("p1") == [first, second]
+    assert "127.0.0.1" not in repr(first), "a channel's repr shows no URL"
+    assert usable_channels(store, "p1", current) == [first, second]
+    assert usable_channels(store, "p1", consent("2026-11-26")) == []
+    assert usable_channels(store, "p1", None) == []
+    assert store.remove("p1", "helper-json") == first
+    assert store.channels("p1") == [second]
+
+
+def test_damaged_channels_in_the_keyring_are_a_named_error() -> None:
+    secrets = SecretsInMemory()
+    secrets.documents["p1"] = "{not json"
+
+    with pytest.raises(ConfigInvalidError, match="cannot be read"):
+        ChannelStore(secrets).channels("p1")
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ps"])
+def test_the_new_consent_text_says_which_channels_get_what_and_covers_them(language: str) -> None:
+    from assistant.consent import consent_covers_channels, consent_text, make_consent
+
+    text = consent_text(Translator(language))
+
+    assert "ofpra-assistant channel add" in text
+    assert "send nothing anywhere else" not in text
+    assert consent_covers_channels(make_consent(NAME, "holder", language, NOW))
+    assert not consent_covers_channels(consent("2026-11-26"))
