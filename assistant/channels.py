@@ -12,9 +12,12 @@ portal's own login page. A delivery returns ok or an error and never raises; a f
 retried with backoff (``RetryPolicy``), and a channel failing for a day is itself an alert to
 the other channels.
 
-The outbox (the state's record of every alert and delivery) calls ``deliver_event``; until it
-persists them, ``ChannelDispatcher`` keeps the pending deliveries and the channels' health in
-memory with the same policy.
+The plug-in point for the outbox (the state's record of every alert and delivery, issue 12) is
+``ChannelTarget``: a delivery target with a ``name`` and a ``send(alert)`` that raises
+``NotifierError`` when the channel did not take it. It rebuilds the few facts of an alert from
+the state (``event_from_state``), since the outbox keeps the desktop alert only. Until the outbox
+records the deliveries, ``ChannelDispatcher`` keeps the pending ones and the channels' health in
+memory, with the same policy and the same words.
 """
 
 from __future__ import annotations
@@ -30,11 +33,18 @@ from typing import Any, Protocol
 
 from assistant.alerts import KIND_NAMES
 from assistant.consent import consent_covers_channels
-from assistant.deadlines import LetterDeadlines, paris_today
-from assistant.errors import N_, AssistantError, ConfigInvalidError, ConsentMissingError
+from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
+from assistant.errors import (
+    ALL_ERRORS,
+    N_,
+    AssistantError,
+    ConfigInvalidError,
+    ConsentMissingError,
+)
 from assistant.i18n import Translator
+from assistant.notifiers import NotifierError
 from assistant.results import Alert, CheckResult, LetterReport
-from assistant.state import Consent
+from assistant.state import Consent, StateStore
 from flows.models import LetterKind, PortalLetter
 
 log = logging.getLogger(__name__)
@@ -310,6 +320,29 @@ def alert_event(alert: Alert, reports: dict[str, LetterReport], result: CheckRes
         return letter_event(alert.kind, report.letter, report.deadlines)
     if alert.kind == "check_failed" and result.error is not None:
         return failure_event(result.error)
+    return Event(alert.kind)
+
+
+def event_from_state(alert: Alert, state: StateStore, profile: str, now: datetime) -> Event:
+    """An alert from the outbox, with its facts found again in the state: the letter it is
+    about (its days left counted now, since a delivery may come late), the failed check's code,
+    the last successful check."""
+    if alert.letter_id is not None:
+        for seen in state.letters(profile):
+            if seen.letter.id == alert.letter_id:
+                deadlines = deadlines_as_of(
+                    seen.letter, paris_today(seen.last_seen_at), paris_today(now)
+                )
+                return letter_event(alert.kind, seen.letter, deadlines)
+    if alert.kind == "check_failed":
+        failed = next((c for c in state.checks(profile, limit=1) if not c.ok), None)
+        code = failed.error_code if failed is not None else None
+        classes = {error.code: error for error in ALL_ERRORS}
+        retryable = classes[code].retryable if code in classes else False
+        return Event("check_failed", needs_action=not retryable, error_code=code)
+    if alert.kind == "not_checked":
+        last = state.last_successful_check(profile)
+        return Event("not_checked", since=paris_today(last.finished_at) if last else None)
     return Event(alert.kind)
 
 
@@ -653,3 +686,40 @@ class ChannelDispatcher:
         if due is not None:
             self.pending.append(Pending(channel, message, first, now, attempts, due))
         return delivery
+
+
+class ChannelTarget:
+    """One remote channel as a delivery target of the outbox: ``send`` delivers the alert's
+    remote message, or raises ``NotifierError`` (the outbox then tries again later)."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        *,
+        profile: str,
+        portal_url: str,
+        state: StateStore,
+        clock: Callable[[], datetime],
+        send: Sender = apprise_send,
+    ) -> None:
+        self.channel = channel
+        self.name = f"channel:{channel.label}"
+        self.profile = profile
+        self.portal_url = portal_url
+        self.state = state
+        self.clock = clock
+        self._send = send
+
+    def wants(self, alert: Alert) -> bool:
+        return wants(self.channel, event_from_state(alert, self.state, self.profile, self.clock()))
+
+    def send(self, alert: Alert) -> str:
+        now = self.clock()
+        event = event_from_state(alert, self.state, self.profile, now)
+        if not wants(self.channel, event):
+            return "not for this channel"
+        message = remote_message(event, self.channel, self.profile, self.portal_url)
+        delivery = deliver(self.channel, message, now, send=self._send)
+        if not delivery.ok:
+            raise NotifierError(delivery.error or "not delivered")
+        return self.name

@@ -22,6 +22,7 @@ from assistant.channels import (
     Channel,
     ChannelDispatcher,
     ChannelStore,
+    ChannelTarget,
     Delivery,
     Event,
     RetryPolicy,
@@ -41,9 +42,9 @@ from assistant.errors import (
     PortalUnavailableError,
 )
 from assistant.i18n import Translator
-from assistant.notifiers import AlertDispatcher
+from assistant.notifiers import AlertDispatcher, NotifierError
 from assistant.results import Alert, CheckResult, LetterReport
-from assistant.state import Consent
+from assistant.state import CheckRecord, Consent, StateStore
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver, closed_port
 from fixtures.desktop_session import DesktopSession
 from flows.models import LetterKind, PortalLetter
@@ -547,3 +548,38 @@ def test_the_new_consent_text_says_which_channels_get_what_and_covers_them(langu
     assert "send nothing anywhere else" not in text
     assert consent_covers_channels(make_consent(NAME, "holder", language, NOW))
     assert not consent_covers_channels(consent("2026-11-26"))
+
+
+def test_a_channel_target_rebuilds_an_outbox_alert_from_the_state_and_counts_the_days_now(
+    tmp_path: Path, smtp_receiver: SmtpReceiver, http_receiver: HttpReceiver
+) -> None:
+    state = StateStore(tmp_path / "state.sqlite3")
+    state.save_profile("p1", PORTAL, "en", NOW)
+    state.merge_letters("p1", [DECISION], NOW)
+    state.record_check("p1", CheckRecord(NOW, NOW, False, "login_rejected", None, None, None))
+    result = checked(DECISION)
+    result.alerts.append(failure_alert(LoginRejectedError("x"), Translator("en"), "p1"))
+    late = Clock(NOW + timedelta(days=2))
+
+    def target(channel: Channel) -> ChannelTarget:
+        return ChannelTarget(channel, profile="p1", portal_url=PORTAL, state=state, clock=late)
+
+    phone = target(Channel("phone", PERSON, "en", http_receiver.ntfy_url("phone")))
+    volunteer = target(Channel("volunteer", HELPER, "en", smtp_receiver.url()))
+    dead = target(Channel("dead", PERSON, "en", f"json://127.0.0.1:{closed_port()}/x"))
+    letter_alert, failed_alert = result.alerts
+
+    assert (phone.name, phone.wants(letter_alert), phone.wants(failed_alert)) == (
+        "channel:phone",
+        True,
+        False,
+    )
+    assert phone.send(letter_alert) == "channel:phone"
+    assert volunteer.send(letter_alert) == "not for this channel"
+    assert volunteer.send(failed_alert) == "channel:volunteer"
+    with pytest.raises(NotifierError, match="Connection error"):
+        dead.send(letter_alert)
+    [on_phone] = http_receiver.texts_for("phone")
+    assert "by December 5, 2026: 7 days left" in on_phone, "counted on the day it goes"
+    [mail] = smtp_receiver.texts()
+    assert "It needs you (login_rejected)" in mail
