@@ -653,9 +653,16 @@ def cmd_channel(args: argparse.Namespace) -> int:
     audiences = {"person": t._("to the person"), "helper": t._("to a helper")}
     if args.action == "add":
         language = _language_option(args.language) or profile.language
+        if sys.stdin.isatty():
+            import getpass
+
+            # Typed by hand: not shown on the screen, like a password.
+            url = getpass.getpass(t._("The channel's Apprise URL (not shown): "))
+        else:
+            url = sys.stdin.readline()
         added = store.add(
             args.profile,
-            url=sys.stdin.readline().strip(),
+            url=url.strip(),
             audience=args.to,
             language=language,
             consent=env.state.consent(args.profile),
