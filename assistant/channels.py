@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -107,9 +108,22 @@ def _instantiate(url: str) -> Any:
     import apprise
 
     try:
-        return apprise.Apprise.instantiate(url, asset=_asset())
+        with _apprise_kept_out_of_the_log():
+            return apprise.Apprise.instantiate(url, asset=_asset())
     except Exception:  # Apprise's plugins raise what they like on a bad URL
         return None
+
+
+@contextmanager
+def _apprise_kept_out_of_the_log() -> Iterator[None]:
+    """Apprise logs addresses, tokens, and a URL it cannot parse whole: none of it may reach the
+    assistant's log file. What the assistant needs of it is captured and scrubbed instead."""
+    apprise_log = logging.getLogger("apprise")
+    propagate, apprise_log.propagate = apprise_log.propagate, False
+    try:
+        yield
+    finally:
+        apprise_log.propagate = propagate
 
 
 def _asset() -> Any:
@@ -525,25 +539,22 @@ def apprise_send(
     import apprise
 
     try:
-        notifier = apprise.Apprise(asset=_asset())
-        if not notifier.add(channel.url):
-            return False, "Apprise does not know this channel address"
-        apprise_log = logging.getLogger("apprise")
-        # Apprise logs addresses and tokens: keep its lines out of the assistant's log file.
-        propagate, apprise_log.propagate = apprise_log.propagate, False
-        try:
-            with apprise.LogCapture(level=logging.WARNING) as captured:
-                ok = bool(
-                    notifier.notify(
-                        body=message.body,
-                        title=message.title,
-                        body_format=apprise.NotifyFormat.TEXT,
-                        attach=[str(p) for p in attachments] or None,
-                    )
+        with (
+            _apprise_kept_out_of_the_log(),
+            apprise.LogCapture(level=logging.WARNING) as captured,
+        ):
+            notifier = apprise.Apprise(asset=_asset())
+            if not notifier.add(channel.url):
+                return False, "Apprise does not know this channel address"
+            ok = bool(
+                notifier.notify(
+                    body=message.body,
+                    title=message.title,
+                    body_format=apprise.NotifyFormat.TEXT,
+                    attach=[str(p) for p in attachments] or None,
                 )
-                lines = captured.getvalue().splitlines()
-        finally:
-            apprise_log.propagate = propagate
+            )
+            lines = captured.getvalue().splitlines()
     except Exception as error:  # a plugin's bug must not stop the other channels
         return False, scrub(f"{type(error).__name__}: {error}", channel.url)
     if ok:

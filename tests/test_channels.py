@@ -447,7 +447,7 @@ def test_a_dead_channel_a_bad_address_and_an_older_consent_are_said_plainly(
     set_up(cli_env)
     base = ("channel", "add", "--profile", "default", "--to", "helper", "--url-stdin")
 
-    bad = run_cli(cli_env, *base, stdin="not a channel\n")
+    bad = run_cli(cli_env, *base, stdin="fooo://user:Typo-SECRET-9@host/x\n")
     dead = run_cli(
         cli_env, *base, "--name", "dead", stdin=f"json://127.0.0.1:{closed_port()}/hook\n"
     )
@@ -458,6 +458,10 @@ def test_a_dead_channel_a_bad_address_and_an_older_consent_are_said_plainly(
 
     assert bad.returncode == int(ExitStatus.CONFIG_INVALID)
     assert "not a channel address Apprise knows" in bad.stderr
+    log = (tmp_path / "home" / "logs" / "assistant.log").read_text()
+    assert "Typo-SECRET-9" not in log + bad.stderr, (
+        "a mistyped URL is no more shown than a good one"
+    )
     assert dead.returncode == 0
     assert tested.returncode == 1
     assert tested.stdout.startswith("dead: not sent (A Connection error occurred")
