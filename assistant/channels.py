@@ -614,6 +614,13 @@ class RetryPolicy:
         at = last_at + wait
         return None if at - first_failed_at > self.give_up_after else at
 
+    def delays(self) -> tuple[timedelta, ...]:
+        """The waits in order, the last one repeating (the outbox's ``retry_delays``)."""
+        waits = [self.first_wait]
+        while waits[-1] < self.max_wait:
+            waits.append(min(waits[-1] * 2, self.max_wait))
+        return tuple(waits)
+
     def is_down(self, failing_since: datetime | None, now: datetime) -> bool:
         return failing_since is not None and now - failing_since >= self.down_after
 
@@ -714,8 +721,10 @@ class ChannelTarget:
         send: Sender = apprise_send,
     ) -> None:
         self.channel = channel
-        self.name = f"channel:{channel.label}"
+        #: The profile is in the name: two profiles may each have a channel called "phone".
+        self.name = f"channel:{profile}:{channel.label}"
         self.profile = profile
+        self.retry_delays = RetryPolicy().delays()
         self.portal_url = portal_url
         self.state = state
         self.clock = clock
@@ -734,3 +743,16 @@ class ChannelTarget:
         if not delivery.ok:
             raise NotifierError(delivery.error or "not delivered")
         return self.name
+
+
+def channel_targets(
+    store: ChannelStore, state: StateStore, profile: str, clock: Callable[[], datetime]
+) -> list[ChannelTarget]:
+    """The delivery targets of a profile's channels (none while its consent is older)."""
+    stored = state.profile(profile)
+    if stored is None:
+        return []
+    return [
+        ChannelTarget(c, profile=profile, portal_url=stored.portal_url, state=state, clock=clock)
+        for c in usable_channels(store, profile, state.consent(profile))
+    ]

@@ -26,6 +26,7 @@ from assistant.channels import (
     Delivery,
     Event,
     RetryPolicy,
+    channel_targets,
     check_events,
     failure_event,
     not_checked_event,
@@ -298,6 +299,16 @@ def test_the_retry_policy_backs_off_to_six_hours_and_gives_up_after_three_days()
     assert policy.next_attempt(2, start, start) == start + timedelta(minutes=10)
     assert policy.next_attempt(9, start, start) == start + timedelta(hours=6)
     assert policy.next_attempt(30, start, start + timedelta(days=3)) is None
+    assert [int(d.total_seconds() // 60) for d in policy.delays()] == [
+        5,
+        10,
+        20,
+        40,
+        80,
+        160,
+        320,
+        360,
+    ]
     assert not policy.is_down(start, start + timedelta(hours=23, minutes=59))
     assert policy.is_down(start, start + timedelta(days=1))
 
@@ -574,16 +585,40 @@ def test_a_channel_target_rebuilds_an_outbox_alert_from_the_state_and_counts_the
     letter_alert, failed_alert = result.alerts
 
     assert (phone.name, phone.wants(letter_alert), phone.wants(failed_alert)) == (
-        "channel:phone",
+        "channel:p1:phone",
         True,
         False,
     )
-    assert phone.send(letter_alert) == "channel:phone"
+    assert phone.send(letter_alert) == "channel:p1:phone"
     assert volunteer.send(letter_alert) == "not for this channel"
-    assert volunteer.send(failed_alert) == "channel:volunteer"
+    assert volunteer.send(failed_alert) == "channel:p1:volunteer"
     with pytest.raises(NotifierError, match="Connection error"):
         dead.send(letter_alert)
     [on_phone] = http_receiver.texts_for("phone")
     assert "by December 5, 2026: 7 days left" in on_phone, "counted on the day it goes"
     [mail] = smtp_receiver.texts()
     assert "It needs you (login_rejected)" in mail
+
+
+def test_a_profiles_targets_are_its_channels_and_none_under_an_older_consent(
+    tmp_path: Path,
+) -> None:
+    state = StateStore(tmp_path / "state.sqlite3")
+    state.save_profile("p1", PORTAL, "en", NOW)
+    store = ChannelStore(SecretsInMemory())
+    state.record_consent("p1", consent(CONSENT_TEXT_VERSION))
+    store.add(
+        "p1",
+        url="json://127.0.0.1:9/a",
+        audience=PERSON,
+        language="en",
+        consent=state.consent("p1"),
+        label="phone",
+    )
+
+    targets = channel_targets(store, state, "p1", Clock(NOW))
+    state.record_consent("p1", consent("2026-11-26"))
+
+    assert [(t.name, t.portal_url) for t in targets] == [("channel:p1:phone", PORTAL)]
+    assert channel_targets(store, state, "p1", Clock(NOW)) == []
+    assert channel_targets(store, state, "nobody", Clock(NOW)) == []
