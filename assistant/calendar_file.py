@@ -1,10 +1,11 @@
 """The days to remember, as an iCalendar file (RFC 5545) the person can import and keep.
 
 For each unread notified letter: the last day to open it, and the day it counts as received;
-for a decision whose notification date is known: the last days to ask for legal aid and to
-appeal, if it is negative. Each day is an all-day event with two alarms (at 09:00 Paris time,
-three days before and the day before: absolute times, since readers disagree on what a relative
-trigger means on an all-day event), in the person's language. UIDs come from the profile and
+for a decision whose notification date is known: the law's last days to ask for legal aid and to
+appeal, if it is negative (the description gives the advised day before each, as the alerts
+do). Each day is an all-day event with two alarms (at 09:00 Paris time, three days before and
+the day before: absolute times, since readers disagree on what a relative trigger means on an
+all-day event), in the person's language. UIDs come from the profile and
 the letter, and DTSTAMP from when the letter was last read, so the same state always writes the
 same file, and importing it again updates the events rather than adding copies.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from assistant.alerts import KIND_NAMES
+from assistant.alerts import KIND_NAMES, decision_dates, decision_rule
 from assistant.deadlines import PARIS, LetterDeadlines, deadlines_as_of, paris_today
 from assistant.i18n import Translator
 from assistant.state import SeenLetter, StateStore
@@ -37,10 +38,11 @@ ALARM_TIME = time(9, 0)
 class Day:
     """One day to remember, about one letter."""
 
-    what: str  # open_by, deemed_notified_on, legal_aid_by, appeal_by
+    what: str  # open_by, deemed_notified_on, legal_aid_deadline, appeal_deadline
     day: date
     letter: PortalLetter
     stamp: datetime
+    deadlines: LetterDeadlines
 
 
 def days_to_remember(
@@ -49,15 +51,17 @@ def days_to_remember(
     """The days of each letter, from its deadlines (as the check computes them)."""
     days = []
     for letter, deadlines, stamp in letters:
+        found = {}
         if deadlines.notified_letter and not letter.read:
-            if deadlines.open_by is not None:
-                days.append(Day("open_by", deadlines.open_by, letter, stamp))
-            if deadlines.deemed_notified_on is not None:
-                days.append(Day("deemed_notified_on", deadlines.deemed_notified_on, letter, stamp))
-        if deadlines.legal_aid_by is not None:
-            days.append(Day("legal_aid_by", deadlines.legal_aid_by, letter, stamp))
-        if deadlines.appeal_by is not None:
-            days.append(Day("appeal_by", deadlines.appeal_by, letter, stamp))
+            found["open_by"] = deadlines.open_by
+            found["deemed_notified_on"] = deadlines.deemed_notified_on
+        found["legal_aid_deadline"] = deadlines.legal_aid_deadline
+        found["appeal_deadline"] = deadlines.appeal_deadline
+        days += [
+            Day(what, day, letter, stamp, deadlines)
+            for what, day in found.items()
+            if day is not None
+        ]
     return sorted(days, key=lambda d: (d.day, d.letter.id, d.what))
 
 
@@ -117,32 +121,32 @@ def _uid(portal_url: str, profile: str, day: Day) -> str:
 def _words(day: Day, t: Translator) -> tuple[str, str]:
     kind = day.letter.kind
     name = t._(KIND_NAMES[kind]) if kind in KIND_NAMES else t._("Letter")
-    negative = t._(
-        "If the decision is negative, you have 15 days from opening to ask for a free "
-        "lawyer, and one month to appeal: ask your SPADA."
+    # A decision's days said as the alerts say them (they are not legal advice, and say so).
+    decision = (
+        (decision_dates(day.deadlines, t) or decision_rule(t))
+        if kind is (LetterKind.DECISION)
+        else ""
     )
     if day.what == "open_by":
-        return (
-            t._("Last day to open the OFPRA letter: {kind}", kind=name),
-            t._("Open it on the OFPRA website by this day.")
-            + " "
-            + t._(
+        description = t._("Open it on the OFPRA website by this day.")
+        if day.deadlines.deemed_notified_on is not None:
+            description += " " + t._(
                 "If it is not opened, it counts as received on {date}.",
-                date=t.date(day.day + timedelta(days=1)),
-            ),
-        )
+                date=t.date(day.deadlines.deemed_notified_on),
+            )
+        title = t._("Last day to open the OFPRA letter: {kind}", kind=name)
+        return title, f"{description} {decision}".strip()
     if day.what == "deemed_notified_on":
-        return (
-            t._("The OFPRA letter counts as received: {kind}", kind=name),
-            t._(
-                "If it is still not opened, from this day it counts as received, and its "
-                "deadlines run: ask your SPADA."
-            ),
+        description = t._(
+            "If it is still not opened, from this day it counts as received, and its "
+            "deadlines run: ask your SPADA."
         )
+        title = t._("The OFPRA letter counts as received: {kind}", kind=name)
+        return title, f"{description} {decision}".strip()
     assert kind is LetterKind.DECISION
-    if day.what == "legal_aid_by":
-        return t._("If the decision is negative: last day to ask for a free lawyer"), negative
-    return t._("If the decision is negative: last day to appeal to the CNDA"), negative
+    if day.what == "legal_aid_deadline":
+        return t._("If the decision is negative: last day to ask for a free lawyer"), decision
+    return t._("If the decision is negative: last day to appeal to the CNDA"), decision
 
 
 def calendar_path(data_dir: Path, profile: str) -> Path:

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.alerts import KIND_NAMES
+from assistant.alerts import KIND_NAMES, decision_dates, decision_rule
 from assistant.consent import consent_covers_channels
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
 from assistant.errors import (
@@ -284,6 +284,8 @@ class Event:
     since: date | None = None
     #: channel_down: the channel that fails.
     channel: str | None = None
+    #: A letter's dates (a decision's legal-aid and appeal days among them): dates only.
+    deadlines: LetterDeadlines | None = None
 
     @property
     def close_deadline(self) -> bool:
@@ -304,6 +306,7 @@ def letter_event(kind: str, letter: PortalLetter, deadlines: LetterDeadlines) ->
         deemed_notified_on=deadlines.deemed_notified_on,
         made_available_on=letter.made_available_on,
         needs_opening=needs_opening,
+        deadlines=deadlines,
     )
 
 
@@ -460,6 +463,13 @@ def _standard_words(event: Event, t: Translator, profile: str) -> tuple[str, str
         title = t._("OFPRA: letter not opened yet ({kind})", kind=kind)
     else:
         title = t._("OFPRA: new letter ({kind})", kind=kind)
+    opened_decision = (
+        decision_dates(event.deadlines, t)
+        if event.letter_kind is LetterKind.DECISION and event.deadlines is not None
+        else None
+    )
+    if not event.needs_opening and opened_decision is not None:
+        return t._("Time limits of an opened decision: {name}", name=kind), opened_decision
     if not event.needs_opening or event.open_by is None or event.days_left is None:
         assert event.made_available_on is not None
         body = t._(
@@ -483,10 +493,7 @@ def _standard_words(event: Event, t: Translator, profile: str) -> tuple[str, str
             date=t.date(event.deemed_notified_on),
         )
     if event.letter_kind is LetterKind.DECISION:
-        body += " " + t._(
-            "If the decision is negative, you have 15 days from opening to ask for a free "
-            "lawyer, and one month to appeal: ask your SPADA."
-        )
+        body += " " + decision_rule(t)
     return title, body
 
 

@@ -107,14 +107,23 @@ def test_alarms_ring_at_nine_in_paris_three_days_and_one_day_before() -> None:
 
 def test_an_opened_decision_gives_the_legal_aid_and_appeal_days_of_the_check() -> None:
     deadlines = deadlines_for(OPENED_DECISION, TODAY)
-    assert deadlines.legal_aid_by is not None and deadlines.appeal_by is not None
+    assert deadlines.legal_aid_deadline is not None and deadlines.appeal_deadline is not None
 
     calendar = parsed(build_calendar(days_of(OPENED_DECISION), "p1", PORTAL, Translator("en")))
 
+    aid, appeal = (
+        "If the decision is negative: last day to ask for a free lawyer",
+        "If the decision is negative: last day to appeal to the CNDA",
+    )
     assert events_by_day(calendar) == {
-        deadlines.legal_aid_by: "If the decision is negative: last day to ask for a free lawyer",
-        deadlines.appeal_by: "If the decision is negative: last day to appeal to the CNDA",
+        deadlines.legal_aid_deadline: aid,
+        deadlines.appeal_deadline: appeal,
     }
+    assert deadlines.legal_aid_by is not None and deadlines.appeal_by is not None
+    first = calendar.walk("VEVENT")[0]
+    # The advised days, as the alerts give them, and that it is not legal advice.
+    assert "by December 4, 2026" in str(first["description"])
+    assert "This is not legal advice" in str(first["description"])
 
 
 def test_a_second_reader_finds_the_same_days_and_alarms() -> None:
@@ -233,7 +242,7 @@ def test_the_calendar_command_writes_the_checks_dates_and_forget_removes_the_age
     for item in letters:
         if item["notified_letter"] and not item["read"]:
             expected |= {item["open_by"], item["deemed_notified_on"]}
-        expected |= {item[k] for k in ("legal_aid_by", "appeal_by") if item[k]}
+        expected |= {item[k] for k in ("legal_aid_deadline", "appeal_deadline") if item[k]}
     assert expected, "the scenario has a letter with a deadline"
     days = {e.decoded("dtstart").isoformat() for e in parsed(output.read_bytes()).walk("VEVENT")}
     assert days == expected

@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -622,3 +623,23 @@ def test_a_profiles_targets_are_its_channels_and_none_under_an_older_consent(
     assert [(t.name, t.portal_url) for t in targets] == [("channel:p1:phone", PORTAL)]
     assert channel_targets(store, state, "p1", Clock(NOW)) == []
     assert channel_targets(store, state, "nobody", Clock(NOW)) == []
+
+
+def test_an_opened_decision_reaches_the_phone_with_its_legal_aid_and_appeal_days(
+    http_receiver: HttpReceiver,
+) -> None:
+    opened = replace(DECISION, read=True, read_on=date(2026, 11, 24))
+    phone = Channel("phone", PERSON, "en", http_receiver.ntfy_url("phone"))
+    result = checked(opened)
+    assert [a.kind for a in result.alerts] == ["new_letter"]
+
+    deliver_all(dispatcher(phone), check_events(result))
+
+    [text] = http_receiver.texts_for("phone")
+    deadlines = result.letters[0].deadlines
+    assert deadlines.legal_aid_deadline is not None and deadlines.appeal_deadline is not None
+    assert text.startswith("Time limits of an opened decision: Decision\n")
+    t = Translator("en")
+    assert t.date(deadlines.legal_aid_deadline) in text
+    assert t.date(deadlines.appeal_deadline) in text
+    assert "Made available" not in text
