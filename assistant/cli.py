@@ -221,10 +221,10 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     demo.add_argument("--language", help=t._("language of the alerts (default: the system's)"))
     demo.set_defaults(handler=cmd_demo)
 
-    channel = commands.add_parser(
+    channel = command(
         "channel",
-        help="send alerts to a phone or a helper too: add, list, test or remove a channel",
-        description=(
+        t._("send alerts to a phone or a helper too: add, list, test or remove a channel"),
+        t._(
             "Remote alert channels, through Apprise (e-mail, ntfy, Signal, Telegram, Matrix "
             "and many more, each one URL). A channel goes to the person (new letters, the days "
             "left, reminders) or to a helper (failures that need action, the 8-day alarm, a "
@@ -233,51 +233,56 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "the person's name."
         ),
     )
-    channel_actions = channel.add_subparsers(dest="action", metavar="ACTION", required=True)
-    channel_add = channel_actions.add_parser(
-        "add", help="add a channel; its Apprise URL is read from standard input"
+    channel_actions = channel.add_subparsers(
+        dest="action", metavar="ACTION", required=True, title=t._("commands")
     )
-    channel_add.add_argument("--profile", required=True, help="profile name")
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        sub = channel_actions.add_parser(
+            name, help=help, description=help, epilog=statuses, formatter_class=HelpFormatter
+        )
+        sub.add_argument("--profile", required=True, help=t._("profile name"))
+        return sub
+
+    channel_add = action("add", t._("add a channel; its Apprise URL is read from standard input"))
     channel_add.add_argument(
-        "--to", required=True, choices=("person", "helper"), help="whom the channel reaches"
+        "--to", required=True, choices=("person", "helper"), help=t._("whom the channel reaches")
     )
-    channel_add.add_argument("--name", metavar="LABEL", help="the channel's name in this profile")
-    channel_add.add_argument("--language", help="language of its messages (default: the profile's)")
+    channel_add.add_argument(
+        "--name", metavar="LABEL", help=t._("the channel's name in this profile")
+    )
+    channel_add.add_argument(
+        "--language", help=t._("language of its messages (default: the profile's)")
+    )
     channel_add.add_argument(
         "--detail",
         choices=("standard", "minimal"),
         default="standard",
-        help="minimal: only 'something needs your attention on your OFPRA account by <date>'",
+        help=t._("minimal: only 'something needs your attention on your OFPRA account by <date>'"),
     )
     channel_add.add_argument(
         "--url-stdin",
         action="store_true",
         required=True,
-        help="read the Apprise URL from standard input (it carries tokens and passwords)",
+        help=t._("read the Apprise URL from standard input (it carries tokens and passwords)"),
     )
-    channel_list = channel_actions.add_parser("list", help="list the channels, their URLs masked")
-    channel_list.add_argument("--profile", required=True, help="profile name")
-    channel_list.add_argument("--json", action="store_true", help="print one JSON object")
-    channel_test = channel_actions.add_parser(
-        "test", help="send a test message, and say what each channel did"
-    )
-    channel_test.add_argument("--profile", required=True, help="profile name")
-    channel_test.add_argument("label", nargs="?", help="only this channel")
-    channel_send = channel_actions.add_parser(
+    channel_list = action("list", t._("list the channels, their URLs masked"))
+    channel_list.add_argument("--json", action="store_true", help=t._("print one JSON object"))
+    channel_test = action("test", t._("send a test message, and say what each channel did"))
+    channel_test.add_argument("label", nargs="?", help=t._("only this channel"))
+    channel_send = action(
         "send-calendar",
-        help="send the calendar file of the deadlines to the channels that can carry a file",
+        t._("send the calendar file of the deadlines to the channels that can carry a file"),
     )
-    channel_send.add_argument("--profile", required=True, help="profile name")
-    channel_send.add_argument("label", nargs="?", help="only this channel")
-    channel_remove = channel_actions.add_parser("remove", help="remove a channel")
-    channel_remove.add_argument("--profile", required=True, help="profile name")
-    channel_remove.add_argument("label", help="the channel's name")
+    channel_send.add_argument("label", nargs="?", help=t._("only this channel"))
+    channel_remove = action("remove", t._("remove a channel"))
+    channel_remove.add_argument("label", help=t._("the channel's name"))
     channel.set_defaults(handler=cmd_channel)
 
-    calendar = commands.add_parser(
+    calendar = command(
         "calendar",
-        help="write the deadlines as a calendar file (.ics) to import",
-        description=(
+        t._("write the deadlines as a calendar file (.ics) to import"),
+        t._(
             "Write an iCalendar file of the days to remember, from the last check: for each "
             "unread notified letter, the last day to open it and the day it counts as "
             "received; for a decision, the last days to ask for legal aid and to appeal. Each "
@@ -285,9 +290,11 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "agent keeps a copy up to date in the home folder (calendars/PROFILE.ics)."
         ),
     )
-    calendar.add_argument("--profile", help="profile (needed when there are several)")
+    calendar.add_argument("--profile", help=t._("profile to use (needed when there are several)"))
     calendar.add_argument(
-        "--output", metavar="FILE", help="where to write it (default: the home folder's copy)"
+        "--output",
+        metavar="FILE",
+        help=t._("where to write it (default: the home folder's copy)"),
     )
     calendar.set_defaults(handler=cmd_calendar)
     return parser
