@@ -49,6 +49,9 @@ def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> l
     for report in reports:
         if report.needs_opening:
             alerts.append(_unread_notified(report, t, profile))
+        elif report.unknown_unread:
+            # Such a letter may carry a deadline (PORTAL.md): said at every check until opened.
+            alerts.append(_unknown_kind(report, t, profile))
         elif report.new and not report.letter.read:
             # A letter already opened is no news to the person, even on the first check.
             alerts.append(_new_information(report, t, profile))
@@ -231,6 +234,22 @@ def _new_information(report: LetterReport, t: Translator, profile: str) -> Alert
         date=t.date(letter.made_available_on),
     )
     return Alert("new_letter", _titled(t, title, profile), t.paragraph(body), False, letter.id)
+
+
+def _unknown_kind(report: LetterReport, t: Translator, profile: str) -> Alert:
+    """A letter of a kind the assistant does not know: possibly urgent, so sent as urgent."""
+    letter = report.letter
+    if report.new:
+        title = t._("New letter from OFPRA: {name}", name=letter_name(letter, t))
+    else:
+        title = t._("Letter not opened yet: {name}", name=letter_name(letter, t))
+    body = t._(
+        "Made available on {date}. A letter the assistant does not know: open it soon on the "
+        "OFPRA website, it may have a deadline.",
+        date=t.date(letter.made_available_on),
+    )
+    kind = "new_letter" if report.new else "reminder"
+    return Alert(kind, _titled(t, title, profile), t.paragraph(body), True, letter.id)
 
 
 def _titled(t: Translator, title: str, profile: str) -> str:

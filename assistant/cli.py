@@ -126,6 +126,11 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         ),
     )
     check.add_argument("--json", action="store_true", help=t._("print one JSON object"))
+    check.add_argument(
+        "--all-letters",
+        action="store_true",
+        help=t._("also list the letters already opened (by default they are only counted)"),
+    )
     check.set_defaults(handler=cmd_check)
 
     status = command(
@@ -463,12 +468,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from assistant.agent import agent_running
     from assistant.cli_output import render_check
-    from assistant.i18n import Translator
     from assistant.runner import CheckRunner
 
     # With --json, stdout carries the JSON object only: console alerts go to stderr.
-    _, env = _environment(args, console=sys.stderr if args.json else sys.stdout)
+    paths, env = _environment(args, console=sys.stderr if args.json else sys.stdout)
     if args.all:
         profiles = [p.name for p in env.state.profiles()]
         if not profiles:
@@ -477,6 +482,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
     else:
         profiles = [_one_profile(env, args.profile)]
+    env.progress = _progress_on_stderr(_profile_translator(env, profiles))
+    env.agent_running = lambda: agent_running(paths)
     results = CheckRunner(env).check_many(profiles)
     if args.json:
         output = (
@@ -487,8 +494,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps(output, ensure_ascii=False, indent=2))
     else:
         for result in results:
-            stored = env.state.profile(result.profile)
-            print(render_check(result, Translator(stored.language if stored else _ui_language())))
+            t = _profile_translator(env, [result.profile])
+            print(render_check(result, t, all_letters=args.all_letters))
     # A volunteer's run fails as its first failed profile does: nothing is hidden by the others.
     failed = [r.error for r in results if r.error is not None]
     return int(exit_status_of(failed[0])) if failed else 0
@@ -864,6 +871,25 @@ def _language_name(code: str) -> str:
     from assistant.i18n import LANGUAGES
 
     return LANGUAGES.get(code, code)
+
+
+def _profile_translator(env: Environment, profiles: list[str]) -> Translator:
+    """The person's language for one profile; the system's for several."""
+    from assistant.i18n import Translator
+
+    stored = env.state.profile(profiles[0]) if len(profiles) == 1 else None
+    return Translator(stored.language if stored else _ui_language())
+
+
+def _progress_on_stderr(t: Translator) -> Callable[..., None]:
+    """Each step of a check by hand, one plain line on standard error (so --json stays clean,
+    and a dumb terminal or a pipe shows it as well as any)."""
+    from assistant.cli_output import progress_line
+
+    def progress(step: str, /, **values: object) -> None:
+        print(progress_line(step, values, t), file=sys.stderr, flush=True)
+
+    return progress
 
 
 def _ui_language() -> str:

@@ -3,11 +3,12 @@ what forget removed, the demo, what the agent does, and its autostart entry."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from assistant.alerts import decision_dates, letter_name
-from assistant.deadlines import LetterDeadlines
+from assistant.deadlines import PARIS, LetterDeadlines
 from assistant.i18n import Translator
 from assistant.plausibility import warning_text
 from assistant.results import CheckResult, LetterReport
@@ -21,9 +22,16 @@ if TYPE_CHECKING:
     from assistant.settings import Paths, Settings
 
 
-def render_check(result: CheckResult, t: Translator) -> str:
-    when = result.checked_at.strftime("%Y-%m-%d %H:%M UTC")
-    lines = [t._("Profile '{profile}', checked {when}", profile=result.profile, when=when)]
+def render_check(result: CheckResult, t: Translator, all_letters: bool = False) -> str:
+    """What needs the person now comes first; the letters already opened are counted, and
+    listed only with ``all_letters``: a first check of a 200-letter account is a few lines."""
+    lines = [
+        t._(
+            "Profile '{profile}', checked {when}",
+            profile=result.profile,
+            when=paris_time(result.checked_at, t),
+        )
+    ]
     if result.error is not None:
         lines.append(
             "  "
@@ -39,18 +47,7 @@ def render_check(result: CheckResult, t: Translator) -> str:
     elif not result.letters:
         lines.append("  " + t._("The list of letters was read: it is empty. No letter."))
     else:
-        lines.append(
-            "  "
-            + t._(
-                "{count} letter(s) on the portal, {new} new, {waiting} to open before a deadline:",
-                count=len(result.letters),
-                new=sum(r.new for r in result.letters),
-                waiting=sum(r.needs_opening for r in result.letters),
-            )
-        )
-        for report in result.letters:
-            lines.append("  " + _letter_line(report, t))
-            lines.extend("      " + note for note in _letter_notes(report, t))
+        lines.extend("  " + line for line in _letters_summary(result, t, all_letters))
     if result.alerts:
         lines.append(t._("Alerts:"))
         for alert, via in zip(result.alerts, result.delivered_via, strict=False):
@@ -59,9 +56,111 @@ def render_check(result: CheckResult, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def _letter_line(report: LetterReport, t: Translator) -> str:
+def _letters_summary(result: CheckResult, t: Translator, all_letters: bool) -> list[str]:
+    reports = result.letters
+    if result.first_check:
+        lines = [
+            t.ngettext(
+                "{count} letter on the portal. This is the first check of this account: from "
+                "the next one on, the assistant says which letters are new since the last check.",
+                "{count} letters on the portal. This is the first check of this account: from "
+                "the next one on, the assistant says which letters are new since the last check.",
+                len(reports),
+            )
+        ]
+    else:
+        lines = [
+            t.ngettext(
+                "{count} letter on the portal, {new} new since the last check.",
+                "{count} letters on the portal, {new} new since the last check.",
+                len(reports),
+                new=sum(r.new for r in reports),
+            )
+        ]
+    # The legal clocks first, the soonest deadline (or a letter counted as received) on top;
+    # then the letters of a kind the assistant does not know, which may carry a deadline.
+    urgent = sorted(
+        (r for r in reports if r.needs_opening or r.unknown_unread),
+        key=lambda r: (r.unknown_unread, r.deadlines.days_left or 0),
+    )
+    information = [r for r in reports if not (r.letter.read or r.needs_opening or r.unknown_unread)]
+    # An opened letter still matters when days run on it (a decision's appeal) or its dates
+    # do not fit: it is shown with them, never only counted.
+    running = [r for r in reports if r.letter.read and _letter_notes(r, t)]
+    opened = [r for r in reports if r.letter.read and r not in running]
+    flag = not result.first_check
+
+    def listed(section: list[LetterReport]) -> list[str]:
+        out = []
+        for report in section:
+            out.append("  " + _letter_line(report, t, flag))
+            out.extend("      " + note for note in _letter_notes(report, t))
+        return out
+
+    if urgent:
+        lines.append(t._("To open now, the most urgent first:"))
+        lines.extend(listed(urgent))
+    if information:
+        lines.append(t._("Not opened yet, for information:"))
+        lines.extend(listed(information))
+    if running:
+        lines.append(t._("Opened, with dates to keep in mind:"))
+        lines.extend(listed(running))
+    if not (urgent or information or running):
+        lines.append(t._("Every letter is opened: nothing waits for you."))
+    if opened and all_letters:
+        lines.append(t._("Already opened:"))
+        lines.extend(listed(opened))
+    elif opened:
+        lines.append(
+            t.ngettext(
+                "{count} letter already opened ('ofpra-assistant check --all-letters' lists it).",
+                "{count} letters already opened ('ofpra-assistant check --all-letters' lists "
+                "them).",
+                len(opened),
+            )
+        )
+    return lines
+
+
+def paris_time(moment: datetime, t: Translator) -> str:
+    """A moment as Paris tells it, said as such: "December 1, 2026, 9:00, Paris time". The
+    portal, the law and the agent's schedule all count in Paris time, wherever the computer is."""
+    local = moment.astimezone(PARIS)
+    clock = f"{local.hour}:{local.minute:02d}"
+    return t._("{date}, {time}, Paris time", date=t.date(local.date()), time=clock)
+
+
+def progress_line(step: str, values: Mapping[str, object], t: Translator) -> str:
+    """One short line for a step of a check (``progress.Progress``), for standard error."""
+    if step == "starting_browser":
+        return t._("Starting the browser...")
+    if step == "opening_portal":
+        return t._("Opening the portal's login page...")
+    if step == "logging_in":
+        return t._("Logging in...")
+    if step == "opening_documents":
+        return t._("Opening the list of letters...")
+    if step == "reading_page":
+        return t._("Reading page {page} of the list of letters...", page=values.get("page"))
+    if step == "logging_out":
+        return t._("Logging out...")
+    if step == "portal_not_answering":
+        return t._("The portal is not answering.")
+    if step == "retrying":
+        seconds = values.get("seconds")
+        return t._(
+            "Trying again in {seconds} s (attempt {attempt} of {attempts})...",
+            seconds=round(seconds) if isinstance(seconds, int | float) else seconds,
+            attempt=values.get("attempt"),
+            attempts=values.get("attempts"),
+        )
+    return step
+
+
+def _letter_line(report: LetterReport, t: Translator, flag_new: bool = True) -> str:
     letter, deadlines = report.letter, report.deadlines
-    flag = t._("NEW") + " " if report.new else "    "
+    flag = t._("NEW") + " " if report.new and flag_new else ""
     head = flag + t._(
         "{name}, made available {date}",
         name=letter_name(letter, t),
@@ -71,6 +170,11 @@ def _letter_line(report: LetterReport, t: Translator) -> str:
         if letter.read_on:
             return head + t._(", opened on {date}", date=t.date(letter.read_on))
         return head + t._(", opened")
+    if report.unknown_unread:
+        return head + t._(
+            ", NOT OPENED: a letter the assistant does not know: open it soon, it may have a "
+            "deadline"
+        )
     if not deadlines.notified_letter:
         return head + t._(", not opened (information letter)")
     assert deadlines.open_by is not None and deadlines.deemed_notified_on is not None
@@ -129,7 +233,7 @@ def render_status(
                     "consent: given by {name} ({role}) on {when}",
                     name=consent["given_by"],
                     role=t._("account holder") if consent["role"] == "holder" else t._("helper"),
-                    when=consent["given_at"][:16].replace("T", " "),
+                    when=_when(consent["given_at"], t),
                 )
             )
         else:
@@ -138,13 +242,13 @@ def render_status(
         if last is None:
             lines.append("  " + t._("last check: never"))
         elif last["ok"]:
-            lines.append("  " + t._("last check: {when}, ok", when=_when(last["at"])))
+            lines.append("  " + t._("last check: {when}, ok", when=_when(last["at"], t)))
         else:
             lines.append(
                 "  "
                 + t._(
                     "last check: {when}, FAILED ({code})",
-                    when=_when(last["at"]),
+                    when=_when(last["at"], t),
                     code=last["error_code"],
                 )
             )
@@ -153,7 +257,7 @@ def render_status(
             "  "
             + t._(
                 "last successful check: {when}",
-                when=_when(success) if success else t._("never"),
+                when=_when(success, t) if success else t._("never"),
             )
         )
         lines.append("  " + _next_check_line(status, t))
@@ -214,8 +318,8 @@ def _day(iso: str | None, t: Translator) -> str:
     return t.date(date.fromisoformat(iso)) if iso else "?"
 
 
-def _when(iso: str) -> str:
-    return iso[:16].replace("T", " ")
+def _when(iso: str, t: Translator) -> str:
+    return paris_time(datetime.fromisoformat(iso), t)
 
 
 def _next_check_line(status: dict[str, Any], t: Translator) -> str:
@@ -230,7 +334,7 @@ def _next_check_line(status: dict[str, Any], t: Translator) -> str:
     }
     return t._(
         "next check due: {when} ({reason})",
-        when=_local(due),
+        when=_when(due, t),
         reason=reasons.get(status["next_check_reason"], status["next_check_reason"]),
     )
 
@@ -240,19 +344,14 @@ def _alarm_line(alarm: dict[str, Any], profile: str, t: Translator) -> str:
         return t._(
             "PAUSED since {when} ({code}): run 'ofpra-assistant setup --profile {profile}' "
             "again to resume the automatic checks",
-            when=_local(alarm["since"]),
+            when=_when(alarm["since"], t),
             code=alarm["error_code"],
             profile=profile,
         )
     return t._(
         "ALARM: no successful check since {when}: check your account yourself or go to your SPADA",
-        when=_local(alarm["since"]),
+        when=_when(alarm["since"], t),
     )
-
-
-def _local(iso: str) -> str:
-    """An ISO time as the computer's local time, to the minute."""
-    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def render_agent_started(
@@ -381,7 +480,7 @@ def render_demo(outcome: DemoOutcome, t: Translator) -> str:
                 scenario=outcome.scenario,
                 url=outcome.login_url,
             ),
-            render_check(result, t),
+            render_check(result, t, all_letters=True),
             "",
             t._(
                 "Letters opened by the assistant: {count} (it never opens a letter).",

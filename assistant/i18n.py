@@ -41,12 +41,12 @@ LANGUAGES: dict[str, str] = {
 }
 RIGHT_TO_LEFT = frozenset({"fa_AF", "ps", "ar"})
 
-# Unicode bidirectional marks: a right-to-left mark to set the paragraph's direction, and an
-# isolate around left-to-right insertions (the portal's French label, a number) so they do not
-# reorder the sentence around them.
+# The right-to-left mark: it sets a paragraph's direction, and on each side of a value put into
+# a right-to-left sentence (the portal's French label, a date, a number) it keeps the sentence's
+# order around it, "decision (Décision)" read from the right. Not the isolates (U+2066-U+2069):
+# a bidi-aware terminal such as mlterm shows them as boxes, and a value that holds isolates of
+# its own ("{kind} ({label})") would be laid out left to right inside the outer one.
 RLM = "\u200f"
-FSI = "\u2068"
-PDI = "\u2069"
 
 # CLDR has no month names for Haitian Creole: Babel would write "2026 M12 5".
 _HAITIAN_MONTHS = [
@@ -140,7 +140,7 @@ class Translator:
     def _isolated(self, values: dict[str, object]) -> dict[str, object]:
         if not self.right_to_left:
             return values
-        return {name: f"{FSI}{value}{PDI}" for name, value in values.items()}
+        return {name: f"{RLM}{value}{RLM}" for name, value in values.items()}
 
 
 @lru_cache(maxsize=32)

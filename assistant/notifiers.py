@@ -40,6 +40,8 @@ class DesktopNotifier:
     def send(self, alert: Alert) -> None:
         if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             raise NotifierError("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        if sys.platform == "linux" and _send_freedesktop(alert, self.timeout_seconds):
+            return
         try:
             from plyer import notification
 
@@ -54,6 +56,20 @@ class DesktopNotifier:
         except Exception as error:
             # plyer passes on whatever the platform's service raised (a D-Bus error, a COM error).
             raise NotifierError(f"{type(error).__name__}: {error}") from None
+
+
+def _send_freedesktop(alert: Alert, timeout_seconds: int) -> bool:
+    """On Linux, the freedesktop interface itself, for the urgency and expiry plyer cannot set;
+    False where jeepney is missing (plyer then). A failure raises ``NotifierError``."""
+    try:
+        from assistant import freedesktop
+    except ImportError:
+        return False
+    try:
+        freedesktop.send(freedesktop.notification_for(alert, timeout_seconds), APP_NAME)
+    except freedesktop.FreedesktopError as error:
+        raise NotifierError(str(error)) from None
+    return True
 
 
 class ConsoleNotifier:

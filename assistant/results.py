@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.deadlines import LetterDeadlines
 from assistant.errors import AssistantError
-from flows.models import PortalLetter
+from flows.models import LetterKind, PortalLetter
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,15 @@ class LetterReport:
     def needs_opening(self) -> bool:
         """An unread notified letter: a legal clock runs on it."""
         return self.deadlines.notified_letter and not self.letter.read
+
+    @property
+    def unknown_unread(self) -> bool:
+        """An unread letter of a kind the assistant does not know: it may carry a deadline."""
+        return (
+            self.letter.kind is LetterKind.OTHER
+            and not self.letter.read
+            and not (self.needs_opening)
+        )
 
     def to_json(self) -> dict[str, Any]:
         letter, deadlines = self.letter, self.deadlines
@@ -92,6 +101,8 @@ class CheckResult:
     pages: int = 0
     #: The redacted outline saved for a page that was not recognised.
     capture: Path | None = None
+    #: No check of this profile had succeeded before: nothing was known to compare with.
+    first_check: bool = False
 
     @property
     def ok(self) -> bool:
@@ -121,6 +132,7 @@ class CheckResult:
             "logged_out": self.logged_out,
             "attempts": self.attempts,
             "pages": self.pages,
+            "first_check": self.first_check,
         }
 
 

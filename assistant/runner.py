@@ -21,6 +21,7 @@ from assistant.deadlines import deadlines_for, paris_today
 from assistant.errors import (
     N_,
     AssistantError,
+    CaptchaError,
     ConsentMissingError,
     PageNotRecognisedError,
     PortalUnavailableError,
@@ -32,6 +33,7 @@ from assistant.notifiers import AlertDispatcher
 from assistant.plausibility import review_dates
 from assistant.portal_memory import PortalMemory
 from assistant.privacy import REDACTOR
+from assistant.progress import Progress, no_progress
 from assistant.results import CheckResult, LetterReport
 from assistant.settings import Settings
 from assistant.state import CheckRecord, Profile, StateStore
@@ -74,7 +76,7 @@ def launch_for_hosts(settings: Settings, portal_urls: list[str]) -> Iterator[Bro
                 browser.close()
     except PlaywrightError as error:
         raise PortalUnavailableError(
-            N_("The browser stopped unexpectedly ({detail}). The assistant will try again later."),
+            N_("The browser stopped unexpectedly ({detail})."),
             detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
         ) from None
 
@@ -94,6 +96,10 @@ class Environment:
     sleep: Callable[[float], None] = field(default=time.sleep)
     #: Where redacted outlines of unrecognised pages go (``Paths.captures_dir``); None: nowhere.
     captures_dir: Path | None = None
+    #: Told each step of a check as it starts (a check by hand shows them; the agent's are quiet).
+    progress: Progress = field(default=no_progress)
+    #: Whether an agent runs for this home folder: who tries again after a check by hand fails.
+    agent_running: Callable[[], bool] = field(default=lambda: False)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class CheckRunner:
         if prepared:
             try:
                 portals = [p.profile.portal_url for p in prepared]
+                self.env.progress("starting_browser")
                 with self.env.browser_source(self.env.settings, portals) as browser:
                     for item in prepared:
                         results[item.profile.name] = self._check_one(browser, item, automated)
@@ -193,6 +200,8 @@ class CheckRunner:
                     attempts,
                     wait,
                 )
+                self.env.progress("portal_not_answering", code=error.code)
+                self.env.progress("retrying", seconds=wait, attempt=attempt, attempts=attempts)
                 self.env.sleep(wait)
                 continue
             if attempt > 1:
@@ -204,7 +213,15 @@ class CheckRunner:
         dates = review_dates(reading.letters, today)
         if dates.error is not None:
             return self._failed(profile.name, started, dates.error, attempt, automated)
-        new_ids = self.env.state.merge_letters(profile.name, reading.letters, checked_at)
+        # "New" is new since the last check. A first check has none to compare with: a letter
+        # the person has opened already (in 2025, say) is no news to them, so it is not new.
+        first_check = self.env.state.last_successful_check(profile.name) is None
+        first_seen = self.env.state.merge_letters(profile.name, reading.letters, checked_at)
+        new_ids = {
+            letter.id
+            for letter in reading.letters
+            if letter.id in first_seen and not (first_check and letter.read)
+        }
         # Only a reading accepted whole (dates included) becomes what the next check compares to.
         PortalMemory(self.env.state, profile).remember(reading.shape, checked_at)
         reports = [
@@ -227,6 +244,7 @@ class CheckRunner:
             logged_out=reading.logged_out,
             attempts=attempt,
             pages=reading.pages,
+            first_check=first_check,
         )
         result.delivered_via = [self.env.dispatcher.deliver(a) for a in result.alerts]
         self.env.state.record_check(
@@ -268,6 +286,7 @@ class CheckRunner:
                         timeout_ms=timeout_ms,
                         # What the portal showed last time, for the flow to prove the list whole.
                         previous=PortalMemory(self.env.state, profile).last_seen(),
+                        progress=self.env.progress,
                     )
                 except AssistantError:
                     if self.env.settings.debug_screenshot:
@@ -278,7 +297,7 @@ class CheckRunner:
             return error
         except PlaywrightError as error:
             return PortalUnavailableError(
-                N_("The portal could not be read ({detail}). The assistant will try again later."),
+                N_("The portal could not be read ({detail})."),
                 detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
             )
         except Exception as error:
@@ -332,6 +351,23 @@ class CheckRunner:
         )
         return path
 
+    def _say_who_tries_again(self, error: AssistantError, automated: bool) -> None:
+        """A failure that may pass says who tries again: the agent, or, when a check by hand
+        fails and no agent runs, the person (never a promise that nobody keeps)."""
+        if not (error.retryable or isinstance(error, CaptchaError)):
+            return
+        if automated:
+            hint = N_("The assistant will try again later.")
+        elif self.env.agent_running():
+            hint = N_("The agent running on this computer will try again later.")
+        else:
+            hint = N_(
+                "No agent is running on this computer to try again: run 'ofpra-assistant "
+                "check' again later, or start the agent with 'ofpra-assistant run'."
+            )
+        if (hint, {}) not in error.hints:  # one error may end several profiles' checks
+            error.with_hint(hint)
+
     def _failed(
         self,
         name: str,
@@ -343,6 +379,7 @@ class CheckRunner:
         capture = None
         if isinstance(error, PageNotRecognisedError):
             capture = self._save_capture(name, error)
+        self._say_who_tries_again(error, automated)
         finished = self.env.clock()
         log.warning("check of %s failed: %s: %s", name, error.code, error.message)
         profile = self.env.state.profile(name)

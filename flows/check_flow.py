@@ -4,7 +4,7 @@ list, log out), and a redacted capture of the pages. Neither opens a letter."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +20,16 @@ from flows.pages.home import log_out_quietly
 from flows.table_parser import parse_documents_table
 
 log = logging.getLogger(__name__)
+
+
+#: Told each step of a check as it starts, by name and values (``"reading_page", page=2``), so
+#: that a person checking by hand sees what the wait is for; the caller says it in their
+#: language. Steps: opening_portal, logging_in, opening_documents, reading_page, logging_out.
+ProgressCallback = Callable[..., None]
+
+
+def no_progress(step: str, /, **values: object) -> None:
+    """Says nothing (the agent's checks)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ def read_documents(
     password: str,
     timeout_ms: float = 30_000,
     previous: PortalShape | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> DocumentsReading:
     """Log in from the login page, follow the portal's own "My Documents" link, read the table
     page after page, prove the list complete (flows/completeness.py: the home page's counters,
@@ -49,12 +60,18 @@ def read_documents(
     session = PortalSession(page, timeout_ms)
     try:
         with _capturing_unrecognised(session):
-            home = LoginPage.open(session, login_url).sign_in(identifier, password)
+            progress("opening_portal")
+            login = LoginPage.open(session, login_url)
+            progress("logging_in")
+            home = login.sign_in(identifier, password)
             counts = home.read_counts()
-            listing = home.go_to_documents().read_all_pages()
+            progress("opening_documents")
+            listing = home.go_to_documents().read_all_pages(progress)
             letters = parse_documents_table(listing.table) if listing.table.headers else []
             shape = prove_complete(listing, counts, letters, previous)
     finally:
+        if session.logged_in:
+            progress("logging_out")
         logged_out = log_out_quietly(session)
     log.info("read %d letter(s) on %d page(s)", len(letters), listing.pages)
     return DocumentsReading(letters, listing.table.page_language, logged_out, listing.pages, shape)

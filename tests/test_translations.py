@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 
 from assistant.alerts import letter_alerts
 from assistant.deadlines import deadlines_for
-from assistant.i18n import FSI, LANGUAGES, LOCALE_DIR, PDI, RLM, Translator, system_language
+from assistant.i18n import LANGUAGES, LOCALE_DIR, RLM, Translator, system_language
 from assistant.notifiers import dispatcher_for
 from assistant.results import LetterReport
 from fixtures.desktop_session import DesktopSession
@@ -127,7 +127,8 @@ def test_an_alert_renders_in_every_language(language: str) -> None:
         assert "Open it" not in alert.body
     if t.right_to_left:
         assert alert.title.startswith(RLM)
-        assert f"{FSI}{t.date(date(2026, 12, 5))}{PDI}" in alert.body
+        assert f"{RLM}{t.date(date(2026, 12, 5))}{RLM}" in alert.body
+    assert not {"\u2066", "\u2067", "\u2068", "\u2069"} & set(alert.title + alert.body)
 
 
 @pytest.mark.parametrize(

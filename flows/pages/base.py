@@ -79,15 +79,12 @@ class PortalSession:
                     N_(
                         "The portal's security certificate is not valid ({detail}), so the "
                         "assistant did not send the password. Check the computer's date and time, "
-                        "and avoid public Wi-Fi; it will try again later."
+                        "and avoid public Wi-Fi."
                     ),
                     detail=failure.strip().splitlines()[0],
                 ) from None
             raise PortalUnavailableError(
-                N_(
-                    "The portal could not be reached ({detail}). Check the internet connection; "
-                    "the assistant will try again later."
-                ),
+                N_("The portal could not be reached ({detail}). Check the internet connection."),
                 detail=_first_line(error),
             ) from None
         if response is not None and response.status >= 500:
@@ -132,7 +129,7 @@ class PortalSession:
             if (stop := fence_stop(self.page)) is not None:
                 raise stop from None
             raise PortalUnavailableError(
-                N_("The portal stopped answering ({detail}). The assistant will try again later."),
+                N_("The portal stopped answering ({detail})."),
                 detail=_first_line(error),
             ) from None
         if response is not None and response.status >= 500:
@@ -169,10 +166,7 @@ class PortalSession:
                     ) from None
             except PlaywrightError as error:
                 raise PortalUnavailableError(
-                    N_(
-                        "The portal stopped answering ({detail}). "
-                        "The assistant will try again later."
-                    ),
+                    N_("The portal stopped answering ({detail})."),
                     detail=_first_line(error),
                 ) from None
         # An error page may still carry the portal's menu: the status says what it is.
@@ -188,10 +182,7 @@ class PortalSession:
 
     def too_slow(self) -> PortalUnavailableError:
         return PortalUnavailableError(
-            N_(
-                "The portal did not answer within {seconds} seconds. It is probably overloaded; "
-                "the assistant will try again later."
-            ),
+            N_("The portal did not answer within {seconds} seconds. It is probably overloaded."),
             seconds=self.timeout_seconds,
         )
 
@@ -209,10 +200,7 @@ class PortalSession:
 
 def _server_error(status: int) -> PortalUnavailableError:
     return PortalUnavailableError(
-        N_(
-            "The portal answered with an error (HTTP {status}). It is probably down for a "
-            "while; the assistant will try again later."
-        ),
+        N_("The portal answered with an error (HTTP {status}). It is probably down for a while."),
         status=status,
     )
 

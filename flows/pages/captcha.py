@@ -26,7 +26,6 @@ class CaptchaPage:
         return CaptchaError(
             N_(
                 "The portal asks to prove that a person is there (a captcha). The assistant does "
-                "not answer captchas: log in on the portal yourself to check your letters. It "
-                "will try again at the next check."
+                "not answer captchas: log in on the portal yourself to check your letters."
             )
         )

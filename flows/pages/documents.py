@@ -4,6 +4,7 @@ page when the portal paginates it, with what its pager says of the whole list.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Locator
@@ -100,7 +101,7 @@ class DocumentsPage:
             raise PortalUnavailableError(
                 N_(
                     "The portal ended the session in the middle of the check (it showed its "
-                    "login page again). The assistant will try again."
+                    "login page again)."
                 )
             )
 
@@ -255,11 +256,12 @@ class DocumentsPage:
     def go_to_next_page(self) -> DocumentsPage:
         return self.go_to_page(self.next_page_link.first)
 
-    def read_all_pages(self) -> ListReading:
+    def read_all_pages(self, progress: Callable[..., None] | None = None) -> ListReading:
         """Every page's rows as one table, how many rows each page had, and what the pager said
         on each. Every page must have the same headers; a pager that loops is refused rather
         than followed forever. The way to the next page is a "next" link, else the link to the
-        next page number."""
+        next page number. ``progress`` is told of each page after the first
+        (``"reading_page", page=2``)."""
         first = self.read_table()
         if first is None:
             empty = RawTable(headers=[], rows=[], page_language=None)
@@ -284,6 +286,8 @@ class DocumentsPage:
                     ),
                     count=MAX_PAGES,
                 )
+            if progress is not None:
+                progress("reading_page", page=len(tables) + 1)
             current = current.go_to_page(link)
             table = current.read_table()
             if table is None or table.headers != tables[0].headers:

@@ -18,7 +18,7 @@ class MaintenancePage:
         return PortalUnavailableError(
             N_(
                 "The portal shows a maintenance page ('{title}'): it cannot be used for now. "
-                "The assistant will try again later; if this lasts, check your account yourself."
+                "If this lasts, check your account yourself."
             ),
             title=self.session.title(),
         )
