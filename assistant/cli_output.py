@@ -135,6 +135,8 @@ def progress_line(step: str, values: Mapping[str, object], t: Translator) -> str
     """One short line for a step of a check (``progress.Progress``), for standard error."""
     if step == "starting_browser":
         return t._("Starting the browser...")
+    if step == "checking_profile":
+        return t._("Checking the profile '{profile}'...", profile=values.get("profile"))
     if step == "opening_portal":
         return t._("Opening the portal's login page...")
     if step == "logging_in":

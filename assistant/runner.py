@@ -143,6 +143,8 @@ class CheckRunner:
                 self.env.progress("starting_browser")
                 with self.env.browser_source(self.env.settings, portals) as browser:
                     for item in prepared:
+                        if len(profiles) > 1:
+                            self.env.progress("checking_profile", profile=item.profile.name)
                         results[item.profile.name] = self._check_one(browser, item, automated)
             except AssistantError as error:
                 for item in prepared:

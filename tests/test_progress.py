@@ -227,3 +227,24 @@ def _run_timing_stderr(
     code = process.wait(timeout=120)
     reader.join(timeout=10)
     return lines, "".join(out), code
+
+
+@pytest.mark.browser
+def test_a_check_of_several_profiles_says_which_one_it_is_on(
+    env: Environment, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("decision_9_days", today=TODAY)
+    env.state.save_profile("bilal", portal.login_url, "en", NOW)
+    env.state.record_consent("bilal", make_consent("Bilal", "holder", "en", NOW))
+    env.credentials.save("bilal", Credentials(IDENTIFIER, PASSWORD))
+
+    CheckRunner(env).check_many(["default", "bilal"])
+
+    said = [(step, values) for step, values in steps(env) if step == "checking_profile"]
+    assert said == [
+        ("checking_profile", {"profile": "default"}),
+        ("checking_profile", {"profile": "bilal"}),
+    ]
+    assert progress_line("checking_profile", {"profile": "bilal"}, Translator("en")) == (
+        "Checking the profile 'bilal'..."
+    )

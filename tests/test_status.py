@@ -115,3 +115,20 @@ def test_status_shows_a_paused_profile_and_the_alarm(env: Environment, tmp_path:
     assert "'ofpra-assistant setup --profile amina' again" in text
     assert "ALARM: no successful check since" in text
     assert "check your account yourself or go to your SPADA" in text
+
+
+def test_status_says_its_times_in_paris_time(env: Environment, tmp_path: Path) -> None:
+    from datetime import UTC
+
+    checked = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # the 9:00 check, in Paris
+    record(env, checked)
+    env.clock = FakeClock(checked + timedelta(hours=1))
+
+    [status] = statuses(env, tmp_path)
+    text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), False)
+    french = render_status(Paths(tmp_path, tmp_path), [status], Translator("fr"), False)
+
+    assert "  last check: November 24, 2026, 9:00, Paris time, ok" in text.splitlines()
+    assert "consent: given by Amina (account holder) on November 2, 2026, 10:00, Paris time" in text
+    assert "UTC" not in text and "08:00" not in text
+    assert "24 novembre 2026, 9:00, heure de Paris" in french
