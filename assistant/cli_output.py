@@ -298,6 +298,16 @@ def render_status(
                 lines.append(
                     "    " + t._("next reminder: {day}", day=_day(letter["next_reminder_on"], t))
                 )
+        for letter in status.get("letters_of_unknown_kind", []):
+            lines.append(
+                "  "
+                + t._(
+                    "waiting: {label} (made available {date}): a letter the assistant does not "
+                    "know: open it soon, it may have a deadline",
+                    label=letter["label"],
+                    date=_day(letter["made_available_on"], t),
+                )
+            )
     return "\n".join(lines)
 
 

@@ -28,11 +28,7 @@ class LetterReport:
     @property
     def unknown_unread(self) -> bool:
         """An unread letter of a kind the assistant does not know: it may carry a deadline."""
-        return (
-            self.letter.kind is LetterKind.OTHER
-            and not self.letter.read
-            and not (self.needs_opening)
-        )
+        return self.letter.kind is LetterKind.OTHER and not (self.letter.read or self.needs_opening)
 
     def to_json(self) -> dict[str, Any]:
         letter, deadlines = self.letter, self.deadlines

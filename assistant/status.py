@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
+from assistant.results import LetterReport
 from assistant.runner import Environment
 from assistant.schedule import (
     Policy,
@@ -41,8 +42,18 @@ def profile_statuses(
         plan = plan_check(history, policy, now)
         waiting = []
         decisions = []
+        unknown = []
         for seen in env.state.letters(profile.name):
             deadlines = deadlines_as_of(seen.letter, paris_today(seen.last_seen_at), today)
+            if LetterReport(seen.letter, deadlines, new=False).unknown_unread:
+                # A kind the assistant does not know may carry a deadline: shown too.
+                unknown.append(
+                    {
+                        "id": seen.letter.id,
+                        "label": seen.letter.label,
+                        "made_available_on": seen.letter.made_available_on.isoformat(),
+                    }
+                )
             if (
                 seen.letter.read
                 and deadlines.appeal_deadline is not None
@@ -111,6 +122,7 @@ def profile_statuses(
                 "letters_waiting": waiting,
                 "decisions_notified": decisions,
                 "dates_counted_on": today.isoformat(),
+                "letters_of_unknown_kind": unknown,
             }
         )
     return statuses

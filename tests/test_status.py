@@ -132,3 +132,38 @@ def test_status_says_its_times_in_paris_time(env: Environment, tmp_path: Path) -
     assert "consent: given by Amina (account holder) on November 2, 2026, 10:00, Paris time" in text
     assert "UTC" not in text and "08:00" not in text
     assert "24 novembre 2026, 9:00, heure de Paris" in french
+
+
+def test_status_shows_an_unread_letter_of_an_unknown_kind(env: Environment, tmp_path: Path) -> None:
+    seen = paris(date(2026, 11, 24), 9)
+    request = PortalLetter(
+        "2026-11-20-other",
+        LetterKind.OTHER,
+        "Demande de pièces complémentaires",
+        "OFPRA",
+        date(2026, 11, 20),
+        None,
+        False,
+        None,
+        None,
+        False,
+    )
+    env.state.merge_letters("amina", [request], seen)
+    record(env, seen)
+    env.clock = FakeClock(seen + timedelta(hours=1))
+
+    [status] = statuses(env, tmp_path)
+
+    assert status["letters_waiting"] == []
+    assert status["letters_of_unknown_kind"] == [
+        {
+            "id": "2026-11-20-other",
+            "label": "Demande de pièces complémentaires",
+            "made_available_on": "2026-11-20",
+        }
+    ]
+    text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), False)
+    assert (
+        "  waiting: Demande de pièces complémentaires (made available November 20, 2026): a "
+        "letter the assistant does not know: open it soon, it may have a deadline"
+    ) in text.splitlines()
