@@ -393,7 +393,7 @@ def render_agent_started(
 
 def render_tick(report: TickReport, t: Translator) -> str | None:
     """One line per check and per alert of a tick; None when it did nothing."""
-    when = report.at.astimezone().strftime("%Y-%m-%d %H:%M")
+    when = paris_time(report.at, t)
     lines = []
     for result in report.checks:
         if result.error is None:

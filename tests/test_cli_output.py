@@ -204,3 +204,15 @@ def test_right_to_left_terminal_output_has_no_isolation_marks(language: str) -> 
     line = next(line for line in text.splitlines() if "Convocation" in line).strip()
     kind = Translator(language)._("Interview appointment")
     assert reads_first_from_the_right(line, kind, "Convocation")
+
+
+def test_the_agents_lines_say_their_time_in_paris_time() -> None:
+    from assistant.agent import TickReport
+    from assistant.cli_output import render_tick
+
+    result = many_letters(first_check=False)
+    text = render_tick(
+        TickReport(at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC), checks=[result]), Translator("en")
+    )
+
+    assert text == "December 1, 2026, 9:00, Paris time checked 'default': 200 letter(s), 3 new"
