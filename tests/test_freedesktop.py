@@ -145,3 +145,13 @@ def test_a_bus_with_no_one_on_it_is_a_notifier_error_and_the_console_takes_over(
     stream = io.StringIO()
     assert dispatcher_for("auto", stream).deliver(alert) == "console"
     assert stream.getvalue().startswith("!! The OFPRA account could not be checked")
+
+
+@pytest.mark.desktop
+def test_a_notification_the_bus_refuses_is_a_notifier_error(desktop: DesktopSession) -> None:
+    # RECIPES.md: a NUL byte makes D-Bus refuse the call (the bus drops the connection).
+    with pytest.raises(NotifierError):
+        DesktopNotifier().send(Alert("new_letter", "Décision", "a\x00b"))
+    assert dispatcher_for("auto", io.StringIO()).deliver(Alert("new_letter", "t", "a\x00b")) == (
+        "console"
+    )
