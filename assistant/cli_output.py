@@ -147,6 +147,10 @@ def progress_line(step: str, values: Mapping[str, object], t: Translator) -> str
         return t._("Reading page {page} of the list of letters...", page=values.get("page"))
     if step == "logging_out":
         return t._("Logging out...")
+    if step == "still_waiting":
+        return t._(
+            "Still waiting for the portal's page ({seconds} s)...", seconds=values.get("seconds")
+        )
     if step == "portal_not_answering":
         return t._("The portal is not answering.")
     if step == "retrying":

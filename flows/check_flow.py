@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 #: Told each step of a check as it starts, by name and values (``"reading_page", page=2``), so
 #: that a person checking by hand sees what the wait is for; the caller says it in their
-#: language. Steps: opening_portal, logging_in, opening_documents, reading_page, logging_out.
+#: language. Steps: opening_portal, logging_in, opening_documents, reading_page, logging_out,
+#: and still_waiting (``seconds=10``, 20...) while a page is long to come.
 ProgressCallback = Callable[..., None]
 
 
@@ -57,7 +58,7 @@ def read_documents(
     the pager, and ``previous``, what the portal showed at the last complete reading), and log
     out whatever happened once logged in. A page it does not recognise, or a list it cannot
     prove whole, raises ``PageNotRecognisedError`` carrying a redacted outline of that page."""
-    session = PortalSession(page, timeout_ms)
+    session = PortalSession(page, timeout_ms, progress=progress)
     try:
         with _capturing_unrecognised(session):
             progress("opening_portal")

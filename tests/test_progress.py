@@ -248,3 +248,29 @@ def test_a_check_of_several_profiles_says_which_one_it_is_on(
     assert progress_line("checking_profile", {"profile": "bilal"}, Translator("en")) == (
         "Checking the profile 'bilal'..."
     )
+
+
+@pytest.mark.browser
+def test_a_page_that_is_long_to_come_is_told_while_it_is_awaited(
+    env: Environment, portal: MockPortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.pages.base
+
+    # The table never comes (renamed): the whole timeout (5 s here) is waited for it.
+    monkeypatch.setattr(flows.pages.base, "STILL_WAITING_EVERY_SECONDS", 2)
+    portal.use_scenario("mixed", today=TODAY)
+    portal.set_fault("table_renamed")
+
+    result = CheckRunner(env).check("default")
+
+    assert result.error is not None and result.error.code == "page_not_recognised"
+    said = [name for name, _ in steps(env)]
+    waiting = said[said.index("opening_documents") :]
+    assert waiting[:3] == ["opening_documents", "still_waiting", "still_waiting"]
+    assert [values for name, values in steps(env) if name == "still_waiting"][:2] == [
+        {"seconds": 2},
+        {"seconds": 4},
+    ]
+    assert progress_line("still_waiting", {"seconds": 20}, Translator("en")) == (
+        "Still waiting for the portal's page (20 s)..."
+    )

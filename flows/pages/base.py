@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -16,6 +17,8 @@ from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
 _SLICE_MS = 1000
+#: A long wait for a page is told every so many seconds (``progress``), so it is never silent.
+STILL_WAITING_EVERY_SECONDS = 10
 
 
 @dataclass
@@ -31,6 +34,8 @@ class PortalSession:
     navigations: int = field(default=0, init=False)
     #: The portal accepted the password: whatever happens next, log out.
     logged_in: bool = field(default=False, init=False)
+    #: Told ``("still_waiting", seconds=N)`` while a page is long to come (see check_flow).
+    progress: Callable[..., None] | None = None
 
     def __post_init__(self) -> None:
         self.page.set_default_timeout(self.timeout_ms)
@@ -140,8 +145,14 @@ class PortalSession:
         order when several are); a page that shows none of them is not recognised (never read as
         an empty answer), and a page that never came is the portal being too slow."""
         combined = reduce(lambda a, b: a.or_(b), candidates.values()).first
-        deadline = time.monotonic() + self.timeout_ms / 1000
+        started = time.monotonic()
+        deadline = started + self.timeout_ms / 1000
+        told = 0
         while True:
+            waited = int(time.monotonic() - started)
+            if self.progress is not None and waited >= told + STILL_WAITING_EVERY_SECONDS:
+                told = waited - waited % STILL_WAITING_EVERY_SECONDS
+                self.progress("still_waiting", seconds=told)
             remaining_ms = (deadline - time.monotonic()) * 1000
             try:
                 combined.wait_for(state="visible", timeout=max(1, min(_SLICE_MS, remaining_ms)))
