@@ -884,10 +884,14 @@ def _profile_translator(env: Environment, profiles: list[str]) -> Translator:
 def _progress_on_stderr(t: Translator) -> Callable[..., None]:
     """Each step of a check by hand, one plain line on standard error (so --json stays clean,
     and a dumb terminal or a pipe shows it as well as any)."""
+    import contextlib
+
     from assistant.cli_output import progress_line
 
     def progress(step: str, /, **values: object) -> None:
-        print(progress_line(step, values, t), file=sys.stderr, flush=True)
+        # A closed standard error (`check 2>&1 | head -1`) must not stop the check itself.
+        with contextlib.suppress(OSError, ValueError):
+            print(progress_line(step, values, t), file=sys.stderr, flush=True)
 
     return progress
 

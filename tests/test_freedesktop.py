@@ -42,9 +42,15 @@ def letter(kind: LetterKind, label: str, days_ago: int, *, notified: bool) -> Le
 
 
 def shown(desktop: DesktopSession, alert: Alert) -> dict[str, str]:
-    """Deliver the alert as the assistant does, and read back what the daemon received."""
+    """Deliver the alert as the assistant does, and read back what the daemon received (the
+    daemon is shared by the whole run: only what came since)."""
+    before = {n["id"] for n in desktop.notification_history()}
     assert dispatcher_for("auto", io.StringIO()).deliver(alert) == "desktop"
-    [received] = [n for n in desktop.notification_history() if n["summary"] == alert.title]
+    [received] = [
+        n
+        for n in desktop.notification_history()
+        if n["id"] not in before and n["summary"] == alert.title
+    ]
     assert received["appname"] == "OFPRA assistant"
     return received
 
