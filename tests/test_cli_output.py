@@ -216,3 +216,23 @@ def test_the_agents_lines_say_their_time_in_paris_time() -> None:
     )
 
     assert text == "December 1, 2026, 9:00, Paris time checked 'default': 200 letter(s), 3 new"
+
+
+def test_an_opened_decision_whose_appeal_time_runs_is_shown_not_only_counted() -> None:
+    decision = report(LetterKind.DECISION, "Décision", 6, notified=True, read_days_ago=5)
+    assert decision.deadlines.appeal_deadline is not None  # its days still run
+    result = CheckResult(
+        profile="default",
+        checked_at=CHECKED_AT,
+        letters=[decision, report(LetterKind.INTRODUCTION, "Introduction", 400, read_days_ago=399)],
+    )
+
+    lines = render_check(result, Translator("en")).splitlines()
+
+    assert lines[2] == "  Opened, with dates to keep in mind:"
+    assert lines[3].startswith(
+        "    Decision (Décision), made available November 20, 2026, opened on"
+    )
+    assert lines[4].startswith("        ")  # its legal-aid and appeal days, under it
+    assert lines[5] == "  1 letter already opened ('ofpra-assistant check --all-letters' lists it)."
+    assert "nothing waits for you" not in "\n".join(lines)
