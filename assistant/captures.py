@@ -7,13 +7,14 @@ only writes it, for the owner's eyes, with a header that says what it holds.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import N_, AssistantError, PortalUnavailableError
+from assistant.privacy import REDACTOR
+from assistant.settings import private_folder
 
 if TYPE_CHECKING:
     from assistant.runner import Environment
@@ -33,6 +34,8 @@ def save_capture(
 ) -> Path:
     """Write one outline, with its header, as ``<when>-<page>.txt``."""
     text = _HEADER.format(page=page, at=at.astimezone(UTC).isoformat(), why=why) + outline
+    # The outline keeps interface words only; a secret the portal echoed is masked all the same.
+    text = REDACTOR.scrub(text)
     return save_private_file(captures_dir, profile, f"{page}.txt", text.encode("utf-8"), at)
 
 
@@ -42,9 +45,9 @@ def save_private_file(
     """Write ``<captures>/<profile>/<when>-<name>``: folders 0700, the file 0600 from its
     creation, never over an existing file (a second one in the same second is numbered)."""
     folder = captures_dir / profile
-    for path in (captures_dir, folder):
-        path.mkdir(parents=True, exist_ok=True)
-        path.chmod(stat.S_IRWXU)
+    # Never through a link: captures/ and a profile's folder are the assistant's own.
+    private_folder(captures_dir)
+    private_folder(folder)
     stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem, extension = Path(name).stem, Path(name).suffix
     for number in range(1, 100):

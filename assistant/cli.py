@@ -333,15 +333,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except AssistantError as error:
-        if getattr(args, "json", False):
-            print(json.dumps({"ok": False, "error": error.to_json()}, ensure_ascii=False))
-        else:
-            message = _translator().error(error)
-            print(f"ofpra-assistant: {message}", file=sys.stderr)
-        return int(exit_status_of(error))
+    from assistant.privacy import scrubbed, scrubbed_standard_streams
+
+    # Whatever is printed, a secret the portal echoed back is masked (assistant/privacy.py).
+    with scrubbed_standard_streams():
+        try:
+            return handler(args)
+        except AssistantError as error:
+            if getattr(args, "json", False):
+                failed = {"ok": False, "error": error.to_json()}
+                print(json.dumps(scrubbed(failed), ensure_ascii=False))
+            else:
+                message = _translator().error(error)
+                print(f"ofpra-assistant: {message}", file=sys.stderr)
+            return int(exit_status_of(error))
 
 
 # Commands --------------------------------------------------------------------------------------
@@ -470,6 +475,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from assistant.agent import agent_running
     from assistant.cli_output import render_check
+    from assistant.privacy import scrubbed
     from assistant.runner import CheckRunner
 
     # With --json, stdout carries the JSON object only: console alerts go to stderr.
@@ -491,7 +497,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             if args.all
             else results[0].to_json()
         )
-        print(json.dumps(output, ensure_ascii=False, indent=2))
+        # Scrubbed before encoding: JSON escapes would hide a secret from the stream's scrubber.
+        print(json.dumps(scrubbed(output), ensure_ascii=False, indent=2))
     else:
         for result in results:
             t = _profile_translator(env, [result.profile])

@@ -458,6 +458,15 @@ def render_forgotten(forgotten: Forgotten, t: Translator) -> str:
         )
     if forgotten.captures_removed:
         lines.append("  " + t._("captures: removed"))
+    if forgotten.log_lines_removed:
+        lines.append(
+            "  "
+            + t.ngettext(
+                "log: removed {count} line that named the profile",
+                "log: removed {count} lines that named the profile",
+                forgotten.log_lines_removed,
+            )
+        )
     return "\n".join(lines)
 
 

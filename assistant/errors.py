@@ -42,6 +42,7 @@ __all__ = [
     "PasswordChangeRequiredError",
     "PortalUnavailableError",
     "ProfileMissingError",
+    "UnsafeFolderError",
     "exit_status_of",
     "unexpected_error",
 ]
@@ -67,6 +68,7 @@ class ExitStatus(IntEnum):
     AGENT_ALREADY_RUNNING = 20
     PASSWORD_CHANGE_REQUIRED = 21
     CAPTCHA = 22
+    UNSAFE_FOLDER = 23
 
 
 class CredentialsMissingError(AssistantError):
@@ -95,6 +97,13 @@ class AgentAlreadyRunningError(AssistantError):
     code = "agent_already_running"
 
 
+class UnsafeFolderError(AssistantError):
+    """A folder of the home is not the assistant's own (a symbolic link, another user's, or
+    writable by everyone): nothing is written to it, read from it or deleted through it."""
+
+    code = "unsafe_folder"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -109,6 +118,7 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     AgentAlreadyRunningError,
     PasswordChangeRequiredError,
     CaptchaError,
+    UnsafeFolderError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.

@@ -105,8 +105,13 @@ class Translator:
         return self.language in RIGHT_TO_LEFT
 
     def _(self, message: str, /, **values: object) -> str:
-        text = self._catalog.gettext(message)
+        text = self._gettext(message)
         return text.format(**self._isolated(values)) if values else text
+
+    def _gettext(self, message: str) -> str:
+        # gettext("") is the catalog's header ("Project-Id-Version: ..."): an empty value (a
+        # page with no title) must stay empty.
+        return self._catalog.gettext(message) if message else message
 
     def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> str:
         text = self._catalog.ngettext(singular, plural, count)
@@ -118,7 +123,7 @@ class Translator:
 
         def translate(template: str, **values: object) -> str:
             translated = {
-                name: self._catalog.gettext(value) if isinstance(value, str) else value
+                name: self._gettext(value) if isinstance(value, str) else value
                 for name, value in values.items()
             }
             return self._(template, **translated)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
+from assistant.privacy import REDACTOR, notification_text
 from assistant.results import Alert
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,9 @@ class DesktopNotifier:
             from plyer import notification
 
             notification.notify(
-                title=alert.title,
-                message=alert.body,
+                # The summary is plain text; the body may be rendered as markup: escaped.
+                title=notification_text(alert.title, markup=False),
+                message=notification_text(alert.body),
                 app_name=APP_NAME,
                 timeout=self.timeout_seconds,
             )
@@ -82,7 +84,8 @@ class ConsoleNotifier:
 
     def send(self, alert: Alert) -> None:
         marker = "!!" if alert.urgent else "**"
-        print(f"{marker} {alert.title}\n   {alert.body}", file=self.stream, flush=True)
+        text = REDACTOR.scrub(f"{marker} {alert.title}\n   {alert.body}")
+        print(text, file=self.stream, flush=True)
 
 
 NOTIFIERS: dict[str, Callable[..., Notifier]] = {

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.credentials import Credentials, CredentialStore
-from assistant.errors import N_, ConfigInvalidError, ProfileMissingError
-from assistant.settings import Paths, check_portal_url
+from assistant.credentials import Credentials, CredentialStore, mask_identifier
+from assistant.errors import N_, AssistantError, ConfigInvalidError, ProfileMissingError
+from assistant.privacy import forget_in_log
+from assistant.settings import Paths, check_own_folder, check_portal_url
 from assistant.state import Consent, StateStore
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -129,12 +131,21 @@ class Forgotten:
     keyring_entries: list[str]
     state_rows: dict[str, int]
     captures_removed: bool
+    #: Lines of the log that named the profile or its masked identifier, removed.
+    log_lines_removed: int = 0
 
 
 def forget_profile(
     state: StateStore, credentials: CredentialStore, paths: Paths, profile: str
 ) -> Forgotten:
-    if state.profile(profile) is None and not _has_captures(paths, profile):
+    """Remove everything of the profile: keyring entries, state, captures, and the log's lines
+    that name it. A captures folder that is a link is refused before anything is removed."""
+    captures = paths.captures_dir / profile
+    for folder in (paths.captures_dir, captures):
+        if os.path.lexists(folder):
+            check_own_folder(folder)
+    masked = _masked_identifier(credentials, profile)
+    if state.profile(profile) is None and not captures.exists():
         removed_keys = credentials.delete(profile)
         if not removed_keys:
             raise ProfileMissingError(
@@ -144,17 +155,22 @@ def forget_profile(
                 ),
                 profile=profile,
             )
-        return Forgotten(profile, removed_keys, {}, False)
+        lines = forget_in_log(paths.log_file, [profile, masked])
+        return Forgotten(profile, removed_keys, {}, False, lines)
     removed_keys = credentials.delete(profile)
     rows = state.remove_profile(profile)
-    captures = paths.captures_dir / profile
     had_captures = captures.exists()
     if had_captures:
-        shutil.rmtree(captures)
+        shutil.rmtree(captures)  # removes links inside, never follows them
     # The agent's calendar file of the deadlines (calendar_file.py).
     (paths.data_dir / "calendars" / f"{profile}.ics").unlink(missing_ok=True)
-    return Forgotten(profile, removed_keys, rows, had_captures)
+    lines = forget_in_log(paths.log_file, [profile, masked])
+    return Forgotten(profile, removed_keys, rows, had_captures, lines)
 
 
-def _has_captures(paths: Paths, profile: str) -> bool:
-    return (paths.captures_dir / profile).exists()
+def _masked_identifier(credentials: CredentialStore, profile: str) -> str:
+    """How the log shows the profile's identifier, while the keyring still has it."""
+    try:
+        return mask_identifier(credentials.load(profile).identifier)
+    except AssistantError:
+        return ""

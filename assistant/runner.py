@@ -32,7 +32,7 @@ from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.plausibility import review_dates
 from assistant.portal_memory import PortalMemory
-from assistant.privacy import REDACTOR
+from assistant.privacy import REDACTOR, secret_masks
 from assistant.progress import Progress, no_progress
 from assistant.results import CheckResult, LetterReport
 from assistant.settings import Settings
@@ -212,16 +212,18 @@ class CheckRunner:
 
         checked_at = self.env.clock()
         today = paris_today(checked_at)
-        dates = review_dates(reading.letters, today)
+        # The state is an edge too: a label that echoes a secret is kept masked.
+        letters = REDACTOR.scrub_letters(reading.letters)
+        dates = review_dates(letters, today)
         if dates.error is not None:
             return self._failed(profile.name, started, dates.error, attempt, automated)
         # "New" is new since the last check. A first check has none to compare with: a letter
         # the person has opened already (in 2025, say) is no news to them, so it is not new.
         first_check = self.env.state.last_successful_check(profile.name) is None
-        first_seen = self.env.state.merge_letters(profile.name, reading.letters, checked_at)
+        first_seen = self.env.state.merge_letters(profile.name, letters, checked_at)
         new_ids = {
             letter.id
-            for letter in reading.letters
+            for letter in letters
             if letter.id in first_seen and not (first_check and letter.read)
         }
         # Only a reading accepted whole (dates included) becomes what the next check compares to.
@@ -233,7 +235,7 @@ class CheckRunner:
                 letter.id in new_ids,
                 dates.warnings_for(letter),
             )
-            for letter in reading.letters
+            for letter in letters
         ]
         translator = Translator(profile.language)
         result = CheckResult(
@@ -307,18 +309,14 @@ class CheckRunner:
             return unexpected_error(error)
 
     def _save_debug_screenshot(self, page: Page, name: str) -> Path | None:
-        """Opt-in (``debug_screenshot``): the page a check failed on, every input field masked
-        so that no identifier or password is ever in the picture. Mode 0600, in the captures."""
+        """Opt-in (``debug_screenshot``): the page a check failed on, every input field and every
+        element whose text holds a secret masked (``secret_masks``). Mode 0600, in the captures."""
         from playwright.sync_api import Error as PlaywrightError
 
         if self.env.captures_dir is None:
             return None
         try:
-            png = page.screenshot(
-                mask=[page.locator("input, textarea, select, [contenteditable]")],
-                full_page=True,
-                timeout=5_000,
-            )
+            png = page.screenshot(mask=secret_masks(page), full_page=True, timeout=5_000)
             path = save_private_file(
                 self.env.captures_dir, name, "failed-check.png", png, self.env.clock()
             )

@@ -23,7 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from assistant.errors import N_, ConfigInvalidError
+from assistant.errors import N_, ConfigInvalidError, UnsafeFolderError
 from flows.portal_address import PortalAddressError, parse_portal_address
 
 APP_NAME = "ofpra-assistant"
@@ -75,10 +75,69 @@ class Paths:
         return self.data_dir / "agent.lock"
 
     def ensure(self) -> None:
-        """Create the folders, readable by their owner only."""
-        for folder in (self.config_dir, self.data_dir, self.log_file.parent):
-            folder.mkdir(parents=True, exist_ok=True)
-            folder.chmod(stat.S_IRWXU)
+        """Create the folders, readable by their owner only; check those that exist."""
+        # The home folders themselves may be links (a data folder moved elsewhere); the ones
+        # inside are the assistant's own and never are.
+        for folder in (self.config_dir, self.data_dir):
+            private_folder(folder, allow_link=True)
+        private_folder(self.log_file.parent)
+        if os.path.lexists(self.captures_dir):
+            check_own_folder(self.captures_dir)
+
+
+def private_folder(folder: Path, *, allow_link: bool = False) -> Path:
+    """``folder``, created (with the parents it lacks) readable by its owner only, or checked
+    when it exists: an existing folder is never chmodded (the assistant may not have made it),
+    and one that is a link, another user's or writable by everyone is refused."""
+    missing: list[Path] = []
+    existing = folder
+    while not os.path.lexists(existing):
+        missing.append(existing)
+        existing = existing.parent
+    if not missing:
+        check_own_folder(folder, allow_link=allow_link)
+    for created in reversed(missing):
+        try:
+            created.mkdir(mode=stat.S_IRWXU)
+        except FileExistsError:  # made meanwhile by another process: check it as any other
+            check_own_folder(created, allow_link=allow_link)
+            continue
+        created.chmod(stat.S_IRWXU)  # ours: exactly 0700, whatever the umask
+    return folder
+
+
+def check_own_folder(folder: Path, *, allow_link: bool = False) -> None:
+    """Refuse a folder the assistant must not use: a symbolic link (never followed, by
+    ``forget`` above all) or not a folder, another user's, or writable by everyone."""
+    if (folder.is_symlink() and not allow_link) or not folder.is_dir():
+        raise UnsafeFolderError(
+            N_(
+                "{path} is a symbolic link or a file, where the assistant expects a folder of "
+                "its own: it will not follow it or write into it. Remove it (the assistant "
+                "makes a new folder), then run the command again."
+            ),
+            path=str(folder),
+        )
+    if os.name != "posix":
+        return  # Windows folders have no such mode bits; the user's profile protects them
+    info = folder.stat()
+    if info.st_uid != os.geteuid():
+        raise UnsafeFolderError(
+            N_(
+                "The folder {path} belongs to another user of this computer, so the assistant "
+                "will not keep anything in it. Set OFPRA_ASSISTANT_HOME to a folder of your own."
+            ),
+            path=str(folder),
+        )
+    if info.st_mode & stat.S_IWOTH:
+        raise UnsafeFolderError(
+            N_(
+                "Every user of this computer can change the folder {path}, so the assistant "
+                "will not keep anything in it. Remove that right (chmod o-w {path}) or set "
+                "OFPRA_ASSISTANT_HOME to a folder of your own."
+            ),
+            path=str(folder),
+        )
 
 
 class BrowserSettings(BaseModel):

@@ -142,6 +142,8 @@ class StateStore:
         self._db = sqlite3.connect(path, timeout=30)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys = ON")
+        # What is deleted (a forgotten profile) is overwritten, not left in free pages.
+        self._db.execute("PRAGMA secure_delete = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         with self._db:
             self._db.executescript(_SCHEMA)
@@ -194,6 +196,8 @@ class StateStore:
                 for table in ("letters", "checks", "consents")
             }
             counts["profiles"] = db.execute("DELETE FROM profiles WHERE name = ?", (name,)).rowcount
+        # The write-ahead log still holds the old pages: write them back and empty it.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return counts
 
     # Consent -------------------------------------------------------------------------------

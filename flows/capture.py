@@ -22,6 +22,7 @@ from playwright.sync_api import Page
 
 from flows import labels
 from flows.labels import normalise
+from flows.untrusted import untrusted_text
 
 #: More elements than this and the rest is cut: an outline, not a copy.
 MAX_ELEMENTS: Final = 5_000
@@ -166,7 +167,7 @@ def keep_text(text: str | None) -> str | None:
     Numbers are never kept: each run of digits becomes "N" ("Vous avez reçu N courrier(s)")."""
     if text is None:
         return None
-    text = _DIGITS.sub("N", " ".join(text.split()))
+    text = _DIGITS.sub("N", untrusted_text(text, MAX_TEXT + 1))
     if not text or len(text) > MAX_TEXT:
         return None
     if not _LETTER.search(text):
@@ -179,9 +180,10 @@ def keep_text(text: str | None) -> str | None:
 
 
 def _render(node: dict[str, Any], depth: int) -> list[str]:
-    parts = [str(node["t"])]
+    # A tag or attribute name is the page's text too (an HTML parser lets ESC into one).
+    parts = [untrusted_text(node["t"], 40) or "?"]
     for name, value in node["a"]:
-        parts.append(_attribute(str(name), value))
+        parts.append(_attribute(untrusted_text(name, 40) or "?", value))
     texts = [_quoted(keep_text(text)) for text in node["x"]]
     if texts:
         parts.append(" ".join(_collapse_elisions(texts)))
@@ -195,7 +197,12 @@ def _attribute(name: str, value: str | None) -> str:
         return f"[{name}]"
     if name in _SAFE_VALUES:
         # A switch's value is a short word ("password", "col", "fr"); anything else is dropped.
-        plain = len(value) <= 40 and not _DIGIT.search(value) and '"' not in value
+        plain = (
+            len(value) <= 40
+            and not _DIGIT.search(value)
+            and '"' not in value
+            and untrusted_text(value) == value
+        )
         return f"[{name}={value}]" if plain else f"[{name}]"
     kept = keep_text(value)
     return f"[{name}]" if kept is None else f"[{name}={_quoted(kept)}]"

@@ -14,6 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from flows import labels
 from flows.browser import expect_navigation, fence_stop, page_request_failure
 from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
+from flows.untrusted import MAX_TITLE, untrusted_text
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
 _SLICE_MS = 1000
@@ -198,8 +199,9 @@ class PortalSession:
         )
 
     def title(self) -> str:
+        """The page's title, made safe (it goes into messages), or "" when it cannot be read."""
         try:
-            return self.page.title()
+            return untrusted_text(self.page.title(), MAX_TITLE)
         except PlaywrightError:
             return ""
 

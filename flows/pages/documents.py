@@ -17,6 +17,7 @@ from flows.models import RawTable
 from flows.pages.base import PortalSession
 from flows.pages.home import log_out
 from flows.pages.interruptions import wait_for_page
+from flows.untrusted import untrusted_text, untrusted_texts
 
 if TYPE_CHECKING:
     from flows.pages.login import LoginPage
@@ -111,7 +112,7 @@ class DocumentsPage:
         if unavailable is not None:
             return unavailable
         if self.any_table.count() > 0:
-            headers = self.any_table.first.evaluate(_READ_TABLE_JS)["headers"]
+            headers = untrusted_texts(self.any_table.first.evaluate(_READ_TABLE_JS)["headers"])
             return PageNotRecognisedError(
                 N_(
                     "The documents page shows a table without a 'Document' column (headers: "
@@ -184,10 +185,11 @@ class DocumentsPage:
                 count=count,
             )
         found: dict[str, Any] = self.table.evaluate(_READ_TABLE_JS)
+        # The page's text enters here: made safe before the parser, a message or a log sees it.
         table = RawTable(
-            headers=list(found["headers"]),
-            rows=[list(row) for row in found["rows"]],
-            page_language=found["language"],
+            headers=untrusted_texts(found["headers"]),
+            rows=[untrusted_texts(row) for row in found["rows"]],
+            page_language=untrusted_text(found["language"], 20) or None,
         )
         unavailable = self._unavailable_message(table)
         if unavailable is not None:
