@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from assistant.credentials import Credentials, mask_identifier
 from flows.labels import normalise
+from flows.untrusted import without_control_characters
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -151,13 +152,14 @@ def notification_text(text: str, *, markup: bool = True) -> str:
 
 class ScrubbingStream:
     """A text stream (the CLI's stdout or stderr) that masks every registered secret in what is
-    written to it: whatever prints, a secret the portal echoed does not reach the terminal."""
+    written to it, and drops control characters (terminal escapes): whatever prints, a secret
+    the portal echoed, or an escape a browser error quoted, does not reach the terminal."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(REDACTOR.scrub(text))
+        self._stream.write(without_control_characters(REDACTOR.scrub(text)))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:

@@ -14,7 +14,12 @@ on its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Self
+from typing import Final, Self
+
+from flows.untrusted import untrusted_text
+
+#: The longest value kept in a message (a file's path, a list of headers seen).
+MAX_VALUE: Final = 1000
 
 
 def N_(message: str) -> str:
@@ -31,13 +36,14 @@ class CheckError(Exception):
 
     def __init__(self, template: str, **values: object) -> None:
         self.template = template
-        self.values = values
+        self.values = _safe(values)
         self.hints: list[tuple[str, dict[str, object]]] = []
-        self.message = _fill(template, values)
+        self.message = _fill(template, self.values)
         super().__init__(self.message)
 
     def with_hint(self, template: str, **values: object) -> Self:
         """Append a sentence to the message (a template marked with ``N_``, and its values)."""
+        values = _safe(values)
         self.hints.append((template, values))
         self.message = f"{self.message} {_fill(template, values)}"
         self.args = (self.message,)
@@ -50,6 +56,15 @@ class CheckError(Exception):
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
+
+
+def _safe(values: dict[str, object]) -> dict[str, object]:
+    # A value may come from the page (a title, a header, a browser error quoting a script):
+    # made safe like any text the flows read, whatever raised the error.
+    return {
+        name: untrusted_text(value, MAX_VALUE) if isinstance(value, str) else value
+        for name, value in values.items()
+    }
 
 
 def _fill(template: str, values: dict[str, object]) -> str:

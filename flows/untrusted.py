@@ -68,8 +68,14 @@ def untrusted_text(value: object, limit: int = MAX_TEXT) -> str:
     breaks included) one space; at most ``limit`` characters (cut with "…"). None is ""."""
     if value is None:
         return ""
-    text = _ESCAPE_SEQUENCE.sub("", str(value))
-    text = "".join(" " if char in _SEPARATORS else char for char in text if not _is_removed(char))
+    text = str(value)
+    # Most cells ("Non lu", "20/11/2026", "Décision") hold nothing to remove: isprintable() is
+    # False for every control, format, separator (but the space) and unassigned character.
+    if not text.isprintable():
+        text = _ESCAPE_SEQUENCE.sub("", text)
+        text = "".join(
+            " " if char in _SEPARATORS else char for char in text if not _is_removed(char)
+        )
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: max(0, limit - 1)].rstrip() + ELLIPSIS
@@ -81,3 +87,11 @@ def untrusted_texts(values: object, limit: int = MAX_TEXT) -> list[str]:
     if not isinstance(values, list):
         return []
     return [untrusted_text(value, limit) for value in values]
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with escape sequences and control characters removed, line breaks and tabs
+    kept: the last guard of a terminal, for whatever reached it without passing through
+    ``untrusted_text`` (a browser's error quoting a script, say)."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")

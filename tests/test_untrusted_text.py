@@ -145,8 +145,15 @@ def test_the_scrubbing_stream_masks_what_is_printed(monkeypatch: pytest.MonkeyPa
     redactor.register(Credentials(SECRET_IDENTIFIER, SECRET_PASSWORD))
     monkeypatch.setattr(privacy, "REDACTOR", redactor)
     target = io.StringIO()
-    print(f"title {SECRET_IDENTIFIER}", file=ScrubbingStream(target))
-    assert target.getvalue() == "title ******9421\n"
+    print(f"title {SECRET_IDENTIFIER}\x1b[2J\x00\tend", file=ScrubbingStream(target))
+    assert target.getvalue() == "title ******9421\tend\n"
+
+
+def test_a_value_put_in_an_error_message_is_made_safe() -> None:
+    error = PageNotRecognisedError("Title: '{title}'.", title="\x1b[2Jfake\u202e\x00 ok")
+    error.with_hint("Detail: {detail}", detail="\x1b]0;x\x07quoted")
+    assert error.message == "Title: 'fake ok'. Detail: quoted"
+    assert Translator("en").error(error) == error.message
 
 
 def test_notification_text_escapes_markup_and_drops_nul(monkeypatch: pytest.MonkeyPatch) -> None:
