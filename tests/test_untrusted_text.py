@@ -205,6 +205,17 @@ def test_a_world_writable_home_folder_is_refused_by_name(tmp_path: Path) -> None
     assert UnsafeFolderError.code == "unsafe_folder"
 
 
+@pytest.mark.parametrize("linked", ["logs", "captures"])
+def test_every_command_refuses_a_home_whose_folders_are_links(tmp_path: Path, linked: str) -> None:
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    (home / linked).symlink_to(elsewhere)
+    with pytest.raises(UnsafeFolderError, match="symbolic link"):
+        Paths(home, home).ensure()
+    assert list(elsewhere.iterdir()) == []
+
+
 @pytest.mark.parametrize("linked", ["captures", "captures/amina"])
 def test_a_captures_folder_that_is_a_link_is_refused(tmp_path: Path, linked: str) -> None:
     home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
