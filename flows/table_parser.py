@@ -16,6 +16,7 @@ from flows import labels
 from flows.errors import N_, PageNotRecognisedError
 from flows.labels import normalise
 from flows.models import LetterKind, PortalLetter, RawTable
+from flows.untrusted import untrusted_text
 
 _DATE = re.compile(r"(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})")
 _SIGNED_NUMBER = re.compile(r"[-+\u2212\u2013]\s*\d")
@@ -131,8 +132,9 @@ def _parse_row(
         raise _row_error(number, f"it has {len(row)} cells where the header has {width}")
 
     def cell(role: str) -> str:
+        # Made safe here too (it is idempotent): a table may come from another reader.
         index = columns.get(role)
-        return "" if index is None else " ".join(row[index].split())
+        return "" if index is None else untrusted_text(row[index])
 
     label = cell("document")
     if not label:

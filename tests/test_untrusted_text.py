@@ -319,3 +319,16 @@ def test_a_folder_of_another_user_is_refused(tmp_path: Path) -> None:
     os.chown(home, 12345, 12345)
     with pytest.raises(UnsafeFolderError, match="belongs to another user"):
         Paths(home, home).ensure()
+
+
+def test_the_parser_makes_cells_safe_whoever_read_the_table() -> None:
+    from flows.models import RawTable
+    from flows.table_parser import parse_documents_table
+
+    table = RawTable(
+        headers=["Statut", "Document", "Date de mise à disposition", "Expéditeur"],
+        rows=[["Non lu", "\x1b[2JDéc\x00ision \u202eX", "20/11/2026", "\x1b[31mOFPRA"]],
+        page_language="fr",
+    )
+    (letter,) = parse_documents_table(table)
+    assert (letter.label, letter.sender, letter.kind.value) == ("Décision X", "OFPRA", "decision")
