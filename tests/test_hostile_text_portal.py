@@ -26,6 +26,7 @@ from flows.browser import portal_context
 from flows.check_flow import read_documents
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
+from flows.pages.home import log_out
 from flows.untrusted import MAX_TEXT
 from tests.conftest import TODAY
 
@@ -81,12 +82,21 @@ def test_the_debug_screenshot_masks_every_element_that_echoes_a_secret(browser: 
         LoginPage.open(session, portal.login_url).sign_in(HOSTILE_IDENTIFIER, HOSTILE_PASSWORD)
         assert HOSTILE_PASSWORD in page.inner_text("body"), "the page does echo the secrets"
         fields = page.locator("input, textarea, select, [contenteditable]")
-        masked = page.screenshot(mask=secret_masks(page), full_page=True)
-        # The echoes are the page's ".echo" paragraphs: masked by hand, the picture is the same.
-        by_hand = page.screenshot(mask=[fields, page.locator(".echo")], full_page=True)
-        bare = page.screenshot(mask=[fields], full_page=True)
-    assert masked == by_hand
-    assert masked != bare
+        pictures = []
+        # The home page, then the login page after logout (the one a failed check's screenshot
+        # shows): both echo the secrets in their ".echo" paragraphs.
+        for shown in ("home", "login"):
+            if shown == "login":
+                log_out(session)
+                assert HOSTILE_PASSWORD in page.inner_text("body")
+            masked = page.screenshot(mask=secret_masks(page), full_page=True)
+            # Masked by hand, the picture is the same; bare, it is not.
+            by_hand = page.screenshot(mask=[fields, page.locator(".echo")], full_page=True)
+            bare = page.screenshot(mask=[fields], full_page=True)
+            pictures.append((masked, by_hand, bare))
+    for masked, by_hand, bare in pictures:
+        assert masked == by_hand
+        assert masked != bare
 
 
 def _run(env: dict[str, str], outputs: list[str], *args: str, stdin: str = "") -> str:
