@@ -62,6 +62,14 @@ def _is_removed(char: str) -> bool:
     return category in ("Cc", "Cs", "Cn")
 
 
+def _kept(char: str) -> str:
+    if char.isprintable():
+        return char
+    if char in _SEPARATORS:
+        return " "
+    return "" if _is_removed(char) else char
+
+
 def untrusted_text(value: object, limit: int = MAX_TEXT) -> str:
     """``value`` as a page gave it, made safe: escape sequences, control characters (NUL
     included), bidi controls and invisible characters removed; every run of whitespace (line
@@ -72,10 +80,7 @@ def untrusted_text(value: object, limit: int = MAX_TEXT) -> str:
     # Most cells ("Non lu", "20/11/2026", "Décision") hold nothing to remove: isprintable() is
     # False for every control, format, separator (but the space) and unassigned character.
     if not text.isprintable():
-        text = _ESCAPE_SEQUENCE.sub("", text)
-        text = "".join(
-            " " if char in _SEPARATORS else char for char in text if not _is_removed(char)
-        )
+        text = "".join(map(_kept, _ESCAPE_SEQUENCE.sub("", text)))
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: max(0, limit - 1)].rstrip() + ELLIPSIS
