@@ -65,7 +65,7 @@ def test_the_table_of_a_hostile_page_is_read_as_safe_text(browser: Browser) -> N
     assert reading.letters[0].sender == "OFPRA"
     assert labels[1].startswith("<b>Convocation</b>")  # kept as text; escaped where rendered
     assert labels[2] == "Décision etalp isolé marque"
-    assert labels[3] == "Courrier postal"  # a script put NUL bytes in it
+    assert labels[3] == "Courrier postal"  # a script tries to put NUL bytes in it
     assert len(labels[4]) == MAX_TEXT and labels[4].endswith("…")
     assert reading.logged_out
     assert record.view_requests == []
