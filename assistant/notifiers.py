@@ -10,9 +10,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol, TextIO
 
-from assistant.privacy import REDACTOR, notification_text
+from assistant.privacy import REDACTOR, escape_markup, notification_text
 from assistant.results import Alert
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,21 @@ class DesktopNotifier:
     def send(self, alert: Alert) -> None:
         if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             raise NotifierError("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        # On either path: no secret, no NUL, no markup in the summary (plain text). The body's
+        # markup is escaped where it is sent: below for plyer, by ``body_for`` for jeepney.
+        alert = replace(
+            alert,
+            title=notification_text(alert.title, markup=False),
+            body=notification_text(alert.body, markup=None),
+        )
         if sys.platform == "linux" and _send_freedesktop(alert, self.timeout_seconds):
             return
         try:
             from plyer import notification
 
             notification.notify(
-                # The summary is plain text; the body may be rendered as markup: escaped.
-                title=notification_text(alert.title, markup=False),
-                message=notification_text(alert.body),
+                title=alert.title,
+                message=escape_markup(alert.body),
                 app_name=APP_NAME,
                 timeout=self.timeout_seconds,
             )

@@ -138,11 +138,13 @@ def escape_markup(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def notification_text(text: str, *, markup: bool = True) -> str:
+def notification_text(text: str, *, markup: bool | None = True) -> str:
     """Text for a desktop notification: no secret, no NUL (D-Bus refuses a string holding
     one), and no live markup: escaped in a body (``markup``, rendered by the server), angle
     brackets replaced in a summary (plain text, shown as it is)."""
     text = REDACTOR.scrub(text).replace("\x00", "")
+    if markup is None:
+        return text  # markup escaped later, by whoever knows the server renders it
     if markup:
         return escape_markup(text)
     # A summary is plain text by the specification, but not every server keeps to it: what
