@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol, TextIO
 
-from assistant.privacy import REDACTOR, escape_markup, notification_text
+from assistant.privacy import REDACTOR, escape_markup
 from assistant.results import Alert
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,10 @@ class DesktopNotifier:
     def send(self, alert: Alert) -> None:
         if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             raise NotifierError("no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
-        # On either path: no secret, no NUL, no markup in the summary (plain text). The body's
-        # markup is escaped where it is sent: below for plyer, by ``body_for`` for jeepney.
-        alert = replace(
-            alert,
-            title=notification_text(alert.title, markup=False),
-            body=notification_text(alert.body, markup=None),
-        )
+        # On either path: no secret. (A page's NUL and escapes were removed where its text
+        # entered.) The body's markup is escaped where it is sent: below for plyer, by
+        # ``body_for`` for jeepney, which knows whether the server renders it.
+        alert = replace(alert, title=REDACTOR.scrub(alert.title), body=REDACTOR.scrub(alert.body))
         if sys.platform == "linux" and _send_freedesktop(alert, self.timeout_seconds):
             return
         try:
