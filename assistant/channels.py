@@ -42,7 +42,7 @@ from assistant.errors import (
     ConfigInvalidError,
     ConsentMissingError,
 )
-from assistant.i18n import Translator
+from assistant.i18n import Translator, Unmarked
 from assistant.notifiers import NotifierError
 from assistant.results import Alert, CheckResult, LetterReport
 from assistant.state import Consent, StateStore
@@ -407,7 +407,7 @@ def remote_message(event: Event, channel: Channel, profile: str, portal_url: str
     if channel.audience == HELPER and event.kind not in ("check_failed", "channel_down"):
         title = t._("{title} ({profile})", title=title, profile=profile)
     if event.kind not in ("check_failed", "channel_down"):
-        body += " " + t._("Open your OFPRA account: {url}", url=portal_url)
+        body += " " + t._("Open your OFPRA account: {url}", url=Unmarked(portal_url))
     return RemoteMessage(t.paragraph(title), t.paragraph(body))
 
 

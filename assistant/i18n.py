@@ -48,6 +48,14 @@ RIGHT_TO_LEFT = frozenset({"fa_AF", "ps", "ar"})
 # its own ("{kind} ({label})") would be laid out left to right inside the outer one.
 RLM = "\u200f"
 
+
+class Unmarked(str):
+    """A value put into a message as it is, with no direction mark glued to it: a link, which
+    a phone or a mail reader would otherwise take with the mark and then fail to open."""
+
+    __slots__ = ()
+
+
 # CLDR has no month names for Haitian Creole: Babel would write "2026 M12 5".
 _HAITIAN_MONTHS = [
     "janvye",
@@ -145,7 +153,10 @@ class Translator:
     def _isolated(self, values: dict[str, object]) -> dict[str, object]:
         if not self.right_to_left:
             return values
-        return {name: f"{RLM}{value}{RLM}" for name, value in values.items()}
+        return {
+            name: value if isinstance(value, Unmarked) else f"{RLM}{value}{RLM}"
+            for name, value in values.items()
+        }
 
 
 @lru_cache(maxsize=32)

@@ -127,14 +127,15 @@ def test_a_reminder_of_a_decision_from_an_old_check_says_the_days_may_be_earlier
 def test_the_check_shows_an_opened_decisions_days_even_once_they_are_over(
     today: date, text: str
 ) -> None:
-    # Opened Mon 2 Nov 2026: legal aid Tue 17 Nov; appeal 2 Dec + 1 = Thu 3 Dec.
+    # Opened Mon 2 Nov 2026: legal aid Tue 17 Nov; appeal 2 Dec + 1 = Thu 3 Dec. Listed under
+    # "Opened, with dates to keep in mind", one level in.
     opened = decision(date(2026, 11, 1), read_on=date(2026, 11, 2))
     checked_at = datetime.combine(today, time(9), tzinfo=PARIS).astimezone(UTC)
     report = LetterReport(opened, deadlines_for(opened, today), new=False)
 
     output = render_check(CheckResult("default", checked_at, [report]), Translator("en"))
 
-    assert f"      {text} {NOT_LEGAL_ADVICE}" in output.splitlines()
+    assert f"        {text} {NOT_LEGAL_ADVICE}" in output.splitlines()
 
 
 def test_the_check_shows_a_warning_under_a_letter_whose_dates_do_not_fit() -> None:
@@ -147,7 +148,7 @@ def test_the_check_shows_a_warning_under_a_letter_whose_dates_do_not_fit() -> No
     output = render_check(CheckResult("default", checked_at, [report]), Translator("en"))
 
     assert (
-        "      The table says this letter was opened on November 18, 2026, before it was made "
+        "        The table says this letter was opened on November 18, 2026, before it was made "
         "available on November 20, 2026: check these dates on the OFPRA website. The assistant "
         "counts from the earlier date."
     ) in output.splitlines()

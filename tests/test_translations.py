@@ -217,3 +217,14 @@ def test_letter_name_keeps_the_portals_label_and_never_says_it_twice(
     letter = replace(unread_decision().letter, label=label, kind=kind_of(label))
 
     assert letter_name(letter, Translator(language)) == name
+
+
+def test_a_link_in_a_right_to_left_message_has_no_mark_glued_to_it() -> None:
+    # A mark next to a link becomes part of it in a phone's or a mail reader's eyes.
+    from assistant.i18n import RLM, Translator, Unmarked
+
+    url = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
+    text = Translator("ar")._("Open your OFPRA account: {url}", url=Unmarked(url))
+
+    assert text.endswith(url) and f"{RLM}{url}" not in text and f"{url}{RLM}" not in text
+    assert f"{RLM}x{RLM}" in Translator("ar")._("Open your OFPRA account: {url}", url="x")
