@@ -22,21 +22,28 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.alerts import not_checked_alert, reminder_alert
-from assistant.credentials import CredentialStore
+from assistant.credentials import CredentialStoreLike
 from assistant.deadlines import paris_today
+from assistant.environment import (
+    BrowserSource,
+    Environment,
+    build_environment,
+    launch_for_hosts,
+    utc_now,
+)
 from assistant.errors import N_, AgentAlreadyRunningError
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
+from assistant.outbox import Delivery, deliver_pending
 from assistant.results import Alert, CheckResult
-from assistant.runner import BrowserSource, CheckRunner, Environment, launch_for_hosts, utc_now
+from assistant.runner import CheckRunner
 from assistant.schedule import (
     Notice,
     Policy,
     ProfileHistory,
-    alerts_to_forward,
-    covered_reminders,
     due_notices,
     due_profiles,
+    jitter_seed,
     plan_check,
 )
 from assistant.settings import Paths, Settings
@@ -62,19 +69,13 @@ LOCK_WAIT_SECONDS = 1.0
 
 
 class Runner(Protocol):
+    #: Every delivery the runner made (its checks' alerts and earlier ones left over).
+    delivered: list[Delivery]
+
     def check_many(self, profiles: list[str], *, automated: bool = False) -> list[CheckResult]: ...
 
 
 RunnerFactory = Callable[[Environment], Runner]
-
-
-class _HeldNotifier:
-    """Keeps a check's alerts back: the agent decides which ones to deliver."""
-
-    kind = "held"
-
-    def send(self, alert: Alert) -> None:
-        pass
 
 
 @dataclass
@@ -140,7 +141,7 @@ class Agent:
         self,
         paths: Paths,
         settings: Settings,
-        credentials: CredentialStore,
+        credentials: CredentialStoreLike,
         dispatcher: AlertDispatcher,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -157,11 +158,37 @@ class Agent:
         self.clock = clock
         self.browser_source = browser_source
         self.runner_factory = runner_factory
-        self.policy = policy or Policy.from_settings(settings)
+        self._policy = policy
         self._open_state = open_state or self._state_for_tick
         self.on_tick = on_tick
         self._stop_signal: int | None = None
         self._stopping = False
+        #: The first tick delivers everything left in the outbox, whenever it was due.
+        self._started = False
+
+    def policy_for(self, state: StateStore) -> Policy:
+        """The policy, its random delays drawn from the home folder's own seed (kept in the
+        state), so that ``status`` can show the delay the agent draws."""
+        if self._policy is None:
+            self._policy = Policy.from_settings(self.settings, seed=jitter_seed(state))
+        return self._policy
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy or Policy.from_settings(self.settings)
+
+    def environment(self, state: StateStore) -> Environment:
+        """The environment of this tick's checks, from the one factory (captures included)."""
+        return build_environment(
+            self.paths,
+            self.settings,
+            console=None,
+            state=state,
+            credentials=self.credentials,
+            dispatcher=self.dispatcher,
+            clock=self.clock,
+            browser_source=self.browser_source,
+        )
 
     # The tick -----------------------------------------------------------------------------------
 
@@ -170,6 +197,7 @@ class Agent:
         report = TickReport(at=self.clock())
         try:
             with self._open_state() as state:
+                self._deliver_left_over(state, report)
                 profiles = {p.name: p for p in state.profiles()}
                 histories = {n: ProfileHistory.from_state(state, p) for n, p in profiles.items()}
                 try:
@@ -198,42 +226,56 @@ class Agent:
     ) -> list[str]:
         """Run the checks due now, all in one browser; return the profiles checked."""
         now = report.at
-        due = due_profiles(list(histories.values()), self.policy, now)
+        policy = self.policy_for(state)
+        due = due_profiles(list(histories.values()), policy, now)
         if not due or self._stopping:
             return []
         for name in due:
-            plan = plan_check(histories[name], self.policy, now)
+            plan = plan_check(histories[name], policy, now)
             log.info("check of %s due (%s, at %s)", name, plan.reason, plan.at)
-        env = Environment(
-            settings=self.settings,
-            state=state,
-            credentials=self.credentials,
-            dispatcher=AlertDispatcher([_HeldNotifier()]),
-            clock=self.clock,
-            browser_source=self.browser_source,
-        )
-        for result in self.runner_factory(env).check_many(due, automated=True):
-            report.checks.append(result)
-            forwarded = alerts_to_forward(result, histories[result.profile])
-            for alert in forwarded:
-                report.delivered.append((alert, self.dispatcher.deliver(alert)))
-            for key in covered_reminders(result, forwarded):
-                state.record_notice(result.profile, key, "reminder", result.checked_at)
+        # The runner puts each check's alerts in the outbox with its record, and delivers them.
+        runner = self.runner_factory(self.environment(state))
+        try:
+            report.checks.extend(runner.check_many(due, automated=True))
+        finally:
+            self._report(runner.delivered, report)
         return due
+
+    def _deliver_left_over(self, state: StateStore, report: TickReport) -> None:
+        """Alerts a kill, or a notification service not there yet, left in the outbox: all of
+        them at the agent's start, then those due for another try (no service at login: the
+        agent waits for it, and ``status`` says so)."""
+        env = self.environment(state)
+        delivered = deliver_pending(state, env.targets, self.clock(), force=not self._started)
+        self._started = True
+        self._report(delivered, report)
+
+    def _report(self, delivered: list[Delivery], report: TickReport) -> None:
+        for delivery in delivered:
+            if delivery.target == self.dispatcher.name:
+                report.delivered.append((delivery.alert, delivery.via or "waiting"))
 
     def _send_due_notices(
         self, state: StateStore, histories: dict[str, ProfileHistory], report: TickReport
     ) -> None:
         now = self.clock()
+        targets = self.environment(state).targets
+        policy = self.policy_for(state)
+        queued = False
         for name, history in histories.items():
             try:
-                for notice in due_notices(history, self.policy, now):
+                for notice in due_notices(history, policy, now):
                     alert = notice_alert(notice, Translator(history.language), now)
-                    report.delivered.append((alert, self.dispatcher.deliver(alert)))
-                    state.record_notice(name, notice.key, notice.kind, now)
+                    # Remembered as sent and put in the outbox together: sent at least once.
+                    with state.transaction():
+                        if state.record_notice(name, notice.key, notice.kind, now):
+                            state.enqueue_alerts(name, [alert], [t.name for t in targets], now)
+                            queued = True
             except Exception:
                 log.exception("the notices of %s failed", name)
                 report.failed = True
+        if queued:
+            self._report(deliver_pending(state, targets, now), report)
 
     def _refresh_calendars(self, state: StateStore, names: list[str]) -> None:
         """One calendar file per profile in the home folder, kept as the last check left it."""
@@ -248,7 +290,7 @@ class Agent:
     @contextmanager
     def _state_for_tick(self) -> Iterator[StateStore]:
         # The tick runs in the scheduler's thread, and SQLite connections stay in theirs.
-        state = StateStore(self.paths.state_file)
+        state = StateStore.open(self.paths.state_file)
         try:
             yield state
         finally:

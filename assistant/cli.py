@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -20,12 +21,14 @@ from assistant.errors import (
     ConfigInvalidError,
     ExitStatus,
     ProfileMissingError,
+    StateDamagedError,
+    as_assistant_error,
     exit_status_of,
 )
 
 if TYPE_CHECKING:
+    from assistant.environment import Environment
     from assistant.i18n import Translator
-    from assistant.runner import Environment
     from assistant.settings import Paths
 
 # Kept here, not imported from assistant.i18n, so that --help imports nothing heavy.
@@ -339,12 +342,20 @@ def _run(args: argparse.Namespace) -> int:
     with scrubbed_standard_streams():
         try:
             return handler(args)
-        except AssistantError as error:
+        except (BrokenPipeError, EOFError):
+            raise  # main() says these the way it does
+        except Exception as failure:
+            # The one edge of every command: a named error, or a bug said as internal_error;
+            # the --json contract holds either way, and the traceback goes to the log only.
+            error = as_assistant_error(failure, where=_home_folder())
             if getattr(args, "json", False):
                 failed = {"ok": False, "error": error.to_json()}
                 print(json.dumps(scrubbed(failed), ensure_ascii=False))
             else:
-                message = _translator().error(error)
+                try:
+                    message = _translator().error(error)
+                except Exception:
+                    message = error.message
                 print(f"ofpra-assistant: {message}", file=sys.stderr)
             return int(exit_status_of(error))
 
@@ -483,9 +494,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.all:
         profiles = [p.name for p in env.state.profiles()]
         if not profiles:
-            raise ProfileMissingError(
-                N_("No profile is set up yet. Run 'ofpra-assistant setup' first.")
-            )
+            _one_profile(env, None)  # says why there is none
     else:
         profiles = [_one_profile(env, args.profile)]
     env.progress = _progress_on_stderr(_profile_translator(env, profiles))
@@ -518,15 +527,26 @@ def cmd_status(args: argparse.Namespace) -> int:
         _existing_profile(env, args.profile)
     statuses = profile_statuses(env, paths, only=args.profile)
     running = agent_running(paths)
+    # Alerts not delivered yet: no notification service (yet), or a failing channel.
+    waiting = env.state.undelivered()
     if args.json:
+        agent = {"running": running, "alerts_waiting": waiting}
         print(
             json.dumps(
-                {"home": str(paths.data_dir), "agent": {"running": running}, "profiles": statuses},
-                indent=2,
+                {"home": str(paths.data_dir), "agent": agent, "profiles": statuses}, indent=2
             )
         )
     else:
-        print(render_status(paths, statuses, _translator(), agent_running=running))
+        text = render_status(paths, statuses, _translator(), agent_running=running)
+        if waiting["alerts"]:
+            text += "\n" + _translator().ngettext(
+                "{count} alert waits to be delivered (since {since}): {error}",
+                "{count} alerts wait to be delivered (since {since}): {error}",
+                int(str(waiting["alerts"])),
+                since=str(waiting["since"])[:16].replace("T", " "),
+                error=waiting["last_error"] or "",
+            )
+        print(text)
     return 0
 
 
@@ -534,7 +554,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assistant.agent import Agent, TickReport
     from assistant.cli_output import render_agent_started, render_tick
 
-    paths, env = _environment(args, console=sys.stdout)
+    # Started at login with no terminal, the agent's alerts wait for the desktop's service.
+    on_terminal = sys.stdout is not None and sys.stdout.isatty()
+    paths, env = _environment(args, console=sys.stdout, console_counts=on_terminal)
     t = _translator()
 
     def started() -> None:
@@ -595,7 +617,15 @@ def cmd_forget(args: argparse.Namespace) -> int:
     from assistant.cli_output import render_forgotten
     from assistant.profiles import check_profile_name, forget_profile
 
-    paths, env = _environment(args, console=sys.stdout)
+    if args.profile is not None:
+        check_profile_name(args.profile)
+    try:
+        paths, env = _environment(args, console=sys.stdout)
+    except Exception as failure:
+        error = as_assistant_error(failure, where=_home_folder())
+        if args.profile is not None:
+            _forget_keyring_anyway(args.profile, error)
+        raise error from None
     if args.profile is None:
         # Never offer to remove a profile that does not exist.
         args.profile = _one_profile(
@@ -622,7 +652,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from assistant.captures import capture_profile
+    from assistant.capture_command import capture_profile
     from assistant.cli_output import render_capture
 
     _, env = _environment(args, console=sys.stdout)
@@ -816,25 +846,66 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _environment(args: argparse.Namespace, console: TextIO) -> tuple[Paths, Environment]:
-    from assistant.credentials import CredentialStore
-    from assistant.notifiers import dispatcher_for
-    from assistant.runner import Environment
+def _environment(
+    args: argparse.Namespace, console: TextIO | None, console_counts: bool = True
+) -> tuple[Paths, Environment]:
+    from assistant.environment import build_environment
     from assistant.settings import Paths, load_settings
-    from assistant.state import StateStore
 
     paths = Paths.from_environment()
     paths.ensure()
     _configure_logging(paths, args.verbose)
     settings = load_settings(paths)
-    env = Environment(
-        settings=settings,
-        state=StateStore(paths.state_file),
-        credentials=CredentialStore(settings.keyring_service),
-        dispatcher=dispatcher_for(settings.notifier, console),
-        captures_dir=paths.captures_dir,
+    env = build_environment(
+        paths, settings, console=console, console_reaches_someone=console_counts
     )
+    if env.state.recovered_from is not None:
+        print(
+            "ofpra-assistant: "
+            + _translator()._(
+                "The state file was damaged. It was kept as {path}, and what could be read "
+                "from it was copied into a new one.",
+                path=str(env.state.recovered_from),
+            ),
+            file=sys.stderr,
+        )
     return paths, env
+
+
+def _forget_keyring_anyway(profile: str, error: AssistantError) -> None:
+    """``forget`` removes the keyring entries even when the state cannot be opened."""
+    from assistant.credentials import CredentialStore
+    from assistant.settings import Paths, load_settings
+
+    paths = Paths.from_environment()
+    try:
+        settings = load_settings(paths)
+    except AssistantError:
+        return
+    removed = CredentialStore(settings.keyring_service, home=paths.data_dir).delete(profile)
+    if removed:
+        error.with_hint(
+            N_("The password of '{profile}' was removed from the keyring all the same."),
+            profile=profile,
+        )
+
+
+def _home_folder() -> str:
+    from assistant.settings import Paths
+
+    try:
+        return str(Paths.from_environment().data_dir)
+    except Exception:
+        return ""
+
+
+class _TerminalFormatter(logging.Formatter):
+    """The log on the terminal: one line per message, never a traceback (the file has it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        plain = logging.makeLogRecord(record.__dict__)
+        plain.exc_info, plain.exc_text, plain.stack_info = None, None, None
+        return super().format(plain)
 
 
 def _one_profile(
@@ -847,6 +918,15 @@ def _one_profile(
     names = [p.name for p in env.state.profiles()]
     if len(names) == 1:
         return names[0]
+    if not names and env.state.recovered_from is not None:
+        raise StateDamagedError(
+            N_(
+                "The state file was damaged and no profile could be read from it (it was kept "
+                "as {path}). Run 'ofpra-assistant setup' again. Meanwhile, check your account "
+                "on the portal yourself."
+            ),
+            path=str(env.state.recovered_from),
+        )
     if not names:
         raise ProfileMissingError(none)
     raise ProfileMissingError(
@@ -936,6 +1016,8 @@ def _configure_logging(paths: Paths | None, verbose: bool) -> None:
 
     from assistant.privacy import REDACTOR
 
+    # A log that cannot be written (a full disk) must not print tracebacks to the person.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     handlers: list[logging.Handler] = []
@@ -948,3 +1030,4 @@ def _configure_logging(paths: Paths | None, verbose: bool) -> None:
         handler.addFilter(REDACTOR)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    stream.setFormatter(_TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -16,7 +16,7 @@ from assistant.results import CheckResult, LetterReport
 if TYPE_CHECKING:
     from assistant.agent import TickReport
     from assistant.autostart import AutostartState
-    from assistant.captures import CaptureOutcome
+    from assistant.capture_command import CaptureOutcome
     from assistant.demo import DemoOutcome
     from assistant.profiles import Forgotten
     from assistant.settings import Paths, Settings
@@ -348,11 +348,16 @@ def _next_check_line(status: dict[str, Any], t: Translator) -> str:
         "daily": t._("daily, while a letter waits to be opened"),
         "retry": t._("a new try after a failed check"),
     }
-    return t._(
+    line = t._(
         "next check due: {when} ({reason})",
         when=_when(due, t),
         reason=reasons.get(status["next_check_reason"], status["next_check_reason"]),
     )
+    if status.get("next_check_delay_minutes"):
+        line += " " + t._(
+            "+ {minutes} min of random delay", minutes=status["next_check_delay_minutes"]
+        )
+    return line
 
 
 def _alarm_line(alarm: dict[str, Any], profile: str, t: Translator) -> str:

@@ -8,10 +8,21 @@ plaintext or file-based ones of ``keyrings.alt``.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from assistant.errors import N_, CredentialsMissingError, KeyringUnavailableError
+from assistant.errors import (
+    N_,
+    CredentialsMissingError,
+    KeyringLockedError,
+    KeyringUnavailableError,
+)
+
+log = logging.getLogger(__name__)
 
 IDENTIFIER = "identifier"
 PASSWORD = "password"
@@ -34,11 +45,39 @@ class Credentials:
         return f"Credentials(identifier={mask_identifier(self.identifier)!r}, password='***')"
 
 
-class CredentialStore:
-    """Reads and writes a profile's credentials under one keyring service name."""
+class CredentialStoreLike(Protocol):
+    """What a check needs of a credential store; tests pass a store in memory."""
 
-    def __init__(self, service: str) -> None:
-        self.service = service
+    def ensure_secure_backend(self) -> str: ...
+
+    def save(self, profile: str, credentials: Credentials) -> None: ...
+
+    def load(self, profile: str) -> Credentials: ...
+
+    def delete(self, profile: str) -> list[str]: ...
+
+    def save_channels(self, profile: str, document: str) -> None: ...
+
+    def load_channels(self, profile: str) -> str | None: ...
+
+
+def home_identity(home: Path) -> str:
+    """A short, stable name for a home folder (its resolved path, hashed): two homes on one
+    computer never share a keyring entry, and none of the path is written in the keyring."""
+    return hashlib.sha256(str(home.expanduser().resolve()).encode("utf-8")).hexdigest()[:16]
+
+
+class CredentialStore:
+    """Reads and writes a profile's credentials under one keyring service name per home.
+
+    The service name is ``<keyring_service>@<home identity>``, so that a second home folder
+    (a QA tester's, a volunteer's test) never overwrites or deletes the first one's password.
+    Entries written before that, under the bare service name, are moved on first use.
+    """
+
+    def __init__(self, service: str, home: Path | None = None) -> None:
+        self.legacy_service = service
+        self.service = service if home is None else f"{service}@{home_identity(home)}"
 
     def _user(self, profile: str, what: str) -> str:
         return f"{profile}:{what}"
@@ -80,6 +119,7 @@ class CredentialStore:
             )
             keyring.set_password(self.service, self._user(profile, PASSWORD), credentials.password)
         except KeyringError as error:
+            _raise_if_locked(error)
             raise KeyringUnavailableError(
                 N_(
                     "The keyring refused to store the password ({error}). Unlock the keyring "
@@ -96,7 +136,10 @@ class CredentialStore:
         try:
             identifier = keyring.get_password(self.service, self._user(profile, IDENTIFIER))
             password = keyring.get_password(self.service, self._user(profile, PASSWORD))
+            if not identifier and not password and self.legacy_service != self.service:
+                identifier, password = self._migrate(profile)
         except KeyringError as error:
+            _raise_if_locked(error)
             raise KeyringUnavailableError(
                 N_(
                     "The keyring could not be read ({error}). Unlock the keyring (log in to the "
@@ -154,21 +197,58 @@ class CredentialStore:
 
         self.ensure_secure_backend()
         removed = []
-        for what in (IDENTIFIER, PASSWORD, CHANNELS):
-            try:
-                keyring.delete_password(self.service, self._user(profile, what))
-                removed.append(what)
-            except PasswordDeleteError:
-                continue
-            except KeyringError as error:
-                raise KeyringUnavailableError(
-                    N_(
-                        "The keyring could not delete an entry ({error}). Unlock the keyring "
-                        "and run forget again."
-                    ),
-                    error=type(error).__name__,
-                ) from None
+        services = [self.service]
+        if self.legacy_service != self.service:
+            services.append(self.legacy_service)
+        for service in services:
+            for what in (IDENTIFIER, PASSWORD, CHANNELS):
+                try:
+                    keyring.delete_password(service, self._user(profile, what))
+                    removed.append(what)
+                except PasswordDeleteError:
+                    continue
+                except KeyringError as error:
+                    _raise_if_locked(error)
+                    raise KeyringUnavailableError(
+                        N_(
+                            "The keyring could not delete an entry ({error}). Unlock the keyring "
+                            "and run forget again."
+                        ),
+                        error=type(error).__name__,
+                    ) from None
+            if removed:
+                # An entry of the old, shared kind may be another home's: left alone once
+                # this home's own entries are gone.
+                break
         return removed
+
+    def _migrate(self, profile: str) -> tuple[str | None, str | None]:
+        """Move this profile's entries of the old, shared kind to this home's service name."""
+        import keyring
+
+        identifier = keyring.get_password(self.legacy_service, self._user(profile, IDENTIFIER))
+        password = keyring.get_password(self.legacy_service, self._user(profile, PASSWORD))
+        if not identifier or not password:
+            return None, None
+        for what, value in ((IDENTIFIER, identifier), (PASSWORD, password)):
+            keyring.set_password(self.service, self._user(profile, what), value)
+        for what in (IDENTIFIER, PASSWORD):
+            keyring.delete_password(self.legacy_service, self._user(profile, what))
+        log.info("moved the keyring entries of %s to this home's own service name", profile)
+        return identifier, password
+
+
+def _raise_if_locked(error: Exception) -> None:
+    from keyring.errors import KeyringLocked
+
+    if isinstance(error, KeyringLocked):
+        raise KeyringLockedError(
+            N_(
+                "The keyring is locked, so the assistant cannot read or change the password. "
+                "Unlock it (log in to the desktop session, or open your keyring and type its "
+                "password), then try again."
+            )
+        ) from None
 
 
 def _no_keyring_error() -> KeyringUnavailableError:

@@ -14,10 +14,11 @@ from typing import Any, TextIO
 
 from assistant.consent import make_consent
 from assistant.credentials import CredentialStore
+from assistant.environment import build_environment, utc_now
 from assistant.notifiers import dispatcher_for
 from assistant.profiles import forget_profile, set_up_profile
 from assistant.results import CheckResult
-from assistant.runner import CheckRunner, Environment, utc_now
+from assistant.runner import CheckRunner
 from assistant.settings import Paths, load_settings
 from assistant.state import StateStore
 
@@ -44,8 +45,10 @@ def run_demo(scenario: str, language: str, console: TextIO) -> DemoOutcome:
     try:
         with MockPortalServer(scenario) as portal:
             account = portal.state.scenario
-            env = Environment(
-                settings=load_settings(paths),
+            env = build_environment(
+                paths,
+                load_settings(paths),
+                console=console,
                 state=state,
                 credentials=credentials,
                 dispatcher=dispatcher_for("auto", console),

@@ -7,6 +7,9 @@ base. Only the CLI turns them into output, with ``exit_status_of``.
 
 from __future__ import annotations
 
+import errno
+import logging
+import sqlite3
 from enum import IntEnum
 
 from flows.errors import (
@@ -35,14 +38,20 @@ __all__ = [
     "ConfigInvalidError",
     "ConsentMissingError",
     "CredentialsMissingError",
+    "DiskFullError",
     "ExitStatus",
+    "HomeReadOnlyError",
+    "KeyringLockedError",
     "KeyringUnavailableError",
     "LoginRejectedError",
     "PageNotRecognisedError",
     "PasswordChangeRequiredError",
     "PortalUnavailableError",
+    "ProfileBusyError",
     "ProfileMissingError",
+    "StateDamagedError",
     "UnsafeFolderError",
+    "as_assistant_error",
     "exit_status_of",
     "unexpected_error",
 ]
@@ -69,6 +78,11 @@ class ExitStatus(IntEnum):
     PASSWORD_CHANGE_REQUIRED = 21
     CAPTCHA = 22
     UNSAFE_FOLDER = 23
+    STATE_DAMAGED = 24
+    DISK_FULL = 25
+    HOME_READ_ONLY = 26
+    KEYRING_LOCKED = 27
+    PROFILE_BUSY = 28
 
 
 class CredentialsMissingError(AssistantError):
@@ -104,6 +118,37 @@ class UnsafeFolderError(AssistantError):
     code = "unsafe_folder"
 
 
+class KeyringLockedError(AssistantError):
+    """The keyring is there but locked: the desktop session is not unlocked yet."""
+
+    code = "keyring_locked"
+    retryable = True
+
+
+class StateDamagedError(AssistantError):
+    """The state file cannot be read: it is kept aside, never deleted."""
+
+    code = "state_damaged"
+
+
+class DiskFullError(AssistantError):
+    code = "disk_full"
+    retryable = True
+
+
+class HomeReadOnlyError(AssistantError):
+    """The home folder (or the state file in it) cannot be written."""
+
+    code = "home_read_only"
+
+
+class ProfileBusyError(AssistantError):
+    """Another process is in a portal session for this profile: one at a time."""
+
+    code = "profile_busy"
+    retryable = True
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -119,6 +164,11 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     PasswordChangeRequiredError,
     CaptchaError,
     UnsafeFolderError,
+    KeyringLockedError,
+    StateDamagedError,
+    DiskFullError,
+    HomeReadOnlyError,
+    ProfileBusyError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.
@@ -141,4 +191,85 @@ def unexpected_error(error: Exception) -> AssistantError:
             "log; please report it. Meanwhile, check your account on the portal yourself."
         ),
         error=type(error).__name__,
+    )
+
+
+def as_assistant_error(error: BaseException, where: str = "") -> AssistantError:
+    """Any exception as a named error: the assistant's own faults (a damaged state, a full
+    disk, a read-only home) by their names, a bug as ``internal_error`` (and in the log)."""
+    if isinstance(error, AssistantError):
+        return error
+    named = _fault_of(error, where)
+    if named is not None:
+        return named
+    logging.getLogger(__name__).error("unexpected error %s", where, exc_info=error)
+    return unexpected_error(error if isinstance(error, Exception) else RuntimeError(str(error)))
+
+
+def _fault_of(error: BaseException, where: str) -> AssistantError | None:
+    text = str(error).lower()
+    os_number = error.errno if isinstance(error, OSError) else None
+    # The primary result code (the low byte): SQLITE_READONLY_DBMOVED is still READONLY.
+    sqlite_number = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    place = where or "the assistant's folder"
+    if (
+        os_number in (errno.ENOSPC, errno.EDQUOT)
+        or sqlite_number == sqlite3.SQLITE_FULL
+        or "disk is full" in text
+        or "no space left" in text
+        # SQLite says "disk I/O error" when it cannot even size its shared-memory file.
+        or ((sqlite_number == sqlite3.SQLITE_IOERR or os_number == errno.EIO) and _full(where))
+    ):
+        return disk_full_error(place)
+    if (
+        os_number in (errno.EROFS, errno.EACCES, errno.EPERM)
+        or sqlite_number in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+        or "readonly" in text
+        or "read-only" in text
+        or "unable to open database" in text
+    ) and isinstance(error, OSError | sqlite3.OperationalError):
+        return HomeReadOnlyError(
+            N_(
+                "The assistant cannot write in its folder ({where}): it is read-only or not "
+                "yours. Make it writable (or set OFPRA_ASSISTANT_HOME to a folder you can write "
+                "in) and try again. Meanwhile, check your account on the portal yourself."
+            ),
+            where=place,
+        )
+    if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
+        return StateDamagedError(
+            N_(
+                "The assistant's state file ({where}) is damaged ({detail}). It was kept "
+                "aside; run the command again. Meanwhile, check your account on the portal "
+                "yourself."
+            ),
+            where=place,
+            detail=str(error),
+        )
+    return None
+
+
+def _full(where: str) -> bool:
+    import shutil
+    from pathlib import Path
+
+    folder = Path(where) if where else None
+    while folder is not None and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder is None:
+        return False
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
+def disk_full_error(where: str) -> DiskFullError:
+    return DiskFullError(
+        N_(
+            "The disk is full: the assistant could not save what it read in {where}. Free some "
+            "space and run the check again; until then, alerts are shown but not remembered. "
+            "Check your account on the portal yourself."
+        ),
+        where=where,
     )

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Protocol, TextIO
 
 from assistant.privacy import REDACTOR, escape_markup
@@ -99,27 +100,55 @@ NOTIFIERS: dict[str, Callable[..., Notifier]] = {
 
 
 class AlertDispatcher:
-    """Tries each notifier in turn for every alert, and says how each one went out."""
+    """The local delivery target: tries each notifier in turn for every alert.
+
+    ``send`` says how the alert went out, or raises ``NotifierError`` when it reached no one:
+    the outbox then keeps it for the next delivery, and it is never counted as delivered.
+    """
+
+    #: The delivery target's name in the outbox (remote channels have their own).
+    name = "local"
+    #: A failed delivery is tried again at the agent's next tick: at login, the desktop's
+    #: notification service comes within a minute or two, and trying costs nothing.
+    retry_delays = (timedelta(0),)
 
     def __init__(self, notifiers: list[Notifier]) -> None:
-        if not notifiers:
-            raise ValueError("an alert needs at least one notifier")
         self.notifiers = notifiers
 
-    def deliver(self, alert: Alert) -> str:
+    def send(self, alert: Alert) -> str:
+        failures = []
         for notifier in self.notifiers:
             try:
                 notifier.send(alert)
                 return notifier.kind
             except NotifierError as error:
                 log.warning("%s notifier failed: %s", notifier.kind, error)
-        return "none"
+                failures.append(f"{notifier.kind}: {error}")
+            except Exception as error:
+                # A notifier's bug must not stop the others, nor count as a delivery.
+                log.exception("%s notifier crashed", notifier.kind)
+                failures.append(f"{notifier.kind}: {type(error).__name__}")
+        raise NotifierError("; ".join(failures) or "no notifier here reaches anyone")
+
+    def deliver(self, alert: Alert) -> str:
+        """Like ``send``, but "none" when the alert reached no one."""
+        try:
+            return self.send(alert)
+        except NotifierError:
+            return "none"
 
 
-def dispatcher_for(setting: str, console_stream: TextIO) -> AlertDispatcher:
-    """``auto``: the desktop, and the terminal when the desktop fails, so no alert is lost;
-    ``console``: the terminal only."""
-    console = ConsoleNotifier(console_stream)
+def dispatcher_for(
+    setting: str, console_stream: TextIO | None, *, console_counts: bool = True
+) -> AlertDispatcher:
+    """``auto``: the desktop, and the terminal when the desktop fails; ``console``: the
+    terminal only. The terminal is left out when no one would read it (``console_counts``
+    false: the agent started at login with no terminal; no stream at all under pythonw), so
+    that an alert printed to nowhere is never counted as delivered."""
+    console: list[Notifier] = []
+    if console_stream is not None and (console_counts or setting == "console"):
+        # Chosen in the settings, the terminal is where the person reads (a log they watch).
+        console.append(ConsoleNotifier(console_stream))
     if setting == "console":
-        return AlertDispatcher([console])
-    return AlertDispatcher([DesktopNotifier(), console])
+        return AlertDispatcher(console)
+    return AlertDispatcher([DesktopNotifier(), *console])

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.credentials import Credentials, CredentialStore, mask_identifier
+from assistant.credentials import Credentials, CredentialStoreLike, mask_identifier
 from assistant.errors import N_, AssistantError, ConfigInvalidError, ProfileMissingError
 from assistant.privacy import forget_in_log
 from assistant.settings import Paths, check_own_folder, check_portal_url
@@ -86,7 +86,7 @@ class SetUp:
 
 def set_up_profile(
     state: StateStore,
-    credentials: CredentialStore,
+    credentials: CredentialStoreLike,
     *,
     profile: str,
     portal_url: str,
@@ -136,7 +136,7 @@ class Forgotten:
 
 
 def forget_profile(
-    state: StateStore, credentials: CredentialStore, paths: Paths, profile: str
+    state: StateStore, credentials: CredentialStoreLike, paths: Paths, profile: str
 ) -> Forgotten:
     """Remove everything of the profile: keyring entries, state, captures, and the log's lines
     that name it. A captures folder that is a link is refused before anything is removed."""
@@ -168,7 +168,7 @@ def forget_profile(
     return Forgotten(profile, removed_keys, rows, had_captures, lines)
 
 
-def _masked_identifier(credentials: CredentialStore, profile: str) -> str:
+def _masked_identifier(credentials: CredentialStoreLike, profile: str) -> str:
     """How the log shows the profile's identifier, while the keyring still has it."""
     try:
         return mask_identifier(credentials.load(profile).identifier)

@@ -1,105 +1,75 @@
 """One check, from the profile to the alerts. It returns a result; it never raises.
 
-scheduler → runner → (credentials, flows → parser) → deadlines → state → notifiers.
+scheduler → runner → (credentials, flows → parser) → deadlines → state and outbox (one
+transaction) → delivery. ``CheckRunner.check_many`` is the one edge of a check: whatever fails,
+in the assistant as on the portal, each profile ends in a ``CheckResult`` with a named error,
+and its alert goes out.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.alerts import failure_alert, letter_alerts
 from assistant.captures import save_capture, save_private_file
-from assistant.credentials import Credentials, CredentialStore
+from assistant.credentials import Credentials
 from assistant.deadlines import deadlines_for, paris_today
+from assistant.environment import BrowserSource, Environment, launch_for_hosts, utc_now
 from assistant.errors import (
     N_,
+    AccountLockedError,
     AssistantError,
     CaptchaError,
     ConsentMissingError,
+    LoginRejectedError,
     PageNotRecognisedError,
+    PasswordChangeRequiredError,
     PortalUnavailableError,
+    ProfileBusyError,
     ProfileMissingError,
-    unexpected_error,
+    as_assistant_error,
 )
 from assistant.i18n import Translator
-from assistant.notifiers import AlertDispatcher
+from assistant.outbox import Delivery, deliver_pending, send_unrecorded
 from assistant.plausibility import review_dates
 from assistant.portal_memory import PortalMemory
 from assistant.privacy import REDACTOR, secret_masks
-from assistant.progress import Progress, no_progress
-from assistant.results import CheckResult, LetterReport
-from assistant.settings import Settings
-from assistant.state import CheckRecord, Profile, StateStore
+from assistant.results import Alert, CheckResult, LetterReport
+from assistant.schedule import ProfileHistory, alerts_to_forward, covered_reminders
+from assistant.state import CheckRecord, Profile
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
     from flows.check_flow import DocumentsReading
 
+__all__ = [
+    "BrowserSource",
+    "CheckRunner",
+    "Environment",
+    "PortalReader",
+    "Prepared",
+    "launch_for_hosts",
+    "utc_now",
+]
+
 log = logging.getLogger(__name__)
 
+#: One attempt at the portal: the reading, the number of requests the fence refused, and how
+#: many of them were for a letter.
+PortalReader = Callable[["Browser", Profile, Credentials], tuple["DocumentsReading", int, int]]
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-BrowserSource = Callable[[Settings, list[str]], AbstractContextManager["Browser"]]
-
-
-@contextmanager
-def launch_for_hosts(settings: Settings, portal_urls: list[str]) -> Iterator[Browser]:
-    """The browser a check uses: started here, closed at the end, whatever happens."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    from flows.browser import launch_browser
-
-    try:
-        with sync_playwright() as playwright:
-            browser = launch_browser(
-                playwright,
-                portal_urls,
-                executable_path=settings.browser.executable_path,
-                channel=settings.browser.channel,
-                headless=settings.browser.headless,
-            )
-            try:
-                yield browser
-            finally:
-                browser.close()
-    except PlaywrightError as error:
-        raise PortalUnavailableError(
-            N_("The browser stopped unexpectedly ({detail})."),
-            detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
-        ) from None
-
-
-@dataclass
-class Environment:
-    """Everything a check touches, passed in so that tests can swap the clock and notifiers."""
-
-    settings: Settings
-    state: StateStore
-    credentials: CredentialStore
-    dispatcher: AlertDispatcher
-    clock: Callable[[], datetime] = field(default=utc_now)
-    #: Where the browser comes from; tests hand in pytest-playwright's.
-    browser_source: BrowserSource = field(default=launch_for_hosts)
-    #: Waits between the attempts of a check; tests record instead of sleeping.
-    sleep: Callable[[float], None] = field(default=time.sleep)
-    #: Where redacted outlines of unrecognised pages go (``Paths.captures_dir``); None: nowhere.
-    captures_dir: Path | None = None
-    #: Told each step of a check as it starts (a check by hand shows them; the agent's are quiet).
-    progress: Progress = field(default=no_progress)
-    #: Whether an agent runs for this home folder: who tries again after a check by hand fails.
-    agent_running: Callable[[], bool] = field(default=lambda: False)
+_REFUSED: dict[str, type[AssistantError]] = {
+    "login_rejected": LoginRejectedError,
+    "account_locked": AccountLockedError,
+    "password_change_required": PasswordChangeRequiredError,
+}
 
 
 @dataclass(frozen=True)
@@ -111,8 +81,12 @@ class Prepared:
 
 
 class CheckRunner:
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, reader: PortalReader | None = None) -> None:
         self.env = env
+        #: Tests of the agent hand in a scripted portal; checks read the real one.
+        self.reader: PortalReader = reader or self._read_portal
+        #: Every delivery this runner made (this run's alerts, and earlier ones left over).
+        self.delivered: list[Delivery] = []
 
     def check(self, profile: str, *, automated: bool = False) -> CheckResult:
         return self.check_many([profile], automated=automated)[0]
@@ -122,21 +96,16 @@ class CheckRunner:
 
         ``automated``: the agent runs it (recorded, since its logins are limited), not a person.
         The agent retries a failed check on its own schedule, so an automated check makes one
-        attempt; a check run by hand retries at once (``[retry]``).
+        attempt; a check run by hand retries at once (``[retry]``). Never raises.
         """
         results: dict[str, CheckResult] = {}
-        prepared: list[Prepared] = []
         started = self.env.clock()
+        prepared: list[Prepared] = []
         for name in profiles:
             try:
                 prepared.append(self.prepare(name))
-            except AssistantError as error:
-                results[name] = self._failed(name, started, error, automated=automated)
             except Exception as error:
-                log.exception("unexpected error preparing the check of %s", name)
-                results[name] = self._failed(
-                    name, started, unexpected_error(error), automated=automated
-                )
+                results[name] = self._failed(name, started, as_assistant_error(error), 0, automated)
         if prepared:
             try:
                 portals = [p.profile.portal_url for p in prepared]
@@ -146,11 +115,12 @@ class CheckRunner:
                         if len(profiles) > 1:
                             self.env.progress("checking_profile", profile=item.profile.name)
                         results[item.profile.name] = self._check_one(browser, item, automated)
-            except AssistantError as error:
+            except Exception as error:
+                fault = as_assistant_error(error)
                 for item in prepared:
                     if item.profile.name not in results:
                         results[item.profile.name] = self._failed(
-                            item.profile.name, started, error, automated=automated
+                            item.profile.name, started, fault, 0, automated
                         )
         return [results[name] for name in profiles]
 
@@ -173,130 +143,94 @@ class CheckRunner:
                 ),
                 profile=name,
             )
+        refuse_if_refused(profile)
         credentials = self.env.credentials.load(name)
         REDACTOR.register(credentials)
         return Prepared(profile, credentials)
 
+    @contextmanager
+    def portal_session(self, name: str) -> Iterator[None]:
+        """At most one portal session per profile at a time, across processes (a lock file);
+        once it is held, a refusal another process just met is seen before any login."""
+        from filelock import FileLock, Timeout
+
+        folder = self.env.session_locks_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        wait = max(30.0, self.env.settings.browser.timeout_seconds * 4)
+        lock = FileLock(folder / f"{name}.lock")
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise ProfileBusyError(
+                N_(
+                    "Another check of the profile '{profile}' is under way (the agent's, or "
+                    "another command's), and the portal gets one at a time. Try again in a few "
+                    "minutes."
+                ),
+                profile=name,
+            ) from None
+        try:
+            profile = self.env.state.profile(name)
+            if profile is not None:
+                refuse_if_refused(profile)
+            yield
+        finally:
+            lock.release()
+
     def _check_one(self, browser: Browser, item: Prepared, automated: bool) -> CheckResult:
+        """The edge of one profile's check: it ends in a result, whatever fails."""
+        started = self.env.clock()
+        attempts = 0
+        try:
+            with self.portal_session(item.profile.name):
+                outcome, attempts = self._attempts(browser, item, automated)
+                if isinstance(outcome, AssistantError):
+                    return self._failed(item.profile.name, started, outcome, attempts, automated)
+                return self._succeeded(item.profile, started, outcome, attempts, automated)
+        except Exception as error:
+            return self._failed(
+                item.profile.name, started, as_assistant_error(error), attempts, automated
+            )
+
+    def _attempts(
+        self, browser: Browser, item: Prepared, automated: bool
+    ) -> tuple[tuple[DocumentsReading, int, int] | AssistantError, int]:
         """Up to ``retry.attempts`` attempts, each in a fresh browser context, while the portal
         is unavailable; any other failure (a refused password above all) ends the check."""
-        profile = item.profile
-        started = self.env.clock()
         retry = self.env.settings.retry
-        attempts = 1 if automated else retry.attempts
+        allowed = 1 if automated else retry.attempts
         attempt = 1
         while True:
             outcome = self._attempt(browser, item)
             if not isinstance(outcome, AssistantError):
-                reading, blocked, letters_blocked = outcome
-                break
+                return outcome, attempt
             error = outcome
-            if error.retryable and attempt < attempts:
+            if error.retryable and attempt < allowed:
                 attempt += 1
                 wait = retry.backoff_before(attempt)
                 log.warning(
                     "check of %s: %s; attempt %d of %d in %.0f s",
-                    profile.name,
+                    item.profile.name,
                     error.code,
                     attempt,
-                    attempts,
+                    allowed,
                     wait,
                 )
                 self.env.progress("portal_not_answering", code=error.code)
-                self.env.progress("retrying", seconds=wait, attempt=attempt, attempts=attempts)
+                self.env.progress("retrying", seconds=wait, attempt=attempt, attempts=allowed)
                 self.env.sleep(wait)
                 continue
             if attempt > 1:
                 error.with_hint(N_("(The assistant tried {count} times.)"), count=attempt)
-            return self._failed(profile.name, started, error, attempts=attempt, automated=automated)
-
-        checked_at = self.env.clock()
-        today = paris_today(checked_at)
-        # The state is an edge too: a label that echoes a secret is kept masked.
-        letters = REDACTOR.scrub_letters(reading.letters)
-        dates = review_dates(letters, today)
-        if dates.error is not None:
-            return self._failed(profile.name, started, dates.error, attempt, automated)
-        # "New" is new since the last check. A first check has none to compare with: a letter
-        # the person has opened already (in 2025, say) is no news to them, so it is not new.
-        first_check = self.env.state.last_successful_check(profile.name) is None
-        first_seen = self.env.state.merge_letters(profile.name, letters, checked_at)
-        new_ids = {
-            letter.id
-            for letter in letters
-            if letter.id in first_seen and not (first_check and letter.read)
-        }
-        # Only a reading accepted whole (dates included) becomes what the next check compares to.
-        PortalMemory(self.env.state, profile).remember(reading.shape, checked_at)
-        reports = [
-            LetterReport(
-                letter,
-                deadlines_for(letter, today),
-                letter.id in new_ids,
-                dates.warnings_for(letter),
-            )
-            for letter in letters
-        ]
-        translator = Translator(profile.language)
-        result = CheckResult(
-            profile=profile.name,
-            checked_at=checked_at,
-            letters=reports,
-            alerts=letter_alerts(reports, translator, profile.name),
-            blocked_requests=blocked,
-            letter_requests_blocked=letters_blocked,
-            logged_out=reading.logged_out,
-            attempts=attempt,
-            pages=reading.pages,
-            first_check=first_check,
-        )
-        result.delivered_via = [self.env.dispatcher.deliver(a) for a in result.alerts]
-        self.env.state.record_check(
-            profile.name,
-            CheckRecord(
-                started_at=started,
-                finished_at=checked_at,
-                ok=True,
-                error_code=None,
-                letters=len(reports),
-                new_letters=len(new_ids),
-                unread_notified=sum(1 for r in reports if r.needs_opening),
-                automated=automated,
-            ),
-        )
-        return result
+            return error, attempt
 
     def _attempt(
         self, browser: Browser, item: Prepared
     ) -> tuple[DocumentsReading, int, int] | AssistantError:
-        """One attempt in its own browser context: the reading, the number of requests the
-        fence refused and how many of them were for a letter, or the error that stopped it."""
         from playwright.sync_api import Error as PlaywrightError
 
-        from flows.browser import portal_context
-        from flows.check_flow import read_documents
-
-        profile = item.profile
-        timeout_ms = self.env.settings.browser.timeout_seconds * 1000
         try:
-            with portal_context(browser, profile.portal_url) as (context, guard):
-                page = context.new_page()
-                try:
-                    reading = read_documents(
-                        page,
-                        profile.portal_url,
-                        item.credentials.identifier,
-                        item.credentials.password,
-                        timeout_ms=timeout_ms,
-                        # What the portal showed last time, for the flow to prove the list whole.
-                        previous=PortalMemory(self.env.state, profile).last_seen(),
-                        progress=self.env.progress,
-                    )
-                except AssistantError:
-                    if self.env.settings.debug_screenshot:
-                        self._save_debug_screenshot(page, profile.name)
-                    raise
-            return reading, guard.blocked_requests, guard.letter_requests_blocked
+            return self.reader(browser, item.profile, item.credentials)
         except AssistantError as error:
             return error
         except PlaywrightError as error:
@@ -304,9 +238,249 @@ class CheckRunner:
                 N_("The portal could not be read ({detail})."),
                 detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
             )
+
+    def _read_portal(
+        self, browser: Browser, profile: Profile, credentials: Credentials
+    ) -> tuple[DocumentsReading, int, int]:
+        """One attempt in its own browser context."""
+        from flows.browser import portal_context
+        from flows.check_flow import read_documents
+
+        timeout_ms = self.env.settings.browser.timeout_seconds * 1000
+        with portal_context(browser, profile.portal_url) as (context, guard):
+            page = context.new_page()
+            try:
+                reading = read_documents(
+                    page,
+                    profile.portal_url,
+                    credentials.identifier,
+                    credentials.password,
+                    timeout_ms=timeout_ms,
+                    # What the portal showed last time, for the flow to prove the list whole.
+                    previous=PortalMemory(self.env.state, profile).last_seen(),
+                    progress=self.env.progress,
+                )
+            except AssistantError:
+                if self.env.settings.debug_screenshot:
+                    self._save_debug_screenshot(page, profile.name)
+                raise
+        return reading, guard.blocked_requests, guard.letter_requests_blocked
+
+    # What a check ends with: the state, the outbox, the delivery -----------------------------
+
+    def _succeeded(
+        self,
+        profile: Profile,
+        started: datetime,
+        outcome: tuple[DocumentsReading, int, int],
+        attempts: int,
+        automated: bool,
+    ) -> CheckResult:
+        reading, blocked, letters_blocked = outcome
+        state = self.env.state
+        checked_at = self.env.clock()
+        today = paris_today(checked_at)
+        # The state is an edge too: a label that echoes a secret is kept masked.
+        letters = REDACTOR.scrub_letters(reading.letters)
+        # Dates that cannot be right fail the check (page_not_recognised): never used silently.
+        dates = review_dates(letters, today)
+        if dates.error is not None:
+            return self._failed(profile.name, started, dates.error, attempts, automated)
+        # "New" is new since the last check. A first check has none to compare with: a letter
+        # the person has opened already (in 2025, say) is no news to them, so it is not new.
+        first_check = state.last_successful_check(profile.name) is None
+        translator = Translator(profile.language)
+        result = CheckResult(
+            profile=profile.name,
+            checked_at=checked_at,
+            blocked_requests=blocked,
+            letter_requests_blocked=letters_blocked,
+            logged_out=reading.logged_out,
+            attempts=attempts,
+            pages=reading.pages,
+            first_check=first_check,
+        )
+
+        def record() -> list[Alert]:
+            first_seen = state.merge_letters(profile.name, letters, checked_at)
+            new_ids = {
+                letter.id
+                for letter in letters
+                if letter.id in first_seen and not (first_check and letter.read)
+            }
+            result.letters = [
+                LetterReport(
+                    letter,
+                    deadlines_for(letter, today),
+                    letter.id in new_ids,
+                    dates.warnings_for(letter),
+                )
+                for letter in letters
+            ]
+            result.alerts = letter_alerts(result.letters, translator, profile.name)
+            # The agent sends new letters only; its reminder schedule sends the rest.
+            to_send = (
+                [a for a in result.alerts if a.kind == "new_letter"]
+                if automated
+                else list(result.alerts)
+            )
+            if automated:
+                for key in covered_reminders(result, to_send):
+                    state.record_notice(profile.name, key, "reminder", checked_at)
+            state.record_check(
+                profile.name,
+                CheckRecord(
+                    started_at=started,
+                    finished_at=checked_at,
+                    ok=True,
+                    error_code=None,
+                    letters=len(result.letters),
+                    new_letters=len(new_ids),
+                    unread_notified=sum(1 for r in result.letters if r.needs_opening),
+                    automated=automated,
+                ),
+            )
+            return to_send
+
+        if self._commit_and_deliver(result, translator, record):
+            # Only a reading accepted whole (dates included, and recorded) becomes what the next
+            # check compares to. (Its own connection: after the commit, not inside it.)
+            try:
+                PortalMemory(state, profile).remember(reading.shape, checked_at)
+            except Exception as error:
+                log.warning("could not remember what the portal showed: %s", error)
+        else:
+            # Nothing of this reading was remembered: its letters are new again next time.
+            result.letters = [
+                LetterReport(
+                    letter,
+                    deadlines_for(letter, today),
+                    not (first_check and letter.read),
+                    dates.warnings_for(letter),
+                )
+                for letter in letters
+            ]
+        return result
+
+    def _say_who_tries_again(self, error: AssistantError, automated: bool) -> None:
+        """A failure that may pass says who tries again: the agent, or, when a check by hand
+        fails and no agent runs, the person (never a promise that nobody keeps)."""
+        if not (error.retryable or isinstance(error, CaptchaError)):
+            return
+        if automated:
+            hint = N_("The assistant will try again later.")
+        elif self.env.agent_running():
+            hint = N_("The agent running on this computer will try again later.")
+        else:
+            hint = N_(
+                "No agent is running on this computer to try again: run 'ofpra-assistant "
+                "check' again later, or start the agent with 'ofpra-assistant run'."
+            )
+        if (hint, {}) not in error.hints:  # one error may end several profiles' checks
+            error.with_hint(hint)
+
+    def _failed(
+        self, name: str, started: datetime, error: AssistantError, attempts: int, automated: bool
+    ) -> CheckResult:
+        """A failed check: its alert in the outbox with the record of the check, then sent.
+        Never raises, even when the state itself is what failed."""
+        state = self.env.state
+        log.warning("check of %s failed: %s: %s", name, error.code, error.message)
+        capture = (
+            self._save_capture(name, error) if isinstance(error, PageNotRecognisedError) else None
+        )
+        self._say_who_tries_again(error, automated)
+        finished = self.env.clock()
+        result = CheckResult(
+            profile=name, checked_at=finished, error=error, attempts=attempts, capture=capture
+        )
+        try:
+            profile = state.profile(name)
+        except Exception as fault:
+            log.warning("the state could not be read: %s", fault)
+            profile = None
+        translator = Translator(profile.language if profile else "en")
+        result.alerts = [failure_alert(error, translator, name)]
+
+        def record() -> list[Alert]:
+            if profile is None or getattr(error, "remembered", False):
+                return list(result.alerts)
+            to_send = list(result.alerts)
+            if automated:
+                to_send = alerts_to_forward(result, ProfileHistory.from_state(state, profile))
+            state.record_check(
+                name, CheckRecord(started, finished, False, error.code, None, None, None, automated)
+            )
+            return to_send
+
+        self._commit_and_deliver(result, translator, record)
+        return result
+
+    def _commit_and_deliver(
+        self, result: CheckResult, translator: Translator, record: Callable[[], list[Alert]]
+    ) -> bool:
+        """Record the check and put its alerts in the outbox in one transaction, then deliver
+        everything pending (earlier alerts of this profile join this check's ``alerts``).
+        When the state cannot be written, the alerts go out at once, with one more that says
+        why; False then."""
+        state = self.env.state
+        targets = self.env.targets
+        try:
+            with state.transaction():
+                to_send = record()
+                ids = state.enqueue_alerts(
+                    result.profile, to_send, [t.name for t in targets], result.checked_at
+                )
         except Exception as error:
-            log.exception("unexpected error in the check of %s", profile.name)
-            return unexpected_error(error)
+            fault = as_assistant_error(error, where=str(state.path))
+            log.error("check of %s not recorded: %s: %s", result.profile, fault.code, error)
+            fault_alert = failure_alert(fault, translator, result.profile)
+            to_send = [*result.alerts, fault_alert]
+            result.alerts = to_send
+            if result.error is None:
+                result.error = fault
+            sent = send_unrecorded(to_send, targets, result.profile)
+            self.delivered.extend(sent)
+            result.delivered_via = [
+                next(
+                    (d.via or "none" for d in sent if d.alert is a and d.target == "local"), "none"
+                )
+                for a in to_send
+            ]
+            return False
+        delivered = self._deliver(result.checked_at)
+        local = {d.alert_id: d for d in delivered if d.target == self.env.dispatcher.name}
+        sent_ids = dict(zip(map(id, to_send), ids, strict=True))
+        via = []
+        for alert in result.alerts:
+            alert_id = sent_ids.get(id(alert))
+            if alert_id is None:
+                via.append("held")
+            else:
+                done = local.get(alert_id)
+                via.append(done.via if done is not None and done.via else "none")
+        # Alerts left over from earlier (a kill, no notification service then) go out now.
+        for delivery in delivered:
+            if (
+                delivery.target == self.env.dispatcher.name
+                and delivery.alert_id not in ids
+                and delivery.profile in (result.profile, "")
+            ):
+                result.alerts.append(delivery.alert)
+                via.append(delivery.via or "none")
+        result.delivered_via = via
+        return True
+
+    def _deliver(self, now: datetime) -> list[Delivery]:
+        try:
+            delivered = deliver_pending(self.env.state, self.env.targets, now, force=True)
+        except Exception as error:
+            log.error("the outbox could not be read: %s", error)
+            return []
+        self.delivered.extend(delivered)
+        return delivered
+
+    # Captures --------------------------------------------------------------------------------
 
     def _save_debug_screenshot(self, page: Page, name: str) -> Path | None:
         """Opt-in (``debug_screenshot``): the page a check failed on, every input field and every
@@ -351,47 +525,23 @@ class CheckRunner:
         )
         return path
 
-    def _say_who_tries_again(self, error: AssistantError, automated: bool) -> None:
-        """A failure that may pass says who tries again: the agent, or, when a check by hand
-        fails and no agent runs, the person (never a promise that nobody keeps)."""
-        if not (error.retryable or isinstance(error, CaptchaError)):
-            return
-        if automated:
-            hint = N_("The assistant will try again later.")
-        elif self.env.agent_running():
-            hint = N_("The agent running on this computer will try again later.")
-        else:
-            hint = N_(
-                "No agent is running on this computer to try again: run 'ofpra-assistant "
-                "check' again later, or start the agent with 'ofpra-assistant run'."
-            )
-        if (hint, {}) not in error.hints:  # one error may end several profiles' checks
-            error.with_hint(hint)
 
-    def _failed(
-        self,
-        name: str,
-        started: datetime,
-        error: AssistantError,
-        attempts: int = 0,
-        automated: bool = False,
-    ) -> CheckResult:
-        capture = None
-        if isinstance(error, PageNotRecognisedError):
-            capture = self._save_capture(name, error)
-        self._say_who_tries_again(error, automated)
-        finished = self.env.clock()
-        log.warning("check of %s failed: %s: %s", name, error.code, error.message)
-        profile = self.env.state.profile(name)
-        translator = Translator(profile.language if profile else "en")
-        result = CheckResult(
-            profile=name, checked_at=finished, error=error, attempts=attempts, capture=capture
-        )
-        result.alerts = [failure_alert(error, translator, name)]
-        result.delivered_via = [self.env.dispatcher.deliver(a) for a in result.alerts]
-        if profile is not None:
-            self.env.state.record_check(
-                name,
-                CheckRecord(started, finished, False, error.code, None, None, None, automated),
-            )
-        return result
+def refuse_if_refused(profile: Profile) -> None:
+    """The portal refused this password (or locked the account): it is not typed again, by
+    any path, until setup stores new credentials. Said at once, without the portal."""
+    if profile.refused_code is None or profile.refused_at is None:
+        return
+    error_class = _REFUSED.get(profile.refused_code, LoginRejectedError)
+    error = error_class(
+        N_(
+            "On {date} the portal refused the password of the profile '{profile}' ({code}), "
+            "and the assistant will not type it again: trying again could lock the account. "
+            "Check the password on the OFPRA website (or ask your SPADA to unlock the "
+            "account), then run 'ofpra-assistant setup --profile {profile}' to store it."
+        ),
+        date=profile.refused_at.date().isoformat(),
+        profile=profile.name,
+        code=profile.refused_code,
+    )
+    error.remembered = True  # type: ignore[attr-defined]
+    raise error

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -71,6 +71,7 @@ HISTORY_LENGTH = 50
 BATCH_AHEAD = timedelta(hours=1)
 
 Jitter = Callable[[str, datetime], timedelta]
+_NONE = (None, None, None)
 
 
 def no_jitter(profile: str, due: datetime) -> timedelta:
@@ -110,7 +111,11 @@ class Policy:
     jitter: Jitter = no_jitter
 
     @classmethod
-    def from_settings(cls, settings: Settings, jitter: Jitter | None = None) -> Policy:
+    def from_settings(
+        cls, settings: Settings, jitter: Jitter | None = None, seed: int | None = None
+    ) -> Policy:
+        """``seed``: the home folder's (``jitter_seed``), so that ``status`` draws the same
+        delays as the agent; without one, a random seed."""
         agent = settings.agent
         interval = timedelta(days=settings.check_interval_days)
         return cls(
@@ -123,9 +128,16 @@ class Policy:
             jitter=jitter
             if jitter is not None
             else SeededJitter(
-                random.SystemRandom().getrandbits(64), timedelta(minutes=agent.jitter_minutes)
+                seed if seed is not None else random.SystemRandom().getrandbits(64),
+                timedelta(minutes=agent.jitter_minutes),
             ),
         )
+
+
+def jitter_seed(state: StateStore) -> int:
+    """The home folder's seed for random delays: drawn once, then kept in the state."""
+    drawn = str(random.SystemRandom().getrandbits(63))
+    return int(state.set_meta_once("jitter_seed", drawn))
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,8 @@ class ProfileHistory:
     letters: tuple[SeenLetter, ...] = ()
     #: Keys of the notices already sent.
     sent: frozenset[str] = field(default_factory=frozenset)
+    #: The portal refused the credentials (or locked the account), until setup stores new ones.
+    refused: CheckRecord | None = None
 
     @classmethod
     def from_state(cls, state: StateStore, profile: Profile) -> ProfileHistory:
@@ -165,6 +179,33 @@ class ProfileHistory:
             last_ok=last_ok,
             letters=letters,
             sent=frozenset(state.notices_sent(profile.name)),
+            refused=None
+            if profile.refused_code is None or profile.refused_at is None
+            else CheckRecord(
+                profile.refused_at, profile.refused_at, False, profile.refused_code, *_NONE
+            ),
+        )
+
+    def as_of(self, now: datetime) -> ProfileHistory:
+        """What can be trusted at ``now``: a check dated in the future (a clock that was ahead
+        and came back) is unknown, and a profile "created" in the future was created now."""
+        if (
+            self.created_at <= now
+            and all(a.started_at <= now for a in self.attempts)
+            and (self.last_ok is None or self.last_ok.started_at <= now)
+        ):
+            return self
+        attempts = tuple(a for a in self.attempts if a.started_at <= now)
+        last_ok = next((a for a in attempts if a.ok), None)
+        letters = (
+            tuple(s for s in self.letters if s.last_seen_at <= now) if last_ok is not None else ()
+        )
+        return replace(
+            self,
+            created_at=min(self.created_at, now),
+            attempts=attempts,
+            last_ok=last_ok,
+            letters=letters,
         )
 
     @property
@@ -195,6 +236,8 @@ class ProfileHistory:
     @property
     def paused_by(self) -> CheckRecord | None:
         """The refused login that pauses the agent, until setup stores credentials again."""
+        if self.refused is not None:
+            return self.refused
         last = self.last_attempt
         if last is None or last.ok or last.error_code not in PAUSING_CODES:
             return None
@@ -219,6 +262,10 @@ class CheckPlan:
 
 
 def plan_check(history: ProfileHistory, policy: Policy, now: datetime) -> CheckPlan:
+    """When the next automated check is due. Never more than one interval past ``now``, even
+    after the clock jumped (a check dated in the future is unknown); the first check of a new
+    profile has no random delay."""
+    history = history.as_of(now)
     paused = history.paused_by
     if paused is not None:
         return CheckPlan(None, "paused", paused.error_code)
@@ -237,11 +284,25 @@ def plan_check(history: ProfileHistory, policy: Policy, now: datetime) -> CheckP
         retry = last.finished_at + retry_delay(history.failure_streak, last.error_code, policy)
         if retry > base:
             base, reason = retry, "retry"
-    at = base + policy.jitter(history.name, base)
+    # A clock that jumped: never more than an interval past now (or past the end of a check
+    # that started before now), before the random delay.
+    latest = max([now, *(a.finished_at for a in history.attempts[:1])])
+    base = min(base, latest + policy.check_interval)
+    at = base if reason == "first" else base + policy.jitter(history.name, base)
     login = history.last_automated_login
     if login is not None:
-        at = max(at, login.started_at + policy.min_between_logins)
+        at = max(at, min(login.started_at, now) + policy.min_between_logins)
     return CheckPlan(at, reason)
+
+
+def drawn_delay(history: ProfileHistory, policy: Policy, now: datetime) -> timedelta:
+    """The random delay the next check draws (for status): none for a first check."""
+    plan = plan_check(history, policy, now)
+    if plan.at is None or plan.reason == "first":
+        return timedelta(0)
+    without = plan_check(history, replace(policy, jitter=no_jitter), now)
+    assert without.at is not None
+    return max(plan.at - without.at, timedelta(0))
 
 
 def due_profiles(histories: list[ProfileHistory], policy: Policy, now: datetime) -> list[str]:
@@ -345,6 +406,7 @@ class Notice:
 
 
 def due_notices(history: ProfileHistory, policy: Policy, now: datetime) -> list[Notice]:
+    history = history.as_of(now)
     plan = plan_check(history, policy, now)
     notices = []
     for waiting in unread_with_deadline(history, paris_today(now)):
@@ -389,15 +451,19 @@ def not_checked_since(history: ProfileHistory) -> datetime:
     return history.last_ok.finished_at if history.last_ok else history.created_at
 
 
-def alarm_from(history: ProfileHistory, policy: Policy) -> datetime:
-    """When the alarm first rings if no check succeeds."""
-    return not_checked_since(history) + policy.alarm_after
+def alarm_from(history: ProfileHistory, policy: Policy, now: datetime | None = None) -> datetime:
+    """When the alarm first rings if no check succeeds (never more than ``alarm_after`` past
+    ``now``, whatever the clock did)."""
+    if now is not None:
+        history = history.as_of(now)
+    at = not_checked_since(history) + policy.alarm_after
+    return at if now is None else min(at, now + policy.alarm_after)
 
 
 def _not_checked(
     history: ProfileHistory, plan: CheckPlan, policy: Policy, now: datetime
 ) -> Notice | None:
-    first = alarm_from(history, policy)
+    first = alarm_from(history, policy, now)
     if now < first:
         return None
     # The first alarm as soon as it is due, then one a day from the morning on.

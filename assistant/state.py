@@ -1,23 +1,33 @@
-"""The state file: profiles, consents, letters seen, checks made, notices sent (SQLite).
+"""The state file: profiles, consents, letters seen, checks made, notices sent, and the outbox
+of alerts (SQLite).
 
 It keeps what the documents table shows (metadata), never a letter's contents, never a
 password or an identifier.
+
+The outbox: an alert is written (``enqueue_alerts``) in the same transaction that records what
+the check read, with one row per delivery target in ``deliveries``; it is sent after the commit
+and each target's delivery is marked (``record_delivery``). What a kill, a missing notification
+service or a failing channel left undelivered is still there for the next delivery.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from assistant.results import Alert
 from flows.models import LetterKind, PortalLetter
 
-SCHEMA_VERSION = 2
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS profiles (
@@ -77,6 +87,35 @@ CREATE TABLE IF NOT EXISTS notices_sent (
     sent_at TEXT NOT NULL,
     PRIMARY KEY (profile, key)
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The profile the alert is about ('' for the home folder as a whole).
+    profile TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    urgent INTEGER NOT NULL,
+    letter_id TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    alert_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    -- A delivery target's name: 'local' (desktop, else terminal), or a remote channel's.
+    target TEXT NOT NULL,
+    ok INTEGER NOT NULL DEFAULT 0,
+    -- How it went out (the notifier's kind), once ok.
+    via TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_try_at TEXT NOT NULL,
+    delivered_at TEXT,
+    PRIMARY KEY (alert_id, target)
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (ok, next_try_at);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 # Columns added after version 1, added to an older state file when it is opened.
@@ -87,7 +126,15 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("checks", "automated", "INTEGER NOT NULL DEFAULT 0"),
     # The account holder's name, also when a helper gave the consent for them (NULL: not asked).
     ("consents", "holder_name", "TEXT"),
+    # The portal refused the password or locked the account: nothing types it again until
+    # setup stores credentials (which clears these).
+    ("profiles", "refused_code", "TEXT"),
+    ("profiles", "refused_at", "TEXT"),
 )
+#: The tables a damaged state file is salvaged from, parents first.
+_TABLES = ("profiles", "consents", "letters", "checks", "notices_sent", "outbox", "deliveries")
+#: Failures that mean the portal will not take this password again (item: the account is safe).
+REFUSING_CODES = frozenset({"login_rejected", "account_locked", "password_change_required"})
 
 
 @dataclass(frozen=True)
@@ -97,6 +144,9 @@ class Profile:
     language: str
     created_at: datetime
     credentials_updated_at: datetime | None = None
+    #: The portal refused the password, or locked the account (its code), at ``refused_at``.
+    refused_code: str | None = None
+    refused_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -132,14 +182,67 @@ class SeenLetter:
     last_seen_at: datetime
 
 
+@dataclass(frozen=True)
+class PendingDelivery:
+    """One target's delivery of one alert from the outbox, not done yet."""
+
+    alert_id: int
+    target: str
+    profile: str
+    alert: Alert
+    attempts: int
+    created_at: datetime
+
+
 class StateStore:
+    #: Where a damaged state file was moved to when this one was opened (None: it was fine).
+    recovered_from: Path | None = None
+    #: Whether the alert that says so was put in the outbox.
+    damage_announced: bool = False
+
+    @classmethod
+    def open(cls, path: Path) -> StateStore:
+        """Open the state file; a damaged one is kept aside (never deleted), what can still be
+        read from it is copied into a fresh one, and ``recovered_from`` says where it went."""
+        try:
+            store = cls(path)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as error:
+            log.error("the state file %s is damaged: %s", path, error)
+        else:
+            try:
+                verdict = store._db.execute("PRAGMA quick_check").fetchone()[0]
+            except sqlite3.OperationalError:
+                store.close()
+                raise
+            except sqlite3.DatabaseError as error:
+                verdict = str(error)
+            if verdict == "ok":
+                return store
+            store.close()
+            log.error("the state file %s is damaged: %s", path, verdict)
+        aside = _set_aside(path)
+        store = cls(path)
+        store._salvage(aside)
+        store.recovered_from = aside
+        return store
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._depth = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         # Created 0600 before SQLite opens it, so it is never readable by others, even briefly.
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR))
         self._db = sqlite3.connect(path, timeout=30)
+        try:
+            self._set_up()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _set_up(self) -> None:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys = ON")
         # What is deleted (a forgotten profile) is overwritten, not left in free pages.
@@ -151,15 +254,72 @@ class StateStore:
                 columns = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in columns:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # Written only when it changes: opening a full disk's state must not write.
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._db:
-            yield self._db
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; the methods called inside it join it (all of it, or none)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._db
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._db:
+                yield self._db
+        finally:
+            self._depth = 0
+
+    _transaction = transaction
+
+    def integrity(self) -> str:
+        """``PRAGMA integrity_check``: "ok", or what is wrong."""
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def _salvage(self, damaged: Path) -> None:
+        """Copy every row that can still be read from a damaged state file."""
+        try:
+            source = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return
+        with closing(source):
+            for table in _TABLES:
+                columns = [r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")]
+                try:
+                    rows = source.execute(f"SELECT * FROM {table}")
+                    names = [d[0] for d in rows.description]
+                    kept = [n for n in names if n in columns]
+                    for row in rows:
+                        values = [v for n, v in zip(names, row, strict=True) if n in kept]
+                        with self._db:
+                            self._db.execute(
+                                f"INSERT OR IGNORE INTO {table} ({', '.join(kept)})"
+                                f" VALUES ({', '.join('?' for _ in kept)})",
+                                values,
+                            )
+                except sqlite3.Error as error:
+                    log.warning("could not salvage %s from %s: %s", table, damaged, error)
+
+    # Meta ----------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta_once(self, key: str, value: str) -> str:
+        """Store ``value`` unless one is there already; return the one that stays."""
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        stored = self.meta(key)
+        return value if stored is None else stored
 
     # Profiles ------------------------------------------------------------------------------
 
@@ -173,10 +333,20 @@ class StateStore:
             )
 
     def mark_credentials_updated(self, name: str, now: datetime) -> None:
+        """New credentials: a refusal of the old ones no longer holds."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE profiles SET credentials_updated_at = ? WHERE name = ?",
+                "UPDATE profiles SET credentials_updated_at = ?, refused_code = NULL,"
+                " refused_at = NULL WHERE name = ?",
                 (now.isoformat(), name),
+            )
+
+    def mark_refused(self, name: str, code: str, at: datetime) -> None:
+        """The portal refused these credentials (or locked the account): remember it."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE profiles SET refused_code = ?, refused_at = ? WHERE name = ?",
+                (code, at.isoformat(), name),
             )
 
     def profile(self, name: str) -> Profile | None:
@@ -195,6 +365,7 @@ class StateStore:
                 ).fetchone()[0]
                 for table in ("letters", "checks", "consents")
             }
+            db.execute("DELETE FROM outbox WHERE profile = ?", (name,))
             counts["profiles"] = db.execute("DELETE FROM profiles WHERE name = ?", (name,)).rowcount
         # The write-ahead log still holds the old pages: write them back and empty it.
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -299,6 +470,8 @@ class StateStore:
 
     def record_check(self, profile: str, record: CheckRecord) -> None:
         with self._transaction() as db:
+            if not record.ok and record.error_code in REFUSING_CODES:
+                self.mark_refused(profile, record.error_code, record.finished_at)
             db.execute(
                 "INSERT INTO checks (profile, started_at, finished_at, ok, error_code, letters,"
                 " new_letters, unread_notified, automated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -347,6 +520,123 @@ class StateStore:
         rows = self._db.execute("SELECT key FROM notices_sent WHERE profile = ?", (profile,))
         return {r[0] for r in rows}
 
+    # The outbox --------------------------------------------------------------------------------
+
+    def enqueue_alerts(
+        self, profile: str, alerts: Iterable[Alert], targets: Sequence[str], now: datetime
+    ) -> list[int]:
+        """Put alerts in the outbox, one pending delivery per target; return their ids.
+
+        Called inside ``transaction()`` with what they are about: written with it, or not at all.
+        """
+        ids = []
+        with self._transaction() as db:
+            for alert in alerts:
+                cursor = db.execute(
+                    "INSERT INTO outbox (profile, kind, title, body, urgent, letter_id, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        profile,
+                        alert.kind,
+                        alert.title,
+                        alert.body,
+                        int(alert.urgent),
+                        alert.letter_id,
+                        now.isoformat(),
+                    ),
+                )
+                alert_id = int(cursor.lastrowid or 0)
+                db.executemany(
+                    "INSERT INTO deliveries (alert_id, target, next_try_at) VALUES (?, ?, ?)",
+                    [(alert_id, target, now.isoformat()) for target in targets],
+                )
+                ids.append(alert_id)
+        return ids
+
+    def pending_deliveries(
+        self, now: datetime, *, force: bool = False, targets: Sequence[str] | None = None
+    ) -> list[PendingDelivery]:
+        """Deliveries not done yet, oldest alert first: those due at ``now`` (all with
+        ``force``). A retry planned more than a day ahead (a clock that went back) is due."""
+        rows = self._db.execute(
+            "SELECT d.alert_id, d.target, d.attempts, d.next_try_at, o.* FROM deliveries d"
+            " JOIN outbox o ON o.id = d.alert_id WHERE d.ok = 0 ORDER BY o.id, d.target"
+        ).fetchall()
+        pending = []
+        for r in rows:
+            if targets is not None and r["target"] not in targets:
+                continue
+            next_try = datetime.fromisoformat(r["next_try_at"])
+            if not force and now < next_try <= now + timedelta(days=1):
+                continue
+            pending.append(
+                PendingDelivery(
+                    alert_id=r["alert_id"],
+                    target=r["target"],
+                    profile=r["profile"],
+                    alert=Alert(
+                        r["kind"], r["title"], r["body"], bool(r["urgent"]), r["letter_id"]
+                    ),
+                    attempts=r["attempts"],
+                    created_at=datetime.fromisoformat(r["created_at"]),
+                )
+            )
+        return pending
+
+    def record_delivery(
+        self,
+        alert_id: int,
+        target: str,
+        now: datetime,
+        *,
+        via: str | None = None,
+        error: str | None = None,
+        next_try_at: datetime | None = None,
+    ) -> None:
+        """Mark one target's delivery of one alert: done (``via``), or failed (``error``,
+        to be tried again from ``next_try_at``)."""
+        with self._transaction() as db:
+            if via is not None:
+                db.execute(
+                    "UPDATE deliveries SET ok = 1, via = ?, attempts = attempts + 1,"
+                    " delivered_at = ?, last_error = NULL WHERE alert_id = ? AND target = ?",
+                    (via, now.isoformat(), alert_id, target),
+                )
+            else:
+                db.execute(
+                    "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                    " next_try_at = ? WHERE alert_id = ? AND target = ?",
+                    (error, (next_try_at or now).isoformat(), alert_id, target),
+                )
+
+    def deliveries(self, alert_id: int) -> list[dict[str, object]]:
+        rows = self._db.execute(
+            "SELECT * FROM deliveries WHERE alert_id = ? ORDER BY target", (alert_id,)
+        )
+        return [dict(r) for r in rows]
+
+    def outbox(self) -> list[tuple[int, str, Alert]]:
+        """Every alert ever put in the outbox (id, profile, alert), oldest first."""
+        rows = self._db.execute("SELECT * FROM outbox ORDER BY id")
+        return [
+            (
+                r["id"],
+                r["profile"],
+                Alert(r["kind"], r["title"], r["body"], bool(r["urgent"]), r["letter_id"]),
+            )
+            for r in rows
+        ]
+
+    def undelivered(self) -> dict[str, object]:
+        """What waits in the outbox, for ``status``: how many alerts, since when, and why."""
+        row = self._db.execute(
+            "SELECT COUNT(DISTINCT d.alert_id) AS alerts, MIN(o.created_at) AS since,"
+            " (SELECT last_error FROM deliveries WHERE ok = 0 AND last_error IS NOT NULL"
+            "  ORDER BY next_try_at DESC LIMIT 1) AS last_error"
+            " FROM deliveries d JOIN outbox o ON o.id = d.alert_id WHERE d.ok = 0"
+        ).fetchone()
+        return {"alerts": row["alerts"], "since": row["since"], "last_error": row["last_error"]}
+
 
 def _profile(row: sqlite3.Row) -> Profile:
     return Profile(
@@ -355,7 +645,26 @@ def _profile(row: sqlite3.Row) -> Profile:
         language=row["language"],
         created_at=datetime.fromisoformat(row["created_at"]),
         credentials_updated_at=_datetime(row["credentials_updated_at"]),
+        refused_code=row["refused_code"],
+        refused_at=_datetime(row["refused_at"]),
     )
+
+
+def _set_aside(path: Path) -> Path:
+    """Move a damaged state file (and its journal) aside, under a name that says so."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    for suffix in ("-wal", "-shm"):
+        journal = path.with_name(path.name + suffix)
+        if journal.exists():
+            journal.rename(aside.with_name(aside.name + suffix))
+    path.rename(aside)
+    log.error("the damaged state file was kept as %s", aside)
+    return aside
 
 
 def _check(row: sqlite3.Row) -> CheckRecord:

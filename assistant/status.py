@@ -1,7 +1,8 @@
 """What ``status`` reports for each profile, from the state alone (no login).
 
 The next check and the alarms are what the agent decides (``schedule``), so that ``status``
-and ``run`` never disagree; the agent's random delay is not included.
+and ``run`` never disagree; the random delay the agent draws (from the home folder's seed) is
+shown beside the due time.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from datetime import date
 from typing import Any
 
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
+from assistant.environment import Environment
 from assistant.results import LetterReport
-from assistant.runner import Environment
 from assistant.schedule import (
     Policy,
     ProfileHistory,
     Waiting,
     alarm_from,
+    drawn_delay,
+    jitter_seed,
     next_reminder,
     no_jitter,
     not_checked_since,
@@ -31,6 +34,7 @@ def profile_statuses(
     now = env.clock()
     today = paris_today(now)
     policy = Policy.from_settings(env.settings, jitter=no_jitter)
+    agent_policy = Policy.from_settings(env.settings, seed=jitter_seed(env.state))
     statuses = []
     for profile in env.state.profiles():
         if only and profile.name != only:
@@ -40,6 +44,7 @@ def profile_statuses(
         history = ProfileHistory.from_state(env.state, profile)
         last_ok = history.last_ok
         plan = plan_check(history, policy, now)
+        delay = drawn_delay(history, agent_policy, now)
         waiting = []
         decisions = []
         unknown = []
@@ -92,7 +97,7 @@ def profile_statuses(
                     "since": paused.finished_at.isoformat(),
                 }
             )
-        if now >= alarm_from(history, policy):
+        if now >= alarm_from(history, policy, now):
             alarms.append({"kind": "not_checked", "since": not_checked_since(history).isoformat()})
         statuses.append(
             {
@@ -118,6 +123,8 @@ def profile_statuses(
                 "last_successful_check": last_ok.finished_at.isoformat() if last_ok else None,
                 "next_check_due": plan.at.isoformat() if plan.at else None,
                 "next_check_reason": plan.reason,
+                # The agent's random delay after the due time (none for a first check).
+                "next_check_delay_minutes": round(delay.total_seconds() / 60),
                 "alarms": alarms,
                 "letters_waiting": waiting,
                 "decisions_notified": decisions,

@@ -1,16 +1,30 @@
-"""Shared fixtures: the mock portal on loopback, the real Chromium, a private desktop session."""
+"""Shared fixtures and helpers: the mock portal on loopback, the real Chromium, a private desktop
+session, a fake clock, recording notifiers, and the command line as a real process.
+
+Test files import helpers from here only, never from one another.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, time
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from playwright.sync_api import Playwright
 
+from assistant.credentials import home_identity
 from assistant.deadlines import PARIS
+from assistant.notifiers import NotifierError
+from assistant.results import Alert
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
@@ -23,6 +37,115 @@ NOW = datetime.combine(TODAY, time(12, 0), tzinfo=PARIS)
 
 IDENTIFIER = "1234561552"
 PASSWORD = "Mock-Portal-2026!"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: The mock portal's login page.
+LOGIN = "/ofpra/user/login"
+
+
+class RecordingNotifier:
+    """Keeps every alert it is given."""
+
+    kind = "recording"
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def send(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+
+
+class FailingNotifier:
+    """A desktop with no notification service."""
+
+    kind = "broken"
+
+    def send(self, alert: Alert) -> None:
+        raise NotifierError("no service")
+
+
+class RecordingSleep:
+    """Retries wait between attempts; tests note the waits instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Cli:
+    def __init__(self, home: Path, desktop: DesktopSession, service: str) -> None:
+        self.home = home
+        self.env = desktop.child_env()
+        # English messages, whatever the machine's language (the default would be French).
+        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            self.env.pop(name, None)
+        self.env["LANG"] = "en_US.UTF-8"
+        self.env["OFPRA_ASSISTANT_HOME"] = str(home)
+        self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
+        self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"
+        # Retries of an unavailable portal must not wait for real in tests.
+        self.env["OFPRA_ASSISTANT_RETRY__BACKOFF_SECONDS"] = "0"
+        self.env.pop("PYTHON_KEYRING_BACKEND", None)
+
+    def run(
+        self, *args: str, stdin: str = "", env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env or self.env,
+            timeout=120,
+        )
+
+    def json(self, *args: str) -> tuple[int, dict[str, Any]]:
+        done = self.run(*args, "--json")
+        return done.returncode, json.loads(done.stdout)
+
+    def setup(self, portal_url: str, profile: str = "default") -> subprocess.CompletedProcess[str]:
+        return self.run(
+            "setup",
+            "--profile",
+            profile,
+            "--portal-url",
+            portal_url,
+            "--identifier",
+            IDENTIFIER,
+            "--password-stdin",
+            "--consent",
+            "Amina Test",
+            "--language",
+            "en",
+            stdin=PASSWORD + "\n",
+        )
+
+    @property
+    def keyring_service(self) -> str:
+        """The keyring service name of this home folder (one per home and profile)."""
+        base = self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"]
+        return f"{base}@{home_identity(self.home)}"
+
+    def keyring_entry(self, user: str, service: str | None = None) -> str | None:
+        code = (
+            "import keyring, sys; "
+            f"v = keyring.get_password({service or self.keyring_service!r}, {user!r}); "
+            "print(v if v is not None else '<none>')"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=self.env, timeout=60
+        )
+        value = done.stdout.strip()
+        return None if value == "<none>" else value
 
 
 @pytest.fixture(scope="session")
@@ -115,3 +238,98 @@ def english_messages() -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+# The mock portal through Flask's test client ------------------------------------------------
+
+
+class _TableParser(HTMLParser):
+    """Collects the documents table's headers, rows (cell texts), row classes and view links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self.row_classes: list[str] = []
+        self.view_links: list[tuple[str, str]] = []
+        self.caption = ""
+        self._section = ""
+        self._cell: list[str] | None = None
+        self._in_caption = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in ("thead", "tbody"):
+            self._section = tag
+        elif tag == "caption":
+            self._in_caption = True
+        elif tag == "tr" and self._section == "tbody":
+            self.rows.append([])
+            self.row_classes.append(attributes.get("class") or "")
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "a" and self._section == "tbody":
+            self.view_links.append((attributes["href"] or "", attributes["aria-label"] or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption":
+            self._in_caption = False
+        elif tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell).strip()
+            if self._section == "thead":
+                self.headers.append(text)
+            else:
+                self.rows[-1].append(text)
+            self._cell = None
+        elif tag in ("thead", "tbody"):
+            self._section = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._in_caption:
+            self.caption += data
+
+
+def parse_table(html: str) -> _TableParser:
+    parser = _TableParser()
+    parser.feed(html)
+    return parser
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no csrf_token in the login form"
+    return match.group(1)
+
+
+def page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def log_in(client: FlaskClient, password: str = PASSWORD) -> str:
+    token = csrf_from(page(client, LOGIN))
+    response = client.post(
+        LOGIN, data={"csrf_token": token, "identifier": IDENTIFIER, "password": password}
+    )
+    return response.get_data(as_text=True) if response.status_code == 200 else response.location
+
+
+def mock_log(client: FlaskClient) -> dict[str, Any]:
+    data = client.get("/__mock__/log").get_json()
+    assert isinstance(data, dict)
+    return data
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fixtures.mock_portal", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )

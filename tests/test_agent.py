@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from assistant.agent import TICK_JOB_OPTIONS, Agent, AgentLock, Runner, TickReport
-from assistant.alerts import failure_alert, letter_alerts
 from assistant.consent import make_consent
-from assistant.deadlines import PARIS, deadlines_for, paris_today
+from assistant.credentials import Credentials
+from assistant.deadlines import PARIS, paris_today
 from assistant.errors import (
     N_,
     AgentAlreadyRunningError,
@@ -29,15 +29,16 @@ from assistant.errors import (
     LoginRejectedError,
     PortalUnavailableError,
 )
-from assistant.i18n import Translator
-from assistant.notifiers import AlertDispatcher
-from assistant.results import Alert, CheckResult, LetterReport
-from assistant.runner import Environment
+from assistant.notifiers import AlertDispatcher, NotifierError
+from assistant.results import Alert
+from assistant.runner import CheckRunner, Environment
 from assistant.schedule import Policy
 from assistant.settings import Paths, Settings
-from assistant.state import CheckRecord, StateStore
+from assistant.state import Profile, StateStore
+from fixtures.memory_credentials import MemoryCredentialStore
+from flows.check_flow import DocumentsReading
 from flows.models import LetterKind, PortalLetter
-from tests.test_runner import FakeClock, MemoryCredentialStore
+from tests.conftest import FakeClock, RecordingNotifier
 
 PROFILE = "default"
 
@@ -87,34 +88,23 @@ class FakePortal:
         return [letter.as_listed(today) for letter in self.letters if letter.available_on <= today]
 
 
-class FakeRunner:
-    """Does what CheckRunner does with the state and the alerts, with a scripted portal."""
+class ScriptedReader:
+    """Reads the fake portal in place of the browser; the real CheckRunner does the rest (the
+    state, the outbox, the delivery)."""
 
-    def __init__(self, env: Environment, portal: FakePortal, events: list[str]) -> None:
-        self.env, self.portal, self.events = env, portal, events
+    def __init__(self, clock: FakeClock, portal: FakePortal, events: list[str]) -> None:
+        self.clock, self.portal, self.events = clock, portal, events
 
-    def check_many(self, profiles: list[str], *, automated: bool = False) -> list[CheckResult]:
-        results = []
-        t = Translator("en")
-        for name in profiles:
-            now = self.env.clock()
-            answer = self.portal.answer(now)
-            if isinstance(answer, AssistantError):
-                result = CheckResult(name, now, error=answer)
-                result.alerts = [failure_alert(answer, t, name)]
-                record = CheckRecord(now, now, False, answer.code, None, None, None, automated)
-                self.events.append(f"{_when(now)} check failed: {answer.code}")
-            else:
-                new = self.env.state.merge_letters(name, answer, now)
-                today = paris_today(now)
-                reports = [LetterReport(x, deadlines_for(x, today), x.id in new) for x in answer]
-                result = CheckResult(name, now, reports, letter_alerts(reports, t, name))
-                record = CheckRecord(now, now, True, None, len(reports), len(new), 0, automated)
-                self.events.append(f"{_when(now)} check ok")
-            self.env.state.record_check(name, record)
-            result.delivered_via = [self.env.dispatcher.deliver(a) for a in result.alerts]
-            results.append(result)
-        return results
+    def __call__(
+        self, browser: object, profile: Profile, credentials: Credentials
+    ) -> tuple[DocumentsReading, int, int]:
+        now = self.clock()
+        answer = self.portal.answer(now)
+        if isinstance(answer, AssistantError):
+            self.events.append(f"{_when(now)} check failed: {answer.code}")
+            raise answer
+        self.events.append(f"{_when(now)} check ok")
+        return DocumentsReading(answer, "fr", True), 0, 0
 
 
 class EventNotifier:
@@ -150,15 +140,17 @@ class Laptop:
         self.state = StateStore(self.paths.state_file)
         self.agent: Agent | None = None
         self.reports: list[TickReport] = []
+        self.credentials = MemoryCredentialStore()
 
     def boot(self) -> None:
         settings = Settings()
         self.agent = Agent(
             self.paths,
             settings,
-            MemoryCredentialStore(),
+            self.credentials,
             AlertDispatcher([self.notifier]),
             clock=self.clock,
+            browser_source=lambda settings, hosts: nullcontext(None),  # type: ignore[arg-type]
             runner_factory=self.runner,
             # A fixed jitter keeps the expected times readable; SeededJitter has its own tests.
             policy=Policy.from_settings(
@@ -168,7 +160,7 @@ class Laptop:
         )
 
     def runner(self, env: Environment) -> Runner:
-        return FakeRunner(env, self.portal, self.events)
+        return CheckRunner(env, reader=ScriptedReader(self.clock, self.portal, self.events))
 
     def shut_down(self) -> None:
         self.agent = None
@@ -198,6 +190,7 @@ class Laptop:
         self.state.save_profile(PROFILE, "https://portal.example/ofpra/user/login", "en", now)
         self.state.mark_credentials_updated(PROFILE, now)
         self.state.record_consent(PROFILE, make_consent("Amina", "holder", "en", now))
+        self.credentials.save(PROFILE, Credentials("1234561552", "secret"))
 
 
 @pytest.fixture
@@ -241,9 +234,10 @@ def test_ten_weeks_of_checks_reminders_and_alarms(laptop: Laptop) -> None:
     laptop.days(date(2026, 12, 30), date(2027, 1, 10))
 
     assert laptop.events == [
-        # First check at setup (+ the 10-minute jitter), then weekly.
-        "11-02 10:10 check ok",
-        "11-09 10:20 check ok",
+        # The first check at once when the agent starts (no random delay before a first
+        # check), then weekly (+ the 10-minute jitter).
+        "11-02 10:00 check ok",
+        "11-09 10:10 check ok",
         # Due on Monday 16 at 10:30, asleep then: done at the first tick after waking.
         "11-17 08:00 check ok",
         # The decision of 18 November, found by the weekly check: 8 days left. Its D-10
@@ -424,3 +418,149 @@ def test_a_tick_missed_while_asleep_runs_once_at_wake_up(tmp_path: Path) -> None
     assert len(ticks) == 1, "several missed ticks make one"
     assert ticks[0] >= paris(date(2026, 11, 17), 22)
     assert timedelta(0) < next_run - ticks[0] <= timedelta(seconds=60)
+
+
+class Gate:
+    """The desktop's notification service, absent until ``up`` (the agent started at login
+    before the desktop was ready)."""
+
+    kind = "desktop"
+
+    def __init__(self, behind: EventNotifier) -> None:
+        self.behind, self.up = behind, False
+
+    def send(self, alert: Alert) -> None:
+        if not self.up:
+            raise NotifierError("org.freedesktop.Notifications is not on the bus yet")
+        self.behind.send(alert)
+
+
+def test_the_agent_waits_for_the_notification_service_and_delivers_then(laptop: Laptop) -> None:
+    laptop.portal.letters = [Letter(LetterKind.DECISION, "Décision", date(2026, 10, 30))]
+    laptop.set_up_profile()
+    laptop.boot()
+    assert laptop.agent is not None
+    gate = Gate(laptop.notifier)
+    laptop.agent.dispatcher = AlertDispatcher([gate])
+
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 30))
+
+    assert laptop.events == ["11-02 10:00 check ok"], "checked, but no one was told yet"
+    waiting = laptop.state.undelivered()
+    assert waiting["alerts"] == 1
+    assert "not on the bus yet" in str(waiting["last_error"])
+    assert [via for r in laptop.reports for _, via in r.delivered] == ["waiting"] * 3
+
+    gate.up = True
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 40))
+
+    assert laptop.events == [
+        "11-02 10:00 check ok",
+        "11-02 10:30 new_letter: New letter from OFPRA: Decision (Décision)",
+    ]
+    assert laptop.state.undelivered()["alerts"] == 0
+    assert laptop.reports[-1].delivered[0][1] == "desktop"
+
+
+def test_an_alert_left_by_a_killed_agent_goes_out_when_the_next_one_starts(
+    laptop: Laptop,
+) -> None:
+    laptop.portal.letters = [Letter(LetterKind.DECISION, "Décision", date(2026, 10, 30))]
+    laptop.set_up_profile()
+    laptop.boot()
+    assert laptop.agent is not None
+    gate = Gate(laptop.notifier)
+    laptop.agent.dispatcher = AlertDispatcher([gate])
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 10))  # checked; the alert waits
+    laptop.shut_down()  # killed
+    laptop.sleep_until(paris(date(2026, 11, 2), 10, 11))
+
+    laptop.boot()
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 12))
+
+    assert laptop.events == [
+        "11-02 10:00 check ok",
+        "11-02 10:11 new_letter: New letter from OFPRA: Decision (Décision)",
+    ]
+
+
+def test_a_clock_a_year_ahead_then_right_again_silences_nothing(laptop: Laptop) -> None:
+    laptop.set_up_profile()
+    laptop.boot()
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 10))
+    assert laptop.events == ["11-02 10:00 check ok"]
+
+    # One check with the clock a year ahead (a dead CMOS battery, a wrong time zone server).
+    laptop.sleep_until(paris(date(2027, 11, 10), 10))
+    laptop.awake_until(paris(date(2027, 11, 10), 10, 10))
+    assert laptop.events[-1] == "11-10 10:00 check ok"
+
+    # The clock is right again: the next check is a week from the last one it can trust, and
+    # the alarm rings when no check succeeds for 8 days from now, not a year later.
+    laptop.clock.now = paris(date(2026, 11, 5), 10)
+    laptop.portal.down = [(paris(date(2026, 11, 1), 0), paris(date(2026, 12, 31), 0))]
+    laptop.days(date(2026, 11, 5), date(2026, 11, 13))
+
+    after = [e for e in laptop.events[2:] if "check" in e or "not_checked" in e]
+    assert after[0] == "11-09 10:10 check failed: portal_unavailable"
+    assert "11-10 10:00 not_checked: OFPRA account not checked since November 2, 2026" in after
+
+
+def test_a_clock_a_year_back_treats_a_last_check_in_the_future_as_unknown(
+    laptop: Laptop,
+) -> None:
+    laptop.clock.now = paris(date(2027, 11, 2), 10)
+    laptop.set_up_profile()
+    laptop.boot()
+    laptop.awake_until(paris(date(2027, 11, 2), 10, 10))
+    # Back a year: the check "of 2027" is in the future, so unknown: a first check at once.
+    laptop.clock.now = paris(date(2026, 11, 2), 10)
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 10))
+
+    assert laptop.events == ["11-02 10:00 check ok", "11-02 10:00 check ok"]
+
+
+def test_status_shows_the_random_delay_the_agent_draws(laptop: Laptop) -> None:
+    from assistant.environment import build_environment
+    from assistant.schedule import ProfileHistory, plan_check
+    from assistant.status import profile_statuses
+
+    laptop.set_up_profile()
+    laptop.boot()
+    laptop.awake_until(paris(date(2026, 11, 2), 10, 10))
+    agent = Agent(laptop.paths, Settings(), laptop.credentials, AlertDispatcher([]))
+    env = build_environment(
+        laptop.paths, Settings(), console=None, state=laptop.state, clock=laptop.clock
+    )
+
+    [status] = profile_statuses(env, laptop.paths)
+
+    profile = laptop.state.profile(PROFILE)
+    assert profile is not None
+    history = ProfileHistory.from_state(laptop.state, profile)
+    planned = plan_check(history, agent.policy_for(laptop.state), laptop.clock.now)
+    assert planned.at is not None
+    due = datetime.fromisoformat(status["next_check_due"])
+    delay = timedelta(minutes=status["next_check_delay_minutes"])
+    assert abs(due + delay - planned.at) < timedelta(minutes=1)
+    assert timedelta(0) <= delay <= timedelta(minutes=30)
+
+
+def test_a_damaged_state_is_kept_aside_and_the_agent_says_so_once(tmp_path: Path) -> None:
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    paths.state_file.write_bytes(b"not a database" * 100)
+    notifier = RecordingNotifier()
+    agent = Agent(
+        paths,
+        Settings(),
+        MemoryCredentialStore(),
+        AlertDispatcher([notifier]),
+        clock=FakeClock(paris(date(2026, 11, 2), 10)),
+    )
+
+    first, second = agent.tick(), agent.tick()
+
+    assert not first.failed and not second.failed
+    assert [alert.kind for alert in notifier.alerts] == ["state_damaged"]
+    [aside] = tmp_path.glob("state.sqlite3.damaged-*[0-9TZ]")
+    assert aside.read_bytes().startswith(b"not a database"), "kept, never deleted"

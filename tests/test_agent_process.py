@@ -20,7 +20,7 @@ import pytest
 from assistant.errors import ExitStatus
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
-from tests.test_cli import Cli
+from tests.conftest import Cli
 
 pytestmark = [pytest.mark.desktop, pytest.mark.browser]
 
@@ -171,7 +171,7 @@ def test_a_second_agent_on_the_same_home_is_refused(cli: Cli, agents: list[Agent
     assert str(cli.home) in second.stderr
     assert first.process.poll() is None, "the first agent keeps running"
     done = cli.json("status")
-    assert done[1]["agent"] == {"running": True}
+    assert done[1]["agent"]["running"] is True
 
     assert first.stop(signal.SIGINT) == 0
-    assert cli.json("status")[1]["agent"] == {"running": False}
+    assert cli.json("status")[1]["agent"]["running"] is False

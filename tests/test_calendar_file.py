@@ -259,7 +259,7 @@ class NoCheckRunner:
     """The agent's checks are not the point here: they find nothing new."""
 
     def __init__(self, env: object) -> None:
-        pass
+        self.delivered: list[Any] = []  # the agent reports the runner's deliveries
 
     def check_many(self, profiles: list[str], *, automated: bool = False) -> list[Any]:
         return []

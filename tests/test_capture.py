@@ -17,18 +17,27 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from assistant.captures import capture_profile, save_capture
+from assistant.capture_command import capture_profile
+from assistant.captures import save_capture
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
 from assistant.notifiers import AlertDispatcher
 from assistant.runner import CheckRunner, Environment
 from assistant.settings import BrowserSettings, RetrySettings, Settings
 from assistant.state import StateStore
+from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
 from flows.capture import ELIDED, capture_page, keep_text, outline
 from flows.check_flow import capture_pages
-from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
-from tests.test_runner import FakeClock, MemoryCredentialStore, RecordingNotifier, RecordingSleep
+from tests.conftest import (
+    IDENTIFIER,
+    NOW,
+    PASSWORD,
+    TODAY,
+    FakeClock,
+    RecordingNotifier,
+    RecordingSleep,
+)
 
 #: What the personal_data scenario plants, and no capture may hold (compared case-insensitively).
 PLANTED = [

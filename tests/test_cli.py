@@ -20,11 +20,9 @@ from assistant.cli import build_parser
 from assistant.errors import ExitStatus
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
+from tests.conftest import IDENTIFIER, PASSWORD, Cli
 
 pytestmark = [pytest.mark.desktop, pytest.mark.browser]
-
-IDENTIFIER = "1234561552"
-PASSWORD = "Mock-Portal-2026!"
 
 
 @pytest.fixture
@@ -32,67 +30,6 @@ def live_portal() -> Iterator[MockPortalServer]:
     """A mock portal dated from the real today, since the CLI runs on the real clock."""
     with MockPortalServer("decision_9_days") as server:
         yield server
-
-
-class Cli:
-    def __init__(self, home: Path, desktop: DesktopSession, service: str) -> None:
-        self.home = home
-        self.env = desktop.child_env()
-        # English messages, whatever the machine's language (the default would be French).
-        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-            self.env.pop(name, None)
-        self.env["LANG"] = "en_US.UTF-8"
-        self.env["OFPRA_ASSISTANT_HOME"] = str(home)
-        self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
-        self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"
-        # Retries of an unavailable portal must not wait for real in tests.
-        self.env["OFPRA_ASSISTANT_RETRY__BACKOFF_SECONDS"] = "0"
-        self.env.pop("PYTHON_KEYRING_BACKEND", None)
-
-    def run(
-        self, *args: str, stdin: str = "", env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "assistant", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env or self.env,
-            timeout=120,
-        )
-
-    def json(self, *args: str) -> tuple[int, dict[str, Any]]:
-        done = self.run(*args, "--json")
-        return done.returncode, json.loads(done.stdout)
-
-    def setup(self, portal_url: str, profile: str = "default") -> subprocess.CompletedProcess[str]:
-        return self.run(
-            "setup",
-            "--profile",
-            profile,
-            "--portal-url",
-            portal_url,
-            "--identifier",
-            IDENTIFIER,
-            "--password-stdin",
-            "--consent",
-            "Amina Test",
-            "--language",
-            "en",
-            stdin=PASSWORD + "\n",
-        )
-
-    def keyring_entry(self, user: str) -> str | None:
-        code = (
-            "import keyring, sys; "
-            f"v = keyring.get_password({self.env['OFPRA_ASSISTANT_KEYRING_SERVICE']!r}, {user!r}); "
-            "print(v if v is not None else '<none>')"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=self.env, timeout=60
-        )
-        value = done.stdout.strip()
-        return None if value == "<none>" else value
 
 
 @pytest.fixture
@@ -164,11 +101,7 @@ def drop_consent(cli: Cli) -> None:
 
 
 def drop_password(cli: Cli) -> None:
-    code = (
-        "import keyring; "
-        f"keyring.delete_password({cli.env['OFPRA_ASSISTANT_KEYRING_SERVICE']!r}, "
-        "'default:password')"
-    )
+    code = f"import keyring; keyring.delete_password({cli.keyring_service!r}, 'default:password')"
     subprocess.run([sys.executable, "-c", code], env=cli.env, check=True, timeout=60)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import pytest
@@ -96,3 +97,37 @@ def test_store_refuses_a_backend_that_is_not_an_os_keyring(
 
     with pytest.raises(KeyringUnavailableError, match=message):
         CredentialStore("ofpra-assistant-test").save("p", Credentials("1", "x"))
+
+
+def test_two_home_folders_never_share_a_password(
+    desktop: DesktopSession, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    service = f"ofpra-assistant-homes-{request.node.name}"[:80]
+    first = CredentialStore(service, home=tmp_path / "first")
+    second = CredentialStore(service, home=tmp_path / "second")
+    first.save("hamid", Credentials("1111111111", "First-Home-2026!"))
+
+    second.save("hamid", Credentials("2222222222", "Second-Home-2026!"))
+
+    assert first.load("hamid").password == "First-Home-2026!"
+    assert second.load("hamid").password == "Second-Home-2026!"
+    assert first.service != second.service and str(tmp_path) not in first.service
+    assert second.delete("hamid") == ["identifier", "password"]
+    assert first.load("hamid").password == "First-Home-2026!", "forget elsewhere left it"
+    first.delete("hamid")
+
+
+def test_an_entry_of_the_old_shared_kind_moves_to_the_home_on_first_use(
+    desktop: DesktopSession, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    service = f"ofpra-assistant-legacy-{request.node.name}"[:80]
+    keyring.set_password(service, "amina:identifier", "1234561552")
+    keyring.set_password(service, "amina:password", "Old-Version-2026!")
+    store = CredentialStore(service, home=tmp_path / "home")
+
+    assert store.load("amina") == Credentials("1234561552", "Old-Version-2026!")
+
+    assert keyring.get_password(service, "amina:password") is None, "moved, not copied"
+    assert keyring.get_password(store.service, "amina:password") == "Old-Version-2026!"
+    assert store.delete("amina") == ["identifier", "password"]
+    assert keyring.get_password(store.service, "amina:password") is None

@@ -25,16 +25,11 @@ from assistant.results import CheckResult
 from assistant.runner import CheckRunner, Environment
 from assistant.settings import BrowserSettings, RetrySettings, Settings
 from assistant.state import StateStore
+from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer, Scenario
 from fixtures.mock_portal.scenarios import LetterSpec
 from fixtures.mock_portal.state import LOCK_AFTER_FAILED_LOGINS
-from tests.conftest import NOW, TODAY
-from tests.test_runner import (
-    FakeClock,
-    MemoryCredentialStore,
-    RecordingNotifier,
-    RecordingSleep,
-)
+from tests.conftest import NOW, TODAY, FakeClock, RecordingNotifier, RecordingSleep
 
 pytestmark = pytest.mark.browser
 

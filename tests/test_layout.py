@@ -44,3 +44,13 @@ def test_an_unknown_code_exits_as_an_internal_error() -> None:
         code = "no_such_code"
 
     assert exit_status_of(Stranger("x")) is ExitStatus.INTERNAL_ERROR
+
+
+def test_test_files_share_helpers_through_conftest_only() -> None:
+    offenders = {
+        path.name: sorted(
+            m for m in imported_modules(path) if m.startswith("tests.") and m != "tests.conftest"
+        )
+        for path in sorted((ROOT / "tests").glob("test_*.py"))
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}

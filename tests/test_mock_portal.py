@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import date, datetime
-from html.parser import HTMLParser
-from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -31,12 +25,19 @@ from fixtures.mock_portal import (
     load_scenario,
 )
 from fixtures.mock_portal.scenarios import LetterSpec
+from tests.conftest import (
+    IDENTIFIER,
+    LOGIN,
+    PASSWORD,
+    csrf_from,
+    log_in,
+    mock_log,
+    page,
+    parse_table,
+    run_cli,
+)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 10)
-IDENTIFIER = "1234561552"
-PASSWORD = "Mock-Portal-2026!"
-LOGIN = "/ofpra/user/login"
 
 FRENCH_HEADERS = [
     "Statut",
@@ -58,80 +59,6 @@ ENGLISH_HEADERS = [
 ]
 
 
-class _TableParser(HTMLParser):
-    """Collects the documents table's headers, rows (cell texts), row classes and view links."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.headers: list[str] = []
-        self.rows: list[list[str]] = []
-        self.row_classes: list[str] = []
-        self.view_links: list[tuple[str, str]] = []
-        self.caption = ""
-        self._section = ""
-        self._cell: list[str] | None = None
-        self._in_caption = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag in ("thead", "tbody"):
-            self._section = tag
-        elif tag == "caption":
-            self._in_caption = True
-        elif tag == "tr" and self._section == "tbody":
-            self.rows.append([])
-            self.row_classes.append(attributes.get("class") or "")
-        elif tag in ("td", "th"):
-            self._cell = []
-        elif tag == "a" and self._section == "tbody":
-            self.view_links.append((attributes["href"] or "", attributes["aria-label"] or ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "caption":
-            self._in_caption = False
-        elif tag in ("td", "th") and self._cell is not None:
-            text = "".join(self._cell).strip()
-            if self._section == "thead":
-                self.headers.append(text)
-            else:
-                self.rows[-1].append(text)
-            self._cell = None
-        elif tag in ("thead", "tbody"):
-            self._section = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-        elif self._in_caption:
-            self.caption += data
-
-
-def parse_table(html: str) -> _TableParser:
-    parser = _TableParser()
-    parser.feed(html)
-    return parser
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no csrf_token in the login form"
-    return match.group(1)
-
-
-def page(client: FlaskClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
-
-
-def log_in(client: FlaskClient, password: str = PASSWORD) -> str:
-    token = csrf_from(page(client, LOGIN))
-    response = client.post(
-        LOGIN, data={"csrf_token": token, "identifier": IDENTIFIER, "password": password}
-    )
-    return response.get_data(as_text=True) if response.status_code == 200 else response.location
-
-
 def app_for(scenario: str | Scenario, today: date = TODAY) -> Flask:
     app = create_app(scenario, today)
     app.testing = True
@@ -142,12 +69,6 @@ def app_for(scenario: str | Scenario, today: date = TODAY) -> Flask:
 def mixed() -> Iterator[FlaskClient]:
     with app_for("mixed").test_client() as client:
         yield client
-
-
-def mock_log(client: FlaskClient) -> dict[str, Any]:
-    data = client.get("/__mock__/log").get_json()
-    assert isinstance(data, dict)
-    return data
 
 
 # --- Scenarios -------------------------------------------------------------------------------
@@ -682,18 +603,6 @@ def test_server_serves_the_portal_over_loopback() -> None:
 
 
 # --- Command line ----------------------------------------------------------------------------
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fixtures.mock_portal", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
 
 
 def test_cli_list_scenarios_prints_names_descriptions_and_credentials() -> None:

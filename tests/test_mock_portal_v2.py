@@ -19,7 +19,7 @@ from fixtures.mock_portal.app import CAPTCHA_CODE
 from fixtures.mock_portal.faults import FaultError, fault_from_json, fault_from_option
 from fixtures.mock_portal.rendering import password_problems
 from fixtures.mock_portal.state import LOCK_AFTER_FAILED_LOGINS
-from tests.test_mock_portal import (
+from tests.conftest import (
     IDENTIFIER,
     LOGIN,
     PASSWORD,

@@ -144,6 +144,18 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
                 add = ("channel", "add", "--profile", "default", "--to", to, "--url-stdin")
                 run(*add, "--detail", detail, "--language", language, stdin=url + "\n")
             run("-v", "check")
+            # A refused password is typed again only once setup stores one (same password here).
+            run(
+                "setup",
+                "--portal-url",
+                portal.login_url,
+                "--identifier",
+                "-",
+                "--password-stdin",
+                "--consent",
+                "Leak Test",
+                stdin=f"{LEAK_IDENTIFIER}\n{LEAK_PASSWORD}\n",
+            )
             run("-v", "check", "--json")
             run("status")
             run("channel", "list", "--profile", "default")

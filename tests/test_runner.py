@@ -6,7 +6,7 @@ import base64
 import stat
 from collections.abc import Iterator
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,55 +14,25 @@ from playwright.sync_api import Browser, Page
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
-from assistant.notifiers import AlertDispatcher, NotifierError
+from assistant.notifiers import AlertDispatcher
 from assistant.results import Alert
 from assistant.runner import CheckRunner, Environment
 from assistant.settings import BrowserSettings, Settings
 from assistant.state import StateStore
 from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
-from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
+from tests.conftest import (
+    IDENTIFIER,
+    NOW,
+    PASSWORD,
+    TODAY,
+    FailingNotifier,
+    FakeClock,
+    RecordingNotifier,
+    RecordingSleep,
+)
 
 pytestmark = pytest.mark.browser
-
-
-class RecordingNotifier:
-    """Keeps every alert it is given."""
-
-    kind = "recording"
-
-    def __init__(self) -> None:
-        self.alerts: list[Alert] = []
-
-    def send(self, alert: Alert) -> None:
-        self.alerts.append(alert)
-
-
-class FailingNotifier:
-    """A desktop with no notification service."""
-
-    kind = "broken"
-
-    def send(self, alert: Alert) -> None:
-        raise NotifierError("no service")
-
-
-class RecordingSleep:
-    """Retries wait between attempts; tests note the waits instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -297,6 +267,8 @@ def test_debug_screenshot_is_opt_in_and_masks_every_input(
     assert not (env.captures_dir / "default").exists(), "no picture unless asked for"
 
     env.settings = Settings(browser=BrowserSettings(timeout_seconds=10), debug_screenshot=True)
+    # A refused password is typed again only after setup stores one.
+    env.state.mark_credentials_updated("default", NOW)
     CheckRunner(env).check("default")
 
     [shot] = sorted((env.captures_dir / "default").glob("*-failed-check.png"))

@@ -11,7 +11,7 @@ from assistant.consent import make_consent
 from assistant.credentials import Credentials
 from assistant.profiles import set_up_profile
 from assistant.state import SCHEMA_VERSION, CheckRecord, StateStore
-from tests.test_runner import MemoryCredentialStore
+from fixtures.memory_credentials import MemoryCredentialStore
 
 NOW = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 
@@ -44,7 +44,7 @@ def test_a_version_1_state_file_gains_the_new_columns_and_keeps_its_rows(tmp_pat
     assert state.notices_sent("amina") == set()
     state.close()
     with contextlib.closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     StateStore(path).close()  # opening it again changes nothing
 
 

@@ -17,8 +17,9 @@ from assistant.notifiers import AlertDispatcher, ConsoleNotifier
 from assistant.runner import Environment
 from assistant.settings import Paths, Settings
 from assistant.state import CheckRecord, StateStore
+from fixtures.memory_credentials import MemoryCredentialStore
 from flows.models import LetterKind, PortalLetter
-from tests.test_runner import FakeClock, MemoryCredentialStore
+from tests.conftest import FakeClock
 
 SETUP = datetime(2026, 11, 2, 10, 0, tzinfo=PARIS)
 

@@ -1,0 +1,161 @@
+"""Everything a check touches, built in one place for the CLI, the agent and the capture command.
+
+httpie's ``Environment``: the clock, the state, the credential store, the delivery targets, the
+browser and the folders are passed in, so tests swap a fake clock and a recording notifier in,
+and nothing can be forgotten on one path (the agent once built its own without ``captures_dir``,
+and its checks saved no outline). ``build_environment`` is the one factory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from assistant.credentials import CredentialStore, CredentialStoreLike
+from assistant.errors import N_, PortalUnavailableError
+from assistant.notifiers import AlertDispatcher, dispatcher_for
+from assistant.progress import Progress, no_progress
+from assistant.settings import Paths, Settings
+from assistant.state import StateStore
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from assistant.outbox import DeliveryTarget
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+BrowserSource = Callable[[Settings, list[str]], AbstractContextManager["Browser"]]
+
+
+@contextmanager
+def launch_for_hosts(settings: Settings, portal_urls: list[str]) -> Iterator[Browser]:
+    """The browser a check uses: started here, closed at the end, whatever happens."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from flows.browser import launch_browser
+
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_browser(
+                playwright,
+                portal_urls,
+                executable_path=settings.browser.executable_path,
+                channel=settings.browser.channel,
+                headless=settings.browser.headless,
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+    except PlaywrightError as error:
+        raise PortalUnavailableError(
+            N_("The browser stopped unexpectedly ({detail})."),
+            detail=str(error).strip().splitlines()[0] if str(error).strip() else "",
+        ) from None
+
+
+@dataclass
+class Environment:
+    """Everything a check touches, passed in so that tests can swap the clock and notifiers."""
+
+    settings: Settings
+    state: StateStore
+    credentials: CredentialStoreLike
+    #: The local delivery target: the desktop, else the terminal.
+    dispatcher: AlertDispatcher
+    clock: Callable[[], datetime] = field(default=utc_now)
+    #: Where the browser comes from; tests hand in pytest-playwright's.
+    browser_source: BrowserSource = field(default=launch_for_hosts)
+    #: Waits between the attempts of a check; tests record instead of sleeping.
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    #: Where redacted outlines of unrecognised pages go (``Paths.captures_dir``); None: nowhere.
+    captures_dir: Path | None = None
+    #: Where the per-profile portal-session locks live; None: a folder beside the state file.
+    locks_dir: Path | None = None
+    #: More delivery targets (remote channels), each recording its own delivery of each alert.
+    channels: list[DeliveryTarget] = field(default_factory=list)
+    #: Told each step of a check as it starts (a check by hand shows them; the agent's are quiet).
+    progress: Progress = field(default=no_progress)
+    #: Whether an agent runs for this home folder: who tries again after a check by hand fails.
+    agent_running: Callable[[], bool] = field(default=lambda: False)
+
+    @property
+    def targets(self) -> list[DeliveryTarget]:
+        """Every delivery target, the local one first."""
+        return [self.dispatcher, *self.channels]
+
+    @property
+    def session_locks_dir(self) -> Path:
+        return self.locks_dir if self.locks_dir is not None else self.state.path.parent / "locks"
+
+
+def build_environment(
+    paths: Paths,
+    settings: Settings,
+    *,
+    console: TextIO | None,
+    console_reaches_someone: bool = True,
+    state: StateStore | None = None,
+    credentials: CredentialStoreLike | None = None,
+    dispatcher: AlertDispatcher | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    browser_source: BrowserSource = launch_for_hosts,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Environment:
+    """The one factory: every path comes from ``paths``, so no caller can leave one out.
+
+    ``console_reaches_someone``: whether an alert printed on ``console`` is seen (a terminal, or
+    the output of a check a person or a script ran); the agent in the background says no, so
+    its alerts wait for the desktop instead of counting as delivered.
+    """
+    env = Environment(
+        settings=settings,
+        state=state if state is not None else StateStore.open(paths.state_file),
+        credentials=credentials
+        if credentials is not None
+        else CredentialStore(settings.keyring_service, home=paths.data_dir),
+        dispatcher=dispatcher
+        if dispatcher is not None
+        else dispatcher_for(settings.notifier, console, console_counts=console_reaches_someone),
+        clock=clock,
+        browser_source=browser_source,
+        sleep=sleep,
+        captures_dir=paths.captures_dir,
+        locks_dir=paths.data_dir / "locks",
+    )
+    if env.state.recovered_from is not None and not env.state.damage_announced:
+        announce_damage(env)
+    return env
+
+
+def announce_damage(env: Environment) -> None:
+    """A damaged state file was kept aside: say so in an alert (through the outbox, so it goes
+    out with the next delivery, and joins that check's alerts)."""
+    from assistant.i18n import Translator, system_language
+    from assistant.results import Alert
+
+    t = Translator(system_language())
+    alert = Alert(
+        kind="state_damaged",
+        title=t.paragraph(t._("The assistant's memory of your letters was damaged")),
+        body=t.paragraph(
+            t._(
+                "The state file was damaged. It was kept as {path}, and what could be read "
+                "from it was copied into a new one.",
+                path=str(env.state.recovered_from),
+            )
+        ),
+        urgent=True,
+    )
+    env.state.enqueue_alerts("", [alert], [target.name for target in env.targets], env.clock())
+    env.state.damage_announced = True
