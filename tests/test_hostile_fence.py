@@ -24,8 +24,14 @@ from fixtures.memory_credentials import MemoryCredentialStore
 from flows.browser import RequestGuard, launch_browser, portal_context, table_links
 from flows.check_flow import read_documents
 from flows.errors import CheckError, PageNotRecognisedError
-from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY, chromium_launch_options
-from tests.test_runner import RecordingNotifier
+from tests.conftest import (
+    IDENTIFIER,
+    NOW,
+    PASSWORD,
+    TODAY,
+    RecordingNotifier,
+    chromium_launch_options,
+)
 
 pytestmark = pytest.mark.browser
 
