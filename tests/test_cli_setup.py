@@ -21,6 +21,7 @@ from assistant.cli_setup import (
     run_wizard,
 )
 from assistant.consent import consent_text
+from assistant.credentials import home_identity
 from assistant.i18n import LANGUAGES, Translator
 from fixtures.desktop_session import DesktopSession
 
@@ -456,10 +457,12 @@ class Terminal:
         )
 
     def keyring_entries(self) -> list[str]:
+        # One keyring service per home folder (assistant/credentials.py).
+        service = f"{self.service}@{home_identity(self.home)}"
         code = (
             "import keyring; "
             f"print([u for u in ('default:identifier', 'default:password') "
-            f"if keyring.get_password({self.service!r}, u) is not None])"
+            f"if keyring.get_password({service!r}, u) is not None])"
         )
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=self.env, timeout=60

@@ -121,7 +121,7 @@ def test_a_state_that_is_not_a_database_is_named_and_forget_still_removes_the_pa
 
     assert "kept as" in str(output["error"])
     assert cli.keyring_entry("default:password") == PASSWORD
-    forgotten = cli.run("forget", "--yes")
+    forgotten = cli.run("forget", "--profile", "default", "--yes")
     assert forgotten.returncode == 0, forgotten.stderr
     assert "Traceback" not in forgotten.stderr
     assert cli.keyring_entry("default:password") is None
@@ -172,7 +172,7 @@ def test_a_read_only_home_is_named_and_forget_still_removes_the_password(
     assert plain.returncode == ExitStatus.HOME_READ_ONLY
     assert "Traceback" not in plain.stderr and "read-only" in plain.stderr
 
-    forgotten = cli.run("forget", "--yes")
+    forgotten = cli.run("forget", "--profile", "default", "--yes")
     assert forgotten.returncode == ExitStatus.HOME_READ_ONLY
     assert "was removed from the keyring all the same" in forgotten.stderr
     assert cli.keyring_entry("default:password") is None
@@ -189,7 +189,7 @@ def test_a_locked_keyring_is_named(tmp_path: Path, live_portal: MockPortalServer
         subprocess.run([sys.executable, "-c", lock], env=cli.env, check=True, timeout=60)
 
         assert_named(cli.run("check", "--json"), ExitStatus.KEYRING_LOCKED)
-        forgotten = cli.run("forget", "--yes")
+        forgotten = cli.run("forget", "--profile", "default", "--yes")
         assert forgotten.returncode == ExitStatus.KEYRING_LOCKED
         assert "Traceback" not in forgotten.stderr and "keyring is locked" in forgotten.stderr
 
