@@ -27,7 +27,8 @@ from assistant.notifiers import NotifierError
 from assistant.results import Alert
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
-from fixtures.mock_portal import MockPortalServer
+from fixtures.mock_portal import MockPortalServer, Scenario
+from fixtures.mock_portal.scenarios import LetterSpec
 from flows.browser import launch_arguments
 
 #: The day every browser test lives on; the mock portal's letters are dated from it.
@@ -40,6 +41,20 @@ PASSWORD = "Mock-Portal-2026!"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: The mock portal's login page.
 LOGIN = "/ofpra/user/login"
+
+#: Five letters on three pages of two: pagination, at a third of the cost of 200 letters.
+PAGED = Scenario(
+    name="paged",
+    description="five letters, two per page",
+    page_size=2,
+    letters=(
+        LetterSpec("decision", 3, notified_days_ago=3),
+        LetterSpec("six_months", 30),
+        LetterSpec("convocation", 60, notified_days_ago=60, read_days_ago=58),
+        LetterSpec("introduction", 90, read_days_ago=89),
+        LetterSpec("account_creation", 92, read_days_ago=92),
+    ),
+)
 
 
 class RecordingNotifier:

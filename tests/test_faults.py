@@ -27,9 +27,8 @@ from assistant.settings import BrowserSettings, RetrySettings, Settings
 from assistant.state import StateStore
 from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer, Scenario
-from fixtures.mock_portal.scenarios import LetterSpec
 from fixtures.mock_portal.state import LOCK_AFTER_FAILED_LOGINS
-from tests.conftest import NOW, TODAY, FakeClock, RecordingNotifier, RecordingSleep
+from tests.conftest import NOW, PAGED, TODAY, FakeClock, RecordingNotifier, RecordingSleep
 
 pytestmark = pytest.mark.browser
 
@@ -38,20 +37,6 @@ pytestmark = pytest.mark.browser
 TIMEOUT_SECONDS = 5
 ATTEMPTS = 2
 BACKOFF = 7.0
-
-#: Five letters on three pages of two: pagination, at a third of the cost of 200 letters.
-PAGED = Scenario(
-    name="paged",
-    description="five letters, two per page",
-    page_size=2,
-    letters=(
-        LetterSpec("decision", 3, notified_days_ago=3),
-        LetterSpec("six_months", 30),
-        LetterSpec("convocation", 60, notified_days_ago=60, read_days_ago=58),
-        LetterSpec("introduction", 90, read_days_ago=89),
-        LetterSpec("account_creation", 92, read_days_ago=92),
-    ),
-)
 
 
 @dataclass

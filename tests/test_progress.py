@@ -24,9 +24,18 @@ from assistant.runner import CheckRunner, Environment
 from assistant.settings import BrowserSettings, RetrySettings, Settings
 from assistant.state import StateStore
 from fixtures.desktop_session import DesktopSession
+from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
-from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
-from tests.test_runner import FakeClock, MemoryCredentialStore, RecordingNotifier, RecordingSleep
+from tests.conftest import (
+    IDENTIFIER,
+    NOW,
+    PAGED,
+    PASSWORD,
+    TODAY,
+    FakeClock,
+    RecordingNotifier,
+    RecordingSleep,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BACKOFF = 7.0
@@ -76,8 +85,6 @@ def steps(env: Environment) -> list[tuple[str, dict[str, object]]]:
 def test_every_step_and_every_retry_of_a_check_is_told(
     env: Environment, portal: MockPortalServer
 ) -> None:
-    from tests.test_faults import PAGED
-
     portal.use_scenario(PAGED, today=TODAY)
     portal.set_fault("http_503", times=1)
 
