@@ -11,6 +11,8 @@ packages=(
   # dunstctl reads the notification history through busctl.
   systemd
   xvfb dunst libnotify-bin
+  # The right-to-left layout test reads what GNU FriBidi (mlterm's and Pango's) makes of a line.
+  libfribidi0
   libdbus-1-dev libglib2.0-dev pkg-config
   python3-venv
 )
