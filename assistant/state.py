@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from assistant.privacy import REDACTOR
 from assistant.results import Alert
 from flows.models import LetterKind, PortalLetter
 
@@ -538,8 +539,10 @@ class StateStore:
                     (
                         profile,
                         alert.kind,
-                        alert.title,
-                        alert.body,
+                        # A portal that echoes the password puts it in an error's message: the
+                        # outbox is a file, and keeps no secret (privacy.py).
+                        REDACTOR.scrub(alert.title),
+                        REDACTOR.scrub(alert.body),
                         int(alert.urgent),
                         alert.letter_id,
                         now.isoformat(),
