@@ -24,6 +24,7 @@ from assistant.errors import (
     StateDamagedError,
     as_assistant_error,
     exit_status_of,
+    no_such_profile,
 )
 
 if TYPE_CHECKING:
@@ -692,13 +693,7 @@ def cmd_channel(args: argparse.Namespace) -> int:
     check_profile_name(args.profile)
     profile = env.state.profile(args.profile)
     if profile is None:
-        raise ProfileMissingError(
-            N_(
-                "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
-                "{profile}' first, or 'ofpra-assistant status' to list the profiles."
-            ),
-            profile=args.profile,
-        )
+        raise no_such_profile(args.profile)
     store = ChannelStore(env.credentials)
     t = Translator(profile.language)
     audiences = {"person": t._("to the person"), "helper": t._("to a helper")}
@@ -820,13 +815,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     name = _one_profile(env, args.profile)
     profile = env.state.profile(name)
     if profile is None:
-        raise ProfileMissingError(
-            N_(
-                "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
-                "{profile}' first, or 'ofpra-assistant status' to list the profiles."
-            ),
-            profile=name,
-        )
+        raise no_such_profile(name)
     t = Translator(profile.language)
     days = stored_days(env.state, name, env.clock())
     content = build_calendar(days, name, profile.portal_url, t)

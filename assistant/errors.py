@@ -53,6 +53,7 @@ __all__ = [
     "UnsafeFolderError",
     "as_assistant_error",
     "exit_status_of",
+    "no_such_profile",
     "unexpected_error",
 ]
 
@@ -181,6 +182,17 @@ EXIT_STATUSES: dict[str, ExitStatus] = {
 def exit_status_of(error: AssistantError) -> ExitStatus:
     """The exit status the CLI ends with for this error (internal_error for an unknown code)."""
     return EXIT_STATUSES.get(error.code, ExitStatus.INTERNAL_ERROR)
+
+
+def no_such_profile(name: str) -> ProfileMissingError:
+    """The one way to say a named profile is not set up (the runner's and the commands')."""
+    return ProfileMissingError(
+        N_(
+            "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
+            "{profile}' first, or 'ofpra-assistant status' to list the profiles."
+        ),
+        profile=name,
+    )
 
 
 def unexpected_error(error: Exception) -> AssistantError:

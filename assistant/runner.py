@@ -32,8 +32,8 @@ from assistant.errors import (
     PasswordChangeRequiredError,
     PortalUnavailableError,
     ProfileBusyError,
-    ProfileMissingError,
     as_assistant_error,
+    no_such_profile,
 )
 from assistant.i18n import Translator
 from assistant.outbox import Delivery, deliver_pending, send_unrecorded
@@ -127,13 +127,7 @@ class CheckRunner:
     def prepare(self, name: str) -> Prepared:
         profile = self.env.state.profile(name)
         if profile is None:
-            raise ProfileMissingError(
-                N_(
-                    "There is no profile named '{profile}'. Run 'ofpra-assistant setup --profile "
-                    "{profile}' first, or 'ofpra-assistant status' to list the profiles."
-                ),
-                profile=name,
-            )
+            raise no_such_profile(name)
         if self.env.state.consent(name) is None:
             raise ConsentMissingError(
                 N_(
