@@ -45,6 +45,16 @@ def test_flow_reads_an_empty_account(page: Page, portal: MockPortalServer) -> No
     assert_no_letter_was_opened(portal)
 
 
+def test_flow_logs_out_of_a_header_still_settling(page: Page, portal: MockPortalServer) -> None:
+    """The logout link slides in for 2.5 s (longer than the 1 s the click once got): the check
+    waits for it and ends the session, rather than leaving it open on the portal."""
+    portal.use_scenario("empty", today=TODAY)
+    portal.set_fault("header_settling", seconds=2.5)
+
+    assert read(page, portal) == []
+    assert portal.log()["logouts"] == 1
+
+
 def test_flow_reads_a_new_unread_decision(page: Page, portal: MockPortalServer) -> None:
     portal.use_scenario("decision_9_days", today=TODAY)
 

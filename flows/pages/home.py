@@ -100,7 +100,9 @@ def log_out(session: PortalSession) -> LoginPage:
         if not _shows(link, wait_ms):
             raise PageNotRecognisedError(N_("The portal's page has no logout link."))
     expect_navigation(session.page)
-    link.click(timeout=wait_ms)
+    # The link is there: the click gets the whole timeout (on a loaded machine 1 s was too short,
+    # and a check that read every letter reported that it had not logged out).
+    link.click(timeout=session.timeout_ms)
     session.logged_in = False
     login = LoginPage(session)
     session.wait_for_one_of({"form": login.password}, N_("the portal's login page"))
