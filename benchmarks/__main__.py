@@ -8,7 +8,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 
-from benchmarks import check, harness, idle, parser, startup, volunteer
+from benchmarks import check, harness, idle, memory, parser, startup, volunteer
 from benchmarks.harness import Figure
 
 #: Cheapest first; each is a module with a ``measure()`` that returns its figures.
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Callable[[], list[Figure]]] = {
     check.NAME: check.measure,
     volunteer.NAME: volunteer.measure,
     idle.NAME: idle.measure,
+    memory.NAME: memory.measure,
 }
 
 
