@@ -107,14 +107,18 @@ _CHROMIUM_NAMES = ("chrom", "headless_shell", "msedge")
 
 def chromium_kind(arguments: list[str], comm: str) -> str | None:
     """``browser``, ``renderer``, ``gpu-process``, ``zygote``, ``utility (network)``... for a
-    Chromium process (its ``--type=``, and a utility's sub-type; the browser process has no type);
-    None for any other."""
+    Chromium process (its ``--type=``, and a utility's sub-type; the browser process has no type;
+    ``starting`` while its command line is blank); None for any other."""
     if len(arguments) == 1:
         # Chromium rewrites its children's command lines into one string, spaces and all.
         arguments = arguments[0].split(" ")
     program = Path(arguments[0]).name if arguments else ""
     if not any(name in f"{program} {comm}".lower() for name in _CHROMIUM_NAMES):
         return None
+    if not arguments:
+        # Forked a moment ago (by the zygote or the browser): its command line is blank until
+        # it writes its own, so it is no process type yet.
+        return "starting"
     options = dict(a.removeprefix("--").partition("=")[::2] for a in arguments[1:])
     kind = options.get("type") or "browser"
     if kind == "utility" and options.get("utility-sub-type"):
