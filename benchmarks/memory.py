@@ -52,6 +52,11 @@ CONCURRENCY = 3
 #: the sampler takes a core of a two-core machine from what it measures.
 INTERVAL = 0.04
 PYTHON_PART = "Python process"
+OWN_NOTE = (
+    "the highest sum of anonymous and shared-memory PSS: file-backed pages (the Chromium binary, "
+    "Python's libraries) are shared with every other Chromium and Python on the machine, so "
+    "their part of a PSS moves with what else runs; this part does not"
+)
 DRIVER_PART = "Playwright driver"
 
 
@@ -162,6 +167,8 @@ def measure(rounds: int = 3) -> list[Figure]:
             raise BenchmarkError(f"{len(failed)} of {len(results)} profiles failed: {failed[:1]}")
 
     check_peak, bare_peak = _typical(checks), _typical(bares)
+    one_check = median(measured.subject)
+    one_check_own = median([peak.own_mb for peak in checks])
     how = (
         f"at `[browser] concurrency` {CONCURRENCY}"
         if concurrent
@@ -170,27 +177,41 @@ def measure(rounds: int = 3) -> list[Figure]:
     return [
         Figure(
             "peak memory of a `check` (PSS)",
-            median(measured.subject),
+            one_check,
             "MB",
             baseline=median(measured.baseline),
             baseline_name="bare Playwright script",
             ratio=median(measured.ratios),
             note=f"no target yet; {_spread(measured.ratios)}; the process and every descendant, "
             f"summed; {check_peak.sampling()}; at the peak, check {_kinds(check_peak)}, "
-            f"bare script {_kinds(bare_peak)} (file-backed pages are shared with every other "
-            "Chromium and Python on the machine, so that part moves with what else runs)",
+            f"bare script {_kinds(bare_peak)}",
         ),
         *_parts(check_peak, bare_peak),
         Figure(
-            f"peak memory of `check --all`, {PROFILES} profiles",
+            "  its own pages only (anonymous + shared memory)",
+            one_check_own,
+            "MB",
+            baseline=median([peak.own_mb for peak in bares]),
+            ratio=median([c.own / b.own for b, c in zip(bares, checks, strict=True)]),
+            note=OWN_NOTE,
+        ),
+        Figure(
+            f"peak memory of `check --all`, {PROFILES} profiles (PSS)",
             many.peak.pss_mb,
             "MB",
-            baseline=median(measured.subject),
+            baseline=one_check,
             baseline_name="one `check`",
-            ratio=many.peak.pss_mb / median(measured.subject),
+            ratio=many.peak.pss_mb / one_check,
             note=f"no target yet; {how}; one run, {many.peak.most_processes} processes at most, "
-            f"{many.peak.sampling()}; "
-            f"at the peak: {many.peak.breakdown()}",
+            f"{many.peak.sampling()}; at the peak: {many.peak.breakdown()}",
+        ),
+        Figure(
+            "  its own pages only (anonymous + shared memory)",
+            many.peak.own_mb,
+            "MB",
+            baseline=one_check_own,
+            baseline_name="one `check`",
+            ratio=many.peak.own_mb / one_check_own,
         ),
     ]
 

@@ -71,6 +71,14 @@ class Usage:
             self.shmem + other.shmem,
         )
 
+    @property
+    def own(self) -> int:
+        """Anonymous and shared-memory PSS: pages shared, if at all, only with relatives (a
+        zygote's children, Chromium's processes among themselves). Unlike file-backed pages
+        (the Chromium binary, Python's libraries), their share does not shrink when some other
+        Chromium or Python runs on the machine, so this part can be compared across runs."""
+        return self.anon + self.shmem
+
 
 _ROLLUP_FIELDS = {"Pss:": "pss", "Pss_Anon:": "anon", "Pss_File:": "file", "Pss_Shmem:": "shmem"}
 
@@ -163,6 +171,8 @@ class Peak:
     parts: dict[str, Part] = field(default_factory=dict)
     samples: int = 0
     most_processes: int = 0
+    #: The highest ``Usage.own`` of any sample (kB; not always at the sample of highest PSS).
+    own: int = 0
     #: What the samples cost: reading smaps_rollup walks a process's page tables, about a
     #: millisecond or more of CPU for each Chromium process.
     cpu_seconds: float = 0.0
@@ -172,6 +182,10 @@ class Peak:
     @property
     def pss_mb(self) -> float:
         return self.total.pss / 1024
+
+    @property
+    def own_mb(self) -> float:
+        return self.own / 1024
 
     @property
     def mean_gap(self) -> float:
@@ -249,6 +263,7 @@ class TreeSampler:
             peak.cpu_seconds += time.thread_time() - cpu
             peak.first_at = peak.first_at or started
             peak.last_at = started
+            peak.own = max(peak.own, total.own)
             if total.pss > peak.total.pss:
                 peak.total, peak.parts = total, parts
         return total

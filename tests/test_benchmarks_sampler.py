@@ -85,6 +85,9 @@ def test_the_peak_counts_the_child_and_the_grandchild(
     assert peak.total.pss >= (CHILD_MIB + GRANDCHILD_MIB) * MIB
     assert peak.total.pss == sum(part.usage.pss for part in peak.parts.values())
     assert peak.most_processes == 2
+    # What they filled is anonymous memory: their own pages, not shared with other programs.
+    assert peak.own >= (CHILD_MIB + GRANDCHILD_MIB) * MIB
+    assert peak.own <= peak.total.pss
     assert peak.pss_mb >= CHILD_MIB + GRANDCHILD_MIB
 
 
