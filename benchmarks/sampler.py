@@ -235,6 +235,7 @@ class TreeSampler:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._error: Exception | None = None
 
     def _name(self, pid: int) -> str:
         # Read at every sample, not once: a process forked a moment ago may not have exec'd
@@ -269,9 +270,14 @@ class TreeSampler:
         return total
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            self.sample()
-            self._stopping.wait(self.interval)
+        try:
+            # At least one sample, however soon stop() comes.
+            while True:
+                self.sample()
+                if self._stopping.wait(self.interval):
+                    break
+        except Exception as error:  # given to stop(): a peak from half the run is no figure
+            self._error = error
 
     def start(self) -> TreeSampler:
         self._thread = threading.Thread(target=self._run, name="tree-sampler", daemon=True)
@@ -279,9 +285,12 @@ class TreeSampler:
         return self
 
     def stop(self) -> Peak:
+        """Stops the thread; raises what stopped it early, if anything did."""
         self._stopping.set()
         if self._thread is not None:
             self._thread.join()
+        if self._error is not None:
+            raise self._error
         return self.peak
 
     def __enter__(self) -> TreeSampler:

@@ -112,6 +112,17 @@ def test_the_peak_outlives_the_processes(family: tuple[subprocess.Popen[str], in
     assert "the child" in sampler.peak.breakdown()
 
 
+def test_a_sampler_that_failed_says_so(family: tuple[subprocess.Popen[str], int]) -> None:
+    child, _ = family
+
+    def broken(pid: int, arguments: list[str], comm: str) -> str:
+        raise ValueError("cannot name it")
+
+    sampler = TreeSampler(child.pid, classify=broken, interval=0.01).start()
+    with pytest.raises(ValueError, match="cannot name it"):
+        sampler.stop()
+
+
 @pytest.mark.parametrize(
     ("arguments", "comm", "kind"),
     [
