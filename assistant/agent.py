@@ -31,7 +31,7 @@ from assistant.environment import (
     launch_for_hosts,
     utc_now,
 )
-from assistant.errors import N_, AgentAlreadyRunningError
+from assistant.errors import N_, AgentAlreadyRunningError, AssistantError
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.outbox import Delivery, deliver_pending
@@ -259,7 +259,7 @@ class Agent:
         self, state: StateStore, histories: dict[str, ProfileHistory], report: TickReport
     ) -> None:
         now = self.clock()
-        targets = self.environment(state).targets
+        env = self.environment(state)
         policy = self.policy_for(state)
         queued = False
         for name, history in histories.items():
@@ -269,13 +269,14 @@ class Agent:
                     # Remembered as sent and put in the outbox together: sent at least once.
                     with state.transaction():
                         if state.record_notice(name, notice.key, notice.kind, now):
-                            state.enqueue_alerts(name, [alert], [t.name for t in targets], now)
+                            targets = [t.name for t in env.targets_for(name)]
+                            state.enqueue_alerts(name, [alert], targets, now)
                             queued = True
             except Exception:
                 log.exception("the notices of %s failed", name)
                 report.failed = True
         if queued:
-            self._report(deliver_pending(state, targets, now), report)
+            self._report(deliver_pending(state, env.targets, now), report)
 
     def _refresh_calendars(self, state: StateStore, names: list[str]) -> None:
         """One calendar file per profile in the home folder, kept as the last check left it."""
@@ -284,6 +285,8 @@ class Agent:
         for name in names:
             try:
                 refresh_calendar(state, self.paths.data_dir, name, self.clock())
+            except AssistantError as error:  # a folder refused (a link): said, not a traceback
+                log.warning("the calendar file of %s was not written: %s", name, error.message)
             except Exception:
                 log.exception("the calendar file of %s could not be written", name)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from assistant.alerts import KIND_NAMES, decision_dates, decision_rule
 from assistant.deadlines import PARIS, LetterDeadlines, deadlines_as_of, paris_today
 from assistant.i18n import Translator
+from assistant.settings import private_folder
 from assistant.state import SeenLetter, StateStore
 from flows.models import LetterKind, PortalLetter
 
@@ -153,6 +154,14 @@ def calendar_path(data_dir: Path, profile: str) -> Path:
     return data_dir / "calendars" / f"{profile}.ics"
 
 
+def home_calendar_path(data_dir: Path, profile: str) -> Path:
+    """Where the home folder keeps the profile's calendar, its folder made or checked as every
+    folder of the home is: the owner's only, and never a link (``UnsafeFolderError``)."""
+    path = calendar_path(data_dir, profile)
+    private_folder(path.parent)
+    return path
+
+
 def write_calendar(path: Path, content: bytes) -> bool:
     """Write the file for its owner only, replacing the old one at once; False if unchanged."""
     if path.exists() and path.read_bytes() == content:
@@ -177,6 +186,6 @@ def refresh_calendar(
         return None
     days = stored_days(state, profile, now)
     content = build_calendar(days, profile, stored.portal_url, Translator(stored.language))
-    path = calendar_path(data_dir, profile)
+    path = home_calendar_path(data_dir, profile)
     write_calendar(path, content)
     return path, len(days)

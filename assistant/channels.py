@@ -12,12 +12,14 @@ portal's own login page. A delivery returns ok or an error and never raises; a f
 retried with backoff (``RetryPolicy``), and a channel failing for a day is itself an alert to
 the other channels.
 
-The plug-in point for the outbox (the state's record of every alert and delivery, issue 12) is
-``ChannelTarget``: a delivery target with a ``name`` and a ``send(alert)`` that raises
+Delivery is the outbox's (``outbox.py``, the state's record of every alert and delivery): each
+channel is a ``ChannelTarget`` there, with a ``name`` (``channel:PROFILE:LABEL``), its
+``profile``, the channels' backoff as its ``retry_delays``, and a ``send(alert)`` that raises
 ``NotifierError`` when the channel did not take it. It rebuilds the few facts of an alert from
-the state (``event_from_state``), since the outbox keeps the desktop alert only. Until the outbox
-records the deliveries, ``ChannelDispatcher`` keeps the pending ones and the channels' health in
-memory, with the same policy and the same words.
+the state (``event_from_state``), since the outbox keeps the desktop alert only. A channel
+failing for ``RetryPolicy.down_after`` is told to the profile's other targets by the outbox,
+with this module's words (``ChannelTarget.down_alert``). ``ChannelDispatcher`` applies the same
+routing, words and policy in memory, for the tests of what each receiver gets.
 """
 
 from __future__ import annotations
@@ -360,6 +362,11 @@ def event_from_state(alert: Alert, state: StateStore, profile: str, now: datetim
     if alert.kind == "not_checked":
         last = state.last_successful_check(profile)
         return Event("not_checked", since=paris_today(last.finished_at) if last else None)
+    if alert.kind == "channel_down" and alert.letter_id:
+        # The alert names the channel's target (in letter_id: what the alert is about).
+        failing = state.failing_targets().get(alert.letter_id)
+        since = failing[0] if failing else now - RetryPolicy().down_after
+        return channel_down_event(alert.letter_id.rsplit(":", 1)[-1], paris_today(since))
     return Event(alert.kind)
 
 
@@ -731,7 +738,10 @@ class ChannelTarget:
         #: The profile is in the name: two profiles may each have a channel called "phone".
         self.name = f"channel:{profile}:{channel.label}"
         self.profile = profile
-        self.retry_delays = RetryPolicy().delays()
+        policy = RetryPolicy()
+        self.retry_delays = policy.delays()
+        #: Failing this long, the channel is an alert to the profile's other targets (outbox).
+        self.down_after = policy.down_after
         self.portal_url = portal_url
         self.state = state
         self.clock = clock
@@ -750,6 +760,16 @@ class ChannelTarget:
         if not delivery.ok:
             raise NotifierError(delivery.error or "not delivered")
         return self.name
+
+    def down_alert(self, since: datetime) -> Alert:
+        """The alert that this channel has failed since ``since``, in the profile's language,
+        for the desktop and the other channels (which get their own words, ``remote_message``)."""
+        stored = self.state.profile(self.profile)
+        t = Translator(stored.language if stored else "en")
+        title, body = _standard_words(
+            channel_down_event(self.channel.label, paris_today(since)), t, self.profile
+        )
+        return Alert("channel_down", t.paragraph(title), t.paragraph(body), letter_id=self.name)
 
 
 def channel_targets(

@@ -513,6 +513,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         for result in results:
             t = _profile_translator(env, [result.profile])
             print(render_check(result, t, all_letters=args.all_letters))
+    # Channels that could not be read: the alerts went to this computer only. Said, not hidden.
+    for _profile, fault in env.channel_faults:
+        print(f"ofpra-assistant: {_translator().error(fault)}", file=sys.stderr)
     # A volunteer's run fails as its first failed profile does: nothing is hidden by the others.
     failed = [r.error for r in results if r.error is not None]
     return int(exit_status_of(failed[0])) if failed else 0
@@ -805,7 +808,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
     from assistant.calendar_file import (
         build_calendar,
-        calendar_path,
+        home_calendar_path,
         stored_days,
         write_calendar,
     )
@@ -819,7 +822,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     t = Translator(profile.language)
     days = stored_days(env.state, name, env.clock())
     content = build_calendar(days, name, profile.portal_url, t)
-    path = Path(args.output) if args.output else calendar_path(paths.data_dir, name)
+    path = Path(args.output) if args.output else home_calendar_path(paths.data_dir, name)
     write_calendar(path, content)
     print(
         t.ngettext(

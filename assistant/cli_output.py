@@ -302,6 +302,25 @@ def render_status(
                 lines.append(
                     "    " + t._("next reminder: {day}", day=_day(letter["next_reminder_on"], t))
                 )
+        for channel in status.get("channels_failing", []):
+            lines.append(
+                "  "
+                + (
+                    t._(
+                        "channel '{channel}': NOT WORKING since {when}: {error}",
+                        channel=channel["channel"],
+                        when=_when(channel["since"], t),
+                        error=channel["last_error"] or "",
+                    )
+                    if channel["down"]
+                    else t._(
+                        "channel '{channel}': failed at {when}, tried again later: {error}",
+                        channel=channel["channel"],
+                        when=_when(channel["since"], t),
+                        error=channel["last_error"] or "",
+                    )
+                )
+            )
         for letter in status.get("letters_of_unknown_kind", []):
             lines.append(
                 "  "

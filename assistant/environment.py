@@ -8,6 +8,8 @@ and its checks saved no outline). ``build_environment`` is the one factory.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -17,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from assistant.credentials import CredentialStore, CredentialStoreLike
-from assistant.errors import N_, PortalUnavailableError
+from assistant.errors import N_, AssistantError, PortalUnavailableError
 from assistant.notifiers import AlertDispatcher, dispatcher_for
 from assistant.progress import Progress, no_progress
 from assistant.settings import Paths, Settings
 from assistant.state import StateStore
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -82,17 +86,71 @@ class Environment:
     captures_dir: Path | None = None
     #: Where the per-profile portal-session locks live; None: a folder beside the state file.
     locks_dir: Path | None = None
-    #: More delivery targets (remote channels), each recording its own delivery of each alert.
+    #: More delivery targets (remote channels), each recording its own delivery of each alert;
+    #: one with a ``profile`` gets that profile's alerts only.
     channels: list[DeliveryTarget] = field(default_factory=list)
+    #: Reads a profile's channels when its alerts first need them (``build_environment``: from
+    #: the keyring). Read then, not before: most commands never deliver, and a home with no
+    #: channels costs one keyring look-up per profile delivering, nothing more.
+    channel_source: Callable[[str], list[DeliveryTarget]] | None = None
     #: Told each step of a check as it starts (a check by hand shows them; the agent's are quiet).
     progress: Progress = field(default=no_progress)
     #: Whether an agent runs for this home folder: who tries again after a check by hand fails.
     agent_running: Callable[[], bool] = field(default=lambda: False)
+    #: Profiles whose channels could not be read, and why (the CLI says it after a check).
+    channel_faults: list[tuple[str, AssistantError]] = field(default_factory=list)
+
+    _read_channels: dict[str, list[DeliveryTarget]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _reading: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def targets_for(self, profile: str) -> list[DeliveryTarget]:
+        """Where an alert of ``profile`` goes: the local target first, then the profile's own
+        channels, never another profile's. A home-wide alert (profile "") goes to the local
+        target only: it is about this computer's files, which the person at it can see to."""
+        from assistant.outbox import targets_of
+
+        own = targets_of(self.channels, profile) if profile else []
+        return [self.dispatcher, *own, *self._channels_of(profile)]
 
     @property
     def targets(self) -> list[DeliveryTarget]:
-        """Every delivery target, the local one first."""
-        return [self.dispatcher, *self.channels]
+        """Every target a delivery waiting in the outbox may need: the local one first, the
+        channels given, and those of each profile with a delivery waiting for a channel."""
+        waiting = set()
+        try:
+            for item in self.state.pending_deliveries(self.clock(), force=True):
+                if item.target.startswith("channel:") and item.profile:
+                    waiting.add(item.profile)
+        except Exception as error:  # the outbox itself unreadable: the runner says so
+            log.warning("the outbox could not be read: %s", error)
+        read = [t for name in sorted(waiting) for t in self._channels_of(name)]
+        return [self.dispatcher, *self.channels, *read]
+
+    def _channels_of(self, profile: str) -> list[DeliveryTarget]:
+        """The profile's channels from ``channel_source``, read once. A fault reading them
+        (the keyring locked, a damaged entry) is logged and kept in ``channel_faults``: the
+        alerts still go to the local target."""
+        if not profile or self.channel_source is None:
+            return []
+        with self._reading:
+            if profile not in self._read_channels:
+                try:
+                    self._read_channels[profile] = self.channel_source(profile)
+                except Exception as error:
+                    from assistant.errors import as_assistant_error
+
+                    fault = as_assistant_error(error)
+                    log.warning(
+                        "the alert channels of %s could not be read: %s: %s",
+                        profile,
+                        fault.code,
+                        fault.message,
+                    )
+                    self.channel_faults.append((profile, fault))
+                    self._read_channels[profile] = []
+            return self._read_channels[profile]
 
     @property
     def session_locks_dir(self) -> Path:
@@ -133,9 +191,22 @@ def build_environment(
         captures_dir=paths.captures_dir,
         locks_dir=paths.data_dir / "locks",
     )
+    env.channel_source = _keyring_channels(env)
     if env.state.recovered_from is not None and not env.state.damage_announced:
         announce_damage(env)
     return env
+
+
+def _keyring_channels(env: Environment) -> Callable[[str], list[DeliveryTarget]]:
+    """A profile's channels, as the keyring keeps them (none under an older consent)."""
+
+    def read(profile: str) -> list[DeliveryTarget]:
+        # Apprise itself is imported only when a channel sends (it costs over a second).
+        from assistant.channels import ChannelStore, channel_targets
+
+        return list(channel_targets(ChannelStore(env.credentials), env.state, profile, env.clock))
+
+    return read
 
 
 def announce_damage(env: Environment) -> None:
@@ -157,5 +228,6 @@ def announce_damage(env: Environment) -> None:
         ),
         urgent=True,
     )
-    env.state.enqueue_alerts("", [alert], [target.name for target in env.targets], env.clock())
+    targets = env.targets_for("")
+    env.state.enqueue_alerts("", [alert], [target.name for target in targets], env.clock())
     env.state.damage_announced = True

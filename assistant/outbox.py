@@ -10,7 +10,11 @@ not be written (a full disk).
 
 A delivery target is anything with a ``name`` (recorded in the outbox) and a ``send(alert)`` that
 says how the alert went out, or raises ``NotifierError`` when it reached no one: the local one
-(``AlertDispatcher``: the desktop, else the terminal) and each remote channel.
+(``AlertDispatcher``: the desktop, else the terminal) and each remote channel. A target may
+belong to one ``profile`` (a channel does; the local one serves every profile): an alert goes
+only to the targets of its own profile (``targets_of``). A target that says when it counts as
+down (``down_after``, and the alert that says so, ``down_alert``) is watched: failing that long,
+it becomes an alert to the other targets of its profile, once per failure.
 """
 
 from __future__ import annotations
@@ -67,6 +71,12 @@ class Delivery:
         return self.via is not None
 
 
+def targets_of(targets: Sequence[DeliveryTarget], profile: str) -> list[DeliveryTarget]:
+    """The targets an alert of ``profile`` goes to: those of no profile in particular (the
+    local one), and the profile's own (its channels), never another profile's."""
+    return [t for t in targets if getattr(t, "profile", None) in (None, profile)]
+
+
 def retry_at(attempts: int, now: datetime, target: DeliveryTarget | None = None) -> datetime:
     """When to try a failed delivery again: a target may set its own ``retry_delays`` (the
     desktop is tried at every tick of the agent: at login its service comes within minutes)."""
@@ -92,7 +102,44 @@ def deliver_pending(
             _mark(state, item, now, via="superseded")
         else:
             done.append(_deliver_one(state, by_name[item.target], item, now))
+    done += _report_targets_down(state, targets, now)
     return done
+
+
+def _watched(target: DeliveryTarget) -> bool:
+    return getattr(target, "down_after", None) is not None
+
+
+def _report_targets_down(
+    state: StateStore, targets: Sequence[DeliveryTarget], now: datetime
+) -> list[Delivery]:
+    """A watched target failing for ``down_after``: an alert to the other targets of its
+    profile, once per failure (remembered with the profile's notices), then delivered."""
+    watched = [t for t in targets if _watched(t)]
+    if not watched:
+        return []
+    failing = state.failing_targets()
+    queued = False
+    for target in watched:
+        if target.name not in failing:
+            continue
+        since, _error = failing[target.name]
+        if now - since < target.down_after:  # type: ignore[attr-defined]
+            continue
+        profile: str = getattr(target, "profile", "")
+        others = [t.name for t in targets_of(targets, profile) if t.name != target.name]
+        key = f"target_down:{target.name}:{since.isoformat()}"
+        try:
+            with state.transaction():
+                if state.record_notice(profile, key, "target_down", now):
+                    alert = target.down_alert(since)  # type: ignore[attr-defined]
+                    state.enqueue_alerts(profile, [alert], others, now)
+                    queued = True
+        except Exception as error:  # never in the way of the deliveries themselves
+            log.warning("could not say that %s is down: %s", target.name, error)
+    if not queued:
+        return []
+    return deliver_pending(state, targets, now)
 
 
 def _superseded(pending: Sequence[PendingDelivery]) -> list[PendingDelivery]:

@@ -141,7 +141,7 @@ def forget_profile(
     """Remove everything of the profile: keyring entries, state, captures, and the log's lines
     that name it. A captures folder that is a link is refused before anything is removed."""
     captures = paths.captures_dir / profile
-    for folder in (paths.captures_dir, captures):
+    for folder in (paths.captures_dir, captures, paths.data_dir / "calendars"):
         if os.path.lexists(folder):
             check_own_folder(folder)
     masked = _masked_identifier(credentials, profile)

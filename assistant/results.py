@@ -86,6 +86,8 @@ class CheckResult:
     alerts: list[Alert] = field(default_factory=list)
     #: How each alert was delivered ("desktop" or "console"), in the order of ``alerts``.
     delivered_via: list[str] = field(default_factory=list)
+    #: Each alert's deliveries, in the order of ``alerts``: ``{"channel": LABEL, "ok": ...}``.
+    deliveries: list[list[dict[str, Any]]] = field(default_factory=list)
     error: AssistantError | None = None
     #: Requests the browser's fence refused, and how many of them were for a letter.
     blocked_requests: int = 0
@@ -111,7 +113,7 @@ class CheckResult:
                 "profile": self.profile,
                 "checked_at": self.checked_at.isoformat(),
                 "error": self.error.to_json(),
-                "alerts": [a.to_json() for a in self.alerts],
+                "alerts": self._alerts_json(),
                 "attempts": self.attempts,
             }
             if self.capture is not None:
@@ -122,7 +124,7 @@ class CheckResult:
             "profile": self.profile,
             "checked_at": self.checked_at.isoformat(),
             "letters": [r.to_json() for r in self.letters],
-            "alerts": [a.to_json() for a in self.alerts],
+            "alerts": self._alerts_json(),
             "blocked_requests": self.blocked_requests,
             "letter_requests_blocked": self.letter_requests_blocked,
             "logged_out": self.logged_out,
@@ -130,6 +132,12 @@ class CheckResult:
             "pages": self.pages,
             "first_check": self.first_check,
         }
+
+    def _alerts_json(self) -> list[dict[str, Any]]:
+        deliveries = self.deliveries + [[]] * (len(self.alerts) - len(self.deliveries))
+        return [
+            {**a.to_json(), "deliveries": d} for a, d in zip(self.alerts, deliveries, strict=True)
+        ]
 
 
 def _iso(day: date | None) -> str | None:

@@ -418,7 +418,8 @@ class CheckRunner:
         When the state cannot be written, the alerts go out at once, with one more that says
         why; False then."""
         state = self.env.state
-        targets = self.env.targets
+        # The local target and this profile's own channels; the delivery below needs them all.
+        targets = self.env.targets_for(result.profile)
         try:
             with state.transaction():
                 to_send = record()
@@ -441,13 +442,23 @@ class CheckRunner:
                 )
                 for a in to_send
             ]
+            result.deliveries = [
+                [
+                    _shown(d.target, d.via, d.error)
+                    for d in sent
+                    if d.alert is a and d.via != "not for this channel"
+                ]
+                for a in to_send
+            ]
             return False
         delivered = self._deliver(result.checked_at)
         local = {d.alert_id: d for d in delivered if d.target == self.env.dispatcher.name}
         sent_ids = dict(zip(map(id, to_send), ids, strict=True))
         via = []
+        alert_ids: list[int | None] = []
         for alert in result.alerts:
             alert_id = sent_ids.get(id(alert))
+            alert_ids.append(alert_id)
             if alert_id is None:
                 via.append("held")
             else:
@@ -462,8 +473,30 @@ class CheckRunner:
             ):
                 result.alerts.append(delivery.alert)
                 via.append(delivery.via or "none")
+                alert_ids.append(delivery.alert_id)
         result.delivered_via = via
+        result.deliveries = [self._deliveries_of(alert_id) for alert_id in alert_ids]
         return True
+
+    def _deliveries_of(self, alert_id: int | None) -> list[dict[str, object]]:
+        """How one alert went to each of its targets, as the outbox recorded it (a channel
+        the alert was not for is left out)."""
+        if alert_id is None:
+            return []
+        try:
+            rows = self.env.state.deliveries(alert_id)
+        except Exception as error:
+            log.warning("the deliveries of alert %s could not be read: %s", alert_id, error)
+            return []
+        shown = []
+        for row in sorted(rows, key=lambda row: row["target"] != "local"):  # the local first
+            if row["via"] == "not for this channel":
+                continue
+            ok = bool(row["ok"])
+            shown.append(
+                _shown(str(row["target"]), str(row["via"]) if ok else None, row["last_error"])
+            )
+        return shown
 
     def _deliver(self, now: datetime) -> list[Delivery]:
         try:
@@ -518,6 +551,17 @@ class CheckRunner:
             path=str(path),
         )
         return path
+
+
+def _shown(target: str, via: str | None, error: object) -> dict[str, object]:
+    """One delivery in ``check --json``: the channel's label (``local`` for the desktop, or the
+    terminal, with ``via`` saying which), whether it went, and why not."""
+    shown: dict[str, object] = {"channel": target.rsplit(":", 1)[-1], "ok": via is not None}
+    if target == "local" and via is not None:
+        shown["via"] = via
+    if via is None and error:
+        shown["error"] = str(error)
+    return shown
 
 
 def refuse_if_refused(profile: Profile) -> None:

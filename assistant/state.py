@@ -640,6 +640,29 @@ class StateStore:
         ).fetchone()
         return {"alerts": row["alerts"], "since": row["since"], "last_error": row["last_error"]}
 
+    def failing_targets(self) -> dict[str, tuple[datetime, str | None]]:
+        """Each target with a failed delivery still to do: since when it fails (the alert it
+        has not taken for longest, or its last real delivery if later: it worked then), and its
+        last error. A delivery is tried as soon as its alert is written, so an alert's time is
+        when its first attempt failed."""
+        rows = self._db.execute(
+            "SELECT d.target, MIN(o.created_at) AS since,"
+            " (SELECT last_error FROM deliveries e WHERE e.target = d.target AND e.ok = 0"
+            "  AND e.last_error IS NOT NULL ORDER BY e.next_try_at DESC LIMIT 1) AS last_error,"
+            " (SELECT MAX(delivered_at) FROM deliveries s WHERE s.target = d.target AND s.ok = 1"
+            "  AND s.via NOT IN ('not for this channel', 'superseded', 'sent before'))"
+            "  AS worked_at"
+            " FROM deliveries d JOIN outbox o ON o.id = d.alert_id"
+            " WHERE d.ok = 0 AND d.attempts > 0 GROUP BY d.target ORDER BY d.target"
+        ).fetchall()
+        failing = {}
+        for r in rows:
+            since = datetime.fromisoformat(r["since"])
+            if r["worked_at"] is not None:
+                since = max(since, datetime.fromisoformat(r["worked_at"]))
+            failing[r["target"]] = (since, r["last_error"])
+        return failing
+
 
 def _profile(row: sqlite3.Row) -> Profile:
     return Profile(

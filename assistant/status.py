@@ -7,7 +7,7 @@ shown beside the due time.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
@@ -36,6 +36,7 @@ def profile_statuses(
     policy = Policy.from_settings(env.settings, jitter=no_jitter)
     agent_policy = Policy.from_settings(env.settings, seed=jitter_seed(env.state))
     statuses = []
+    failing = env.state.failing_targets()
     for profile in env.state.profiles():
         if only and profile.name != only:
             continue
@@ -130,9 +131,31 @@ def profile_statuses(
                 "decisions_notified": decisions,
                 "dates_counted_on": today.isoformat(),
                 "letters_of_unknown_kind": unknown,
+                "channels_failing": _channels_failing(failing, profile.name, now),
             }
         )
     return statuses
+
+
+def _channels_failing(
+    failing: dict[str, tuple[datetime, str | None]], profile: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The profile's channels with deliveries that failed and wait for another try (from the
+    outbox, no keyring): since when, the last error, and whether it counts as down (a day)."""
+    from assistant.channels import RetryPolicy
+
+    policy = RetryPolicy()
+    prefix = f"channel:{profile}:"
+    return [
+        {
+            "channel": target[len(prefix) :],
+            "since": since.isoformat(),
+            "down": policy.is_down(since, now),
+            "last_error": error,
+        }
+        for target, (since, error) in sorted(failing.items())
+        if target.startswith(prefix)
+    ]
 
 
 def _decision_days(deadlines: LetterDeadlines) -> dict[str, str | None]:

@@ -189,6 +189,53 @@ def test_refresh_keeps_one_file_per_profile_in_the_home_folder(tmp_path: Path) -
     assert refresh_calendar(state, tmp_path, "nobody", NOW) is None
 
 
+@pytest.mark.parametrize("unsafe", ["link", "world-writable"])
+def test_the_calendars_folder_gets_the_checks_of_every_folder_of_the_home(
+    tmp_path: Path, unsafe: str
+) -> None:
+    from assistant.errors import ExitStatus, UnsafeFolderError, exit_status_of
+    from assistant.profiles import forget_profile
+    from assistant.settings import Paths
+    from fixtures.memory_credentials import MemoryCredentialStore
+
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "p1.ics").write_text("not the assistant's")
+    paths = Paths(home, home)
+    paths.ensure()
+    state = StateStore(paths.state_file)
+    state.save_profile("p1", PORTAL, "en", NOW)
+    state.merge_letters("p1", [DECISION], NOW)
+    if unsafe == "link":
+        (home / "calendars").symlink_to(elsewhere)
+        says = "symbolic link"
+    else:
+        (home / "calendars").mkdir()
+        (home / "calendars").chmod(0o777)
+        says = "Every user of this computer can change"
+
+    with pytest.raises(UnsafeFolderError, match=says) as refused:
+        refresh_calendar(state, home, "p1", NOW)
+    with pytest.raises(UnsafeFolderError, match=says):
+        forget_profile(state, MemoryCredentialStore(), paths, "p1")
+
+    assert exit_status_of(refused.value) is ExitStatus.UNSAFE_FOLDER
+    assert int(ExitStatus.UNSAFE_FOLDER) == 23
+    assert [p.name for p in elsewhere.iterdir()] == ["p1.ics"]
+    assert (elsewhere / "p1.ics").read_text() == "not the assistant's"
+    assert state.profile("p1") is not None, "refused before anything was removed"
+
+
+def test_a_new_calendars_folder_is_its_owners_only(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "state.sqlite3")
+    state.save_profile("p1", PORTAL, "en", NOW)
+
+    done = refresh_calendar(state, tmp_path, "p1", NOW)
+
+    assert done is not None
+    assert stat.S_IMODE((tmp_path / "calendars").stat().st_mode) == 0o700
+
+
 def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args],

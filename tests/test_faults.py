@@ -246,7 +246,9 @@ def test_fault_is_named_alerted_and_never_nothing_new(harness: Harness, name: st
     assert alert.title == "The OFPRA account could not be checked"
     assert alert.body == result.error.message
     assert alert.urgent is not result.error.retryable
-    assert as_json["alerts"] == [alert.to_json()]
+    # Its deliveries say where it went: the local target (no channel here).
+    local = {"channel": "local", "ok": True, "via": "recording"}
+    assert as_json["alerts"] == [{**alert.to_json(), "deliveries": [local]}]
     # Transient faults are retried, each time after a longer wait; the others never.
     assert result.attempts == fault.attempts
     assert harness.sleep.waits == [BACKOFF * 2**n for n in range(fault.attempts - 1)]

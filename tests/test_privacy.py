@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from assistant.privacy import SecretRedactingFilter
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer, create_app
+from fixtures.mock_portal.scenarios import load_scenario
 from flows.browser import portal_context
 from flows.check_flow import read_documents
 from tests.conftest import TODAY
@@ -121,7 +123,12 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
         outputs.extend([done.stdout, done.stderr])
 
     watcher = threading.Thread(target=watch_processes, daemon=True)
-    with MockPortalServer("wrong_password") as portal:
+    # First an account that lets these credentials in, with a new decision on it (what the
+    # person's channels get), then one that refuses them (what the helper's get).
+    letting_in = replace(
+        load_scenario("decision_9_days"), identifier=LEAK_IDENTIFIER, password=LEAK_PASSWORD
+    )
+    with MockPortalServer(letting_in) as portal:
         watcher.start()
         try:
             run(
@@ -143,6 +150,11 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
             ):
                 add = ("channel", "add", "--profile", "default", "--to", to, "--url-stdin")
                 run(*add, "--detail", detail, "--language", language, stdin=url + "\n")
+            # The channels are part of a check: the person's two get the decision.
+            run("-v", "check")
+            sent_by_the_good_check = (len(smtp_receiver.raw), len(http_receiver.posts))
+            portal.use_scenario("wrong_password")
+            # The helper's e-mail gets the refused password.
             run("-v", "check")
             # A refused password is typed again only once setup stores one (same password here).
             run(
@@ -174,7 +186,10 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
     sent = [raw.decode("utf-8", "replace") for raw in smtp_receiver.raw]
     sent += [post.body.decode() for post in http_receiver.posts]
     sent += smtp_receiver.texts() + http_receiver.texts()
-    assert len(smtp_receiver.raw) == 2 and len(http_receiver.posts) == 4, "test and calendar"
+    assert sent_by_the_good_check == (0, 2), "the decision, to the person's two channels"
+    assert len(smtp_receiver.raw) == 4, "two refusals to the helper, the test and the calendar"
+    assert len(http_receiver.posts) == 6, "the decision, the test and the calendar"
+    assert "login_rejected" in smtp_receiver.texts()[0]
     for message in sent:
         for secret in (LEAK_PASSWORD, LEAK_IDENTIFIER, LEAK_NAME):
             assert secret not in message
