@@ -314,7 +314,7 @@ def render_status(
                     )
                     if channel["down"]
                     else t._(
-                        "channel '{channel}': failed at {when}, tried again later: {error}",
+                        "channel '{channel}': failed on {when}, tried again later: {error}",
                         channel=channel["channel"],
                         when=_when(channel["since"], t),
                         error=channel["last_error"] or "",
