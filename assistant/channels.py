@@ -736,7 +736,7 @@ class ChannelTarget:
     ) -> None:
         self.channel = channel
         #: The profile is in the name: two profiles may each have a channel called "phone".
-        self.name = f"channel:{profile}:{channel.label}"
+        self.name = target_name(profile, channel.label)
         self.profile = profile
         policy = RetryPolicy()
         self.retry_delays = policy.delays()
@@ -770,6 +770,22 @@ class ChannelTarget:
             channel_down_event(self.channel.label, paris_today(since)), t, self.profile
         )
         return Alert("channel_down", t.paragraph(title), t.paragraph(body), letter_id=self.name)
+
+
+def target_name(profile: str, label: str) -> str:
+    """The channel's name in the outbox: two profiles may each have a channel called "phone"."""
+    return f"channel:{profile}:{label}"
+
+
+def drop_pending(state: StateStore, profile: str, label: str, now: datetime) -> int:
+    """A removed channel's deliveries still to do are done with (it would otherwise wait, and
+    show as failing, for ever); say how many."""
+    name = target_name(profile, label)
+    pending = state.pending_deliveries(now, force=True, targets=[name])
+    with state.transaction():
+        for item in pending:
+            state.record_delivery(item.alert_id, name, now, via="channel removed")
+    return len(pending)
 
 
 def channel_targets(

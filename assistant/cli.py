@@ -685,6 +685,7 @@ def cmd_channel(args: argparse.Namespace) -> int:
     from assistant.channels import (
         ChannelStore,
         deliver,
+        drop_pending,
         masked_url,
         supports_attachments,
         trial_message,
@@ -771,6 +772,7 @@ def cmd_channel(args: argparse.Namespace) -> int:
         return 0
     if args.action == "remove":
         removed = store.remove(args.profile, args.label)
+        drop_pending(env.state, args.profile, removed.label, env.clock())
         print(t._("Channel '{label}' removed.", label=removed.label))
         return 0
     chosen = [c for c in channels if args.label in (None, c.label)]

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from assistant.agent import Agent
-from assistant.channels import HELPER, PERSON, ChannelStore
+from assistant.channels import HELPER, PERSON, ChannelStore, drop_pending
 from assistant.cli_output import render_status
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
@@ -371,3 +371,24 @@ def test_a_check_of_a_home_with_no_channels_does_not_import_apprise(
     assert with_one.returncode == 0, with_one.stderr
     assert "apprise imported: True" in with_one.stderr, "the probe sees it when it is there"
     assert len(http_receiver.posted_to("/phone")) >= 1
+
+
+def test_a_removed_channel_leaves_nothing_waiting_nor_failing(
+    home: Home, portal: MockPortalServer
+) -> None:
+    env = home.env
+    set_up(env, portal, "default", "en")
+    add_channel(env, "default", "dead", PERSON, "en", f"json://127.0.0.1:{closed_port()}/x")
+    portal.use_scenario("decision_9_days", today=TODAY)
+    CheckRunner(env).check("default")
+    [status] = profile_statuses(env, home.paths)
+    assert [c["channel"] for c in status["channels_failing"]] == ["dead"]
+    assert env.state.undelivered()["alerts"] == 1
+
+    ChannelStore(env.credentials).remove("default", "dead")
+    dropped = drop_pending(env.state, "default", "dead", NOW)
+
+    assert dropped == 1
+    [status] = profile_statuses(env, home.paths)
+    assert status["channels_failing"] == []
+    assert env.state.undelivered()["alerts"] == 0
