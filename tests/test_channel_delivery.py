@@ -392,3 +392,25 @@ def test_a_removed_channel_leaves_nothing_waiting_nor_failing(
     [status] = profile_statuses(env, home.paths)
     assert status["channels_failing"] == []
     assert env.state.undelivered()["alerts"] == 0
+
+
+@pytest.mark.desktop
+def test_a_check_says_when_the_channels_in_the_keyring_cannot_be_read_and_alerts_all_the_same(
+    tmp_path: Path, desktop: DesktopSession, portal: MockPortalServer
+) -> None:
+    import keyring
+
+    cli = Cli(tmp_path / "home", desktop, "ofpra-channels-damaged")
+    portal.use_scenario("decision_9_days", today=TODAY)
+    assert cli.setup(portal.login_url).returncode == 0
+    keyring.set_password(cli.keyring_service, "default:channels", "{not json")
+    console = {**cli.env, "OFPRA_ASSISTANT_NOTIFIER": "console"}
+
+    done = cli.run("check", env=console)
+
+    assert done.returncode == 0, done.stderr
+    assert "[console] New letter from OFPRA: Decision" in done.stdout
+    assert (
+        "ofpra-assistant: The alert channels kept in the keyring for 'default' cannot be read."
+        in done.stderr
+    )
