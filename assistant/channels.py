@@ -18,8 +18,8 @@ channel is a ``ChannelTarget`` there, with a ``name`` (``channel:PROFILE:LABEL``
 ``NotifierError`` when the channel did not take it. It rebuilds the few facts of an alert from
 the state (``event_from_state``), since the outbox keeps the desktop alert only. A channel
 failing for ``RetryPolicy.down_after`` is told to the profile's other targets by the outbox,
-with this module's words (``ChannelTarget.down_alert``). ``ChannelDispatcher`` applies the same
-routing, words and policy in memory, for the tests of what each receiver gets.
+with this module's words (``ChannelTarget.down_alert``). ``ChannelDispatcher`` sends an event at
+once with the same routing and words, for the tests of what each receiver gets.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -639,22 +639,10 @@ class RetryPolicy:
         return failing_since is not None and now - failing_since >= self.down_after
 
 
-@dataclass
-class Pending:
-    channel: Channel
-    message: RemoteMessage
-    first_failed_at: datetime
-    last_at: datetime
-    attempts: int
-    due_at: datetime
-
-
 class ChannelDispatcher:
-    """Delivers each event to the channels that want it, and keeps what failed for later.
-
-    In memory until the outbox records the deliveries (the plug-in point is ``deliver_event``,
-    ``retry_due`` and ``channels_down``): the policy and the words are the same there.
-    """
+    """Delivers each event to the channels that want it, at once, with the same routing and
+    words as the outbox's ``ChannelTarget``: for the tests of what each receiver gets, and for
+    a message that is not an alert. Retries and a channel that keeps failing are the outbox's."""
 
     def __init__(
         self,
@@ -663,61 +651,21 @@ class ChannelDispatcher:
         profile: str,
         portal_url: str,
         clock: Callable[[], datetime],
-        policy: RetryPolicy | None = None,
         send: Sender = apprise_send,
     ) -> None:
         self.channels = channels
         self.profile = profile
         self.portal_url = portal_url
         self.clock = clock
-        self.policy = policy or RetryPolicy()
         self.send = send
-        self.pending: list[Pending] = []
-        self.failing_since: dict[str, datetime] = {}
-        self._down_reported: set[str] = set()
 
     def deliver_event(self, event: Event) -> list[Delivery]:
         deliveries = []
         for channel in self.channels:
             if wants(channel, event):
                 message = remote_message(event, channel, self.profile, self.portal_url)
-                deliveries.append(self._attempt(channel, message, None))
+                deliveries.append(deliver(channel, message, self.clock(), send=self.send))
         return deliveries
-
-    def retry_due(self) -> list[Delivery]:
-        now = self.clock()
-        due = [p for p in self.pending if p.due_at <= now]
-        self.pending = [p for p in self.pending if p.due_at > now]
-        return [self._attempt(p.channel, p.message, p) for p in due]
-
-    def channels_down(self) -> list[Delivery]:
-        """Tell the other channels about each channel failing for a day (once per failure)."""
-        now = self.clock()
-        deliveries = []
-        for label, since in sorted(self.failing_since.items()):
-            if label in self._down_reported or not self.policy.is_down(since, now):
-                continue
-            self._down_reported.add(label)
-            deliveries += self.deliver_event(channel_down_event(label, paris_today(since)))
-        return deliveries
-
-    def _attempt(
-        self, channel: Channel, message: RemoteMessage, before: Pending | None
-    ) -> Delivery:
-        now = self.clock()
-        delivery = deliver(channel, message, now, send=self.send)
-        attempts = 1 if before is None else before.attempts + 1
-        delivery = replace(delivery, attempts=attempts)
-        if delivery.ok:
-            self.failing_since.pop(channel.label, None)
-            self._down_reported.discard(channel.label)
-            return delivery
-        self.failing_since.setdefault(channel.label, now)
-        first = now if before is None else before.first_failed_at
-        due = self.policy.next_attempt(attempts, first, now)
-        if due is not None:
-            self.pending.append(Pending(channel, message, first, now, attempts, due))
-        return delivery
 
 
 class ChannelTarget:

@@ -45,6 +45,7 @@ from assistant.errors import (
 )
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher, NotifierError
+from assistant.outbox import DeliveryTarget, deliver_pending
 from assistant.results import Alert, CheckResult, LetterReport
 from assistant.state import CheckRecord, Consent, StateStore
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver, closed_port
@@ -110,10 +111,8 @@ def checked(*letters: PortalLetter) -> CheckResult:
     )
 
 
-def dispatcher(*channels: Channel, clock: Clock | None = None) -> ChannelDispatcher:
-    return ChannelDispatcher(
-        list(channels), profile="p1", portal_url=PORTAL, clock=clock or Clock(NOW)
-    )
+def dispatcher(*channels: Channel) -> ChannelDispatcher:
+    return ChannelDispatcher(list(channels), profile="p1", portal_url=PORTAL, clock=Clock(NOW))
 
 
 def deliver_all(target: ChannelDispatcher, events: list[Event]) -> list[list[Delivery]]:
@@ -244,52 +243,75 @@ def test_no_message_on_any_channel_holds_the_identifier_the_password_or_the_name
 
 
 def test_a_dead_channel_is_retried_with_backoff_and_reported_while_the_others_still_get_it(
-    http_receiver: HttpReceiver,
+    tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
+    # Through the outbox, as a check and the agent deliver: the channels are its targets.
+    state = StateStore(tmp_path / "state.sqlite3")
+    state.save_profile("p1", PORTAL, "en", NOW)
+    state.merge_letters("p1", [SUMMONS], NOW)
     dead_port = closed_port()
-    dead = Channel("dead", HELPER, "en", f"json://127.0.0.1:{dead_port}/hook")
-    phone = Channel("phone", PERSON, "en", http_receiver.ntfy_url("phone"))
     clock = Clock(NOW)
-    target = dispatcher(dead, phone, clock=clock)
+
+    def target(channel: Channel) -> ChannelTarget:
+        return ChannelTarget(channel, profile="p1", portal_url=PORTAL, state=state, clock=clock)
+
+    dead = target(Channel("dead", HELPER, "en", f"json://127.0.0.1:{dead_port}/hook"))
+    phone = target(Channel("phone", PERSON, "en", http_receiver.ntfy_url("phone")))
     desktop = DesktopRecorder()
-    result = checked(SUMMONS)
+    targets: list[DeliveryTarget] = [AlertDispatcher([desktop]), dead, phone]
+    [alert] = checked(SUMMONS).alerts
+    [alert_id] = state.enqueue_alerts("p1", [alert], [t.name for t in targets], NOW)
 
-    desktop_via = [AlertDispatcher([desktop]).deliver(a) for a in result.alerts]
-    first = target.deliver_event(check_events(result)[0])
+    def dead_row() -> dict[str, object]:
+        [row] = [r for r in state.deliveries(alert_id) if r["target"] == dead.name]
+        return row
 
-    assert desktop_via == ["desktop"] and len(desktop.alerts) == 1
-    assert [(d.channel, d.ok) for d in first] == [("dead", False), ("phone", True)]
+    first = deliver_pending(state, targets, NOW, force=True)
+
+    assert len(desktop.alerts) == 1
+    assert [(d.target, d.ok) for d in first] == [
+        ("channel:p1:dead", False),
+        ("channel:p1:phone", True),
+        ("local", True),
+    ]
     assert "Connection error" in (first[0].error or "")
-    assert [p.due_at - NOW for p in target.pending] == [timedelta(minutes=5)]
+    assert dead_row()["next_try_at"] == (NOW + timedelta(minutes=5)).isoformat()
 
     clock.now = NOW + timedelta(minutes=4)
-    assert target.retry_due() == []
+    assert deliver_pending(state, targets, clock.now) == []
     waits = []
     for minutes in (5, 15, 35):
         clock.now = NOW + timedelta(minutes=minutes)
-        [again] = target.retry_due()
-        assert (again.channel, again.ok) == ("dead", False)
-        waits.append(target.pending[0].due_at - clock.now)
+        [again] = deliver_pending(state, targets, clock.now)
+        assert (again.target, again.ok) == ("channel:p1:dead", False)
+        waits.append(datetime.fromisoformat(str(dead_row()["next_try_at"])) - clock.now)
     assert waits == [timedelta(minutes=10), timedelta(minutes=20), timedelta(minutes=40)]
-    assert target.pending[0].attempts == 4
+    assert dead_row()["attempts"] == 4
 
     clock.now = NOW + timedelta(hours=23)
-    assert target.channels_down() == []
+    assert [d.target for d in deliver_pending(state, targets, clock.now)] == [dead.name]
     clock.now = NOW + timedelta(days=1)
-    reported = target.channels_down()
-    assert [(d.channel, d.ok) for d in reported] == [("phone", True)]
-    assert target.channels_down() == [], "said once, not at every tick"
+    reported = deliver_pending(state, targets, clock.now)
+    assert [(d.target, d.ok, d.alert.kind) for d in reported] == [
+        ("channel:p1:phone", True, "channel_down"),
+        ("local", True, "channel_down"),
+    ]
+    clock.now = NOW + timedelta(days=1, hours=6)
+    later = deliver_pending(state, targets, clock.now)
+    assert [d.alert.kind for d in later] == ["new_letter"], "said once, not at every try"
     down = http_receiver.texts_for("phone")[-1]
     assert down.startswith("An alert channel is not working: dead\n")
     assert "has failed since November 26, 2026" in down
+    assert desktop.alerts[-1].title == "An alert channel is not working: dead"
 
     # The channel comes back: the pending alert goes, and its failure is over.
     with HttpReceiver(port=dead_port) as back:
-        clock.now = target.pending[0].due_at
-        [delivered] = target.retry_due()
-        assert delivered.ok and delivered.attempts == 5
+        clock.now = datetime.fromisoformat(str(dead_row()["next_try_at"]))
+        [delivered] = deliver_pending(state, targets, clock.now)
+        assert delivered.ok and dead_row()["attempts"] == 7
         assert "Interview appointment" in back.texts()[0]
-    assert target.pending == [] and target.failing_since == {}
+    assert state.failing_targets() == {}
+    state.close()
 
 
 def test_the_retry_policy_backs_off_to_six_hours_and_gives_up_after_three_days() -> None:
