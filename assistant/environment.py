@@ -201,7 +201,10 @@ def _keyring_channels(env: Environment) -> Callable[[str], list[DeliveryTarget]]
     """A profile's channels, as the keyring keeps them (none under an older consent)."""
 
     def read(profile: str) -> list[DeliveryTarget]:
-        # Apprise itself is imported only when a channel sends (it costs over a second).
+        # A profile without channels costs this one look-up, and no import: channels.py only
+        # when there are some, Apprise only when one sends (it costs about a second).
+        if not env.credentials.load_channels(profile):
+            return []
         from assistant.channels import ChannelStore, channel_targets
 
         return list(channel_targets(ChannelStore(env.credentials), env.state, profile, env.clock))

@@ -118,7 +118,11 @@ def _report_targets_down(
     watched = [t for t in targets if _watched(t)]
     if not watched:
         return []
-    failing = state.failing_targets()
+    try:
+        failing = state.failing_targets()
+    except (sqlite3.Error, OSError) as error:  # never in the way of the deliveries themselves
+        log.warning("could not read which targets fail: %s", error)
+        return []
     queued = False
     for target in watched:
         if target.name not in failing:
@@ -135,7 +139,7 @@ def _report_targets_down(
                     alert = target.down_alert(since)  # type: ignore[attr-defined]
                     state.enqueue_alerts(profile, [alert], others, now)
                     queued = True
-        except Exception as error:  # never in the way of the deliveries themselves
+        except Exception as error:  # as above
             log.warning("could not say that %s is down: %s", target.name, error)
     if not queued:
         return []

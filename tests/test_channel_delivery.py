@@ -331,6 +331,7 @@ import sys
 from assistant.cli import main
 code = main(sys.argv[1:])
 print("apprise imported:", "apprise" in sys.modules, file=sys.stderr)
+print("channels imported:", "assistant.channels" in sys.modules, file=sys.stderr)
 sys.exit(code)
 """
 
@@ -367,6 +368,7 @@ def test_a_check_of_a_home_with_no_channels_does_not_import_apprise(
 
     assert without.returncode == 0, without.stderr
     assert "apprise imported: False" in without.stderr
+    assert "channels imported: False" in without.stderr, "nor the channels' own module"
     assert added.returncode == 0, added.stderr
     assert with_one.returncode == 0, with_one.stderr
     assert "apprise imported: True" in with_one.stderr, "the probe sees it when it is there"
