@@ -50,9 +50,21 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
         lines.extend("  " + line for line in _letters_summary(result, t, all_letters))
     if result.alerts:
         lines.append(t._("Alerts:"))
-        for alert, via in zip(result.alerts, result.delivered_via, strict=False):
+        for index, (alert, via) in enumerate(
+            zip(result.alerts, result.delivered_via, strict=False)
+        ):
             lines.append(f"  [{via}] {alert.title}")
             lines.append(f"      {alert.body}")
+            # And where else it went: the profile's channels, as the outbox recorded them.
+            channels = [
+                t._("{label}: sent", label=d["channel"])
+                if d["ok"]
+                else t._("{label}: not sent ({error})", label=d["channel"], error=d.get("error"))
+                for d in (result.deliveries[index] if index < len(result.deliveries) else [])
+                if d["channel"] != "local"
+            ]
+            if channels:
+                lines.append("      " + "; ".join(channels))
     return "\n".join(lines)
 
 

@@ -203,8 +203,8 @@ def _keyring_channels(env: Environment) -> Callable[[str], list[DeliveryTarget]]
     def read(profile: str) -> list[DeliveryTarget]:
         # A profile without channels costs this one look-up, and no import: channels.py only
         # when there are some, Apprise only when one sends (it costs about a second).
-        if not env.credentials.load_channels(profile):
-            return []
+        if env.state.profile(profile) is None or not env.credentials.load_channels(profile):
+            return []  # no such profile (a typo): not even the keyring is asked
         from assistant.channels import ChannelStore, channel_targets
 
         return list(channel_targets(ChannelStore(env.credentials), env.state, profile, env.clock))

@@ -59,8 +59,9 @@ class LetterReport:
 
 @dataclass(frozen=True)
 class Alert:
-    """One desktop alert. ``kind``: new_letter, reminder, deemed_notified, check_failed or
-    not_checked (the agent's alarm)."""
+    """One desktop alert. ``kind``: new_letter, reminder, deemed_notified, check_failed,
+    not_checked (the agent's alarm), channel_down (``letter_id`` then names the channel's
+    target) or state_damaged."""
 
     kind: str
     title: str

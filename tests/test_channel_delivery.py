@@ -19,7 +19,7 @@ from playwright.sync_api import Browser
 
 from assistant.agent import Agent
 from assistant.channels import HELPER, PERSON, ChannelStore, drop_pending
-from assistant.cli_output import render_status
+from assistant.cli_output import render_check, render_status
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
 from assistant.environment import Environment, build_environment
@@ -195,6 +195,9 @@ def test_a_dead_channel_is_retried_and_reported_while_the_desktop_and_the_others
     assert (dead["channel"], dead["ok"]) == ("dead", False)
     assert dead["error"].startswith("A Connection error occurred")
     assert str(dead_port) not in dead["error"], "no part of the channel's address"
+    said = render_check(result, Translator("en")).splitlines()
+    assert said[-1].startswith("      dead: not sent (A Connection error occurred")
+    assert said[-1].endswith("; phone: sent")
     [(alert_id, _, _)] = env.state.outbox()
     [row] = [r for r in env.state.deliveries(alert_id) if r["target"] == "channel:default:dead"]
     assert (row["attempts"], row["next_try_at"]) == (1, (NOW + timedelta(minutes=5)).isoformat())
