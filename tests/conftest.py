@@ -306,6 +306,19 @@ class _TableParser(HTMLParser):
             self.caption += data
 
 
+def files_holding(home: Path, *secrets: str | bytes) -> list[str]:
+    """Every file under ``home`` that holds one of ``secrets``, as "path: secret" (the leak
+    tests' scan of the home folder)."""
+    found = []
+    for path in (path for path in home.rglob("*") if path.is_file()):
+        content = path.read_bytes()
+        for secret in secrets:
+            raw = secret.encode() if isinstance(secret, str) else secret
+            if raw in content:
+                found.append(f"{path}: {secret!r}")
+    return found
+
+
 def parse_table(html: str) -> _TableParser:
     parser = _TableParser()
     parser.feed(html)

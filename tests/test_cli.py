@@ -20,7 +20,7 @@ from assistant.cli import build_parser
 from assistant.errors import ExitStatus
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
-from tests.conftest import IDENTIFIER, PASSWORD, Cli
+from tests.conftest import IDENTIFIER, PASSWORD, Cli, files_holding
 
 pytestmark = [pytest.mark.desktop, pytest.mark.browser]
 
@@ -240,11 +240,7 @@ def test_the_password_is_in_no_file_output_or_log(cli: Cli, live_portal: MockPor
     for done in outputs:
         assert PASSWORD not in done.stdout + done.stderr
         assert IDENTIFIER not in done.stdout + done.stderr
-    for path in cli.home.rglob("*"):
-        if path.is_file():
-            content = path.read_bytes()
-            assert PASSWORD.encode() not in content, path
-            assert IDENTIFIER.encode() not in content, path
+    assert files_holding(cli.home, PASSWORD, IDENTIFIER) == []
 
 
 def subcommands() -> list[str]:

@@ -28,7 +28,7 @@ from flows.pages import LoginPage
 from flows.pages.base import PortalSession
 from flows.pages.home import log_out
 from flows.untrusted import MAX_TEXT
-from tests.conftest import TODAY
+from tests.conftest import TODAY, files_holding
 
 pytestmark = pytest.mark.browser
 
@@ -133,14 +133,8 @@ def _setup(env: dict[str, str], outputs: list[str], profile: str, url: str) -> N
 
 
 def _scan_home(home: Path) -> list[str]:
-    leaks = []
-    for path in home.rglob("*"):
-        if path.is_file():
-            content = path.read_bytes()
-            for secret in (HOSTILE_PASSWORD, HOSTILE_IDENTIFIER):
-                if secret.encode() in content or secret.lower().encode() in content:
-                    leaks.append(f"{path}: {secret}")
-    return leaks
+    secrets = (HOSTILE_PASSWORD, HOSTILE_IDENTIFIER)
+    return files_holding(home, *secrets, *(secret.lower() for secret in secrets))
 
 
 @pytest.mark.desktop
