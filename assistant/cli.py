@@ -28,6 +28,7 @@ from assistant.errors import (
 )
 
 if TYPE_CHECKING:
+    from assistant.browsers import BrowserWorkers
     from assistant.environment import Environment
     from assistant.i18n import Translator
     from assistant.settings import Paths
@@ -485,6 +486,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from assistant.browsers import BrowserWorkers
+
+    # Node.js and Chromium start first, while Python reads the settings, state and keyring.
+    browsers = BrowserWorkers(warm=1)
+    try:
+        return _check(args, browsers)
+    finally:
+        browsers.cancel()
+
+
+def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
     from assistant.agent import agent_running
     from assistant.cli_output import render_check
     from assistant.privacy import scrubbed
@@ -500,6 +512,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         profiles = [_one_profile(env, args.profile)]
     env.progress = _progress_on_stderr(_profile_translator(env, profiles))
     env.agent_running = lambda: agent_running(paths)
+    env.browser_pool = browsers.open
     results = CheckRunner(env).check_many(profiles)
     if args.json:
         output = (

@@ -144,7 +144,16 @@ def paris_time(moment: datetime, t: Translator) -> str:
 
 
 def progress_line(step: str, values: Mapping[str, object], t: Translator) -> str:
-    """One short line for a step of a check (``progress.Progress``), for standard error."""
+    """One short line for a step of a check (``progress.Progress``), for standard error; while
+    several profiles are checked at once, each line says which one it is about."""
+    line = _progress_text(step, values, t)
+    profile = values.get("for_profile")
+    if profile is None:
+        return line
+    return t._("{profile}: {step}", profile=profile, step=line)
+
+
+def _progress_text(step: str, values: Mapping[str, object], t: Translator) -> str:
     if step == "starting_browser":
         return t._("Starting the browser...")
     if step == "checking_profile":

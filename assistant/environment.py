@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
+    from assistant.browsers import BrowserWorkers
     from assistant.outbox import DeliveryTarget
 
 
@@ -38,6 +39,9 @@ def utc_now() -> datetime:
 
 
 BrowserSource = Callable[[Settings, list[str]], AbstractContextManager["Browser"]]
+#: Browsers for several profiles at a time, on worker threads (assistant/browsers.py): the
+#: settings, the portals' addresses, how many workers.
+BrowserPoolSource = Callable[[Settings, list[str], int], AbstractContextManager["BrowserWorkers"]]
 
 
 @contextmanager
@@ -80,6 +84,10 @@ class Environment:
     clock: Callable[[], datetime] = field(default=utc_now)
     #: Where the browser comes from; tests hand in pytest-playwright's.
     browser_source: BrowserSource = field(default=launch_for_hosts)
+    #: Browsers on worker threads, for checks run while the state is read and several profiles
+    #: at a time; None: ``browser_source``'s, on this thread, one profile after the other (a
+    #: browser handed in belongs to its thread).
+    browser_pool: BrowserPoolSource | None = None
     #: Waits between the attempts of a check; tests record instead of sleeping.
     sleep: Callable[[float], None] = field(default=time.sleep)
     #: Where redacted outlines of unrecognised pages go (``Paths.captures_dir``); None: nowhere.
@@ -169,6 +177,7 @@ def build_environment(
     clock: Callable[[], datetime] = utc_now,
     browser_source: BrowserSource = launch_for_hosts,
     sleep: Callable[[float], None] = time.sleep,
+    browser_pool: BrowserPoolSource | None = None,
 ) -> Environment:
     """The one factory: every path comes from ``paths``, so no caller can leave one out.
 
@@ -190,6 +199,7 @@ def build_environment(
         sleep=sleep,
         captures_dir=paths.captures_dir,
         locks_dir=paths.data_dir / "locks",
+        browser_pool=browser_pool or _real_pool(browser_source),
     )
     env.channel_source = _keyring_channels(env)
     if env.state.recovered_from is not None and not env.state.damage_announced:
@@ -210,6 +220,15 @@ def _keyring_channels(env: Environment) -> Callable[[str], list[DeliveryTarget]]
         return list(channel_targets(ChannelStore(env.credentials), env.state, profile, env.clock))
 
     return read
+
+
+def _real_pool(browser_source: BrowserSource) -> BrowserPoolSource | None:
+    """The real browser runs on worker threads; one handed in (a test's) stays on its own."""
+    if browser_source is not launch_for_hosts:
+        return None
+    from assistant.browsers import pooled_browsers
+
+    return pooled_browsers
 
 
 def announce_damage(env: Environment) -> None:

@@ -8,10 +8,14 @@ and its alert goes out.
 
 from __future__ import annotations
 
+import functools
 import logging
+import queue
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +51,7 @@ from assistant.state import CheckRecord, Profile
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+    from assistant.browsers import BrowserWorkers
     from flows.check_flow import DocumentsReading
 
 __all__ = [
@@ -87,44 +92,132 @@ class CheckRunner:
         self.reader: PortalReader = reader or self._read_portal
         #: Every delivery this runner made (this run's alerts, and earlier ones left over).
         self.delivered: list[Delivery] = []
+        #: The steps of the checks, told one at a time from any thread (``_Steps``).
+        self.progress = _Steps(env)
 
     def check(self, profile: str, *, automated: bool = False) -> CheckResult:
         return self.check_many([profile], automated=automated)[0]
 
     def check_many(self, profiles: list[str], *, automated: bool = False) -> list[CheckResult]:
-        """Check each profile in turn, with one browser and a fresh context for each.
+        """Check each profile, in one browser and a fresh context for each: up to
+        ``[browser] concurrency`` at a time on the environment's worker threads
+        (``browser_pool``), else one after the other on this thread. Results in the order
+        asked; never two sessions of one profile at once.
 
         ``automated``: the agent runs it (recorded, since its logins are limited), not a person.
         The agent retries a failed check on its own schedule, so an automated check makes one
         attempt; a check run by hand retries at once (``[retry]``). Never raises.
         """
-        results: dict[str, CheckResult] = {}
+        if self.env.browser_pool is None:
+            results = self._check_in_turn(profiles, automated)
+        else:
+            results = self._check_at_once(profiles, automated)
+        return [result for result in results if result is not None]
+
+    def _check_in_turn(self, profiles: list[str], automated: bool) -> list[CheckResult | None]:
+        """One profile after the other, with ``browser_source``'s browser, on this thread."""
+        results: list[CheckResult | None] = [None] * len(profiles)
         started = self.env.clock()
-        prepared: list[Prepared] = []
-        for name in profiles:
+        prepared: list[tuple[int, Prepared]] = []
+        for index, name in enumerate(profiles):
             try:
-                prepared.append(self.prepare(name))
+                prepared.append((index, self.prepare(name)))
             except Exception as error:
-                results[name] = self._failed(name, started, as_assistant_error(error), 0, automated)
+                results[index] = self._failed(
+                    name, started, as_assistant_error(error), 0, automated
+                )
         if prepared:
             try:
-                portals = [p.profile.portal_url for p in prepared]
+                portals = [p.profile.portal_url for _, p in prepared]
                 self.env.progress("starting_browser")
                 with self.env.browser_source(self.env.settings, portals) as browser:
-                    for item in prepared:
+                    for index, item in prepared:
                         if len(profiles) > 1:
                             self.env.progress("checking_profile", profile=item.profile.name)
-                        results[item.profile.name] = self._check_one(browser, item, automated)
+                        results[index] = self._check_one(browser, item, automated)
             except Exception as error:
                 fault = as_assistant_error(error)
-                for item in prepared:
-                    if item.profile.name not in results:
-                        results[item.profile.name] = self._failed(
+                for index, item in prepared:
+                    if results[index] is None:
+                        results[index] = self._failed(
                             item.profile.name, started, fault, 0, automated
                         )
-        return [results[name] for name in profiles]
+        return results
 
-    def prepare(self, name: str) -> Prepared:
+    def _check_at_once(self, profiles: list[str], automated: bool) -> list[CheckResult | None]:
+        """On worker threads, up to ``concurrency`` profiles at a time. The browser starts
+        while this thread reads the keyring; the workers log in, read and log out, and hand
+        each reading back here, where it is recorded, put in the outbox and delivered (the
+        state's connection and the notifiers stay on this thread) before the worker lets the
+        profile's session lock go."""
+        results: list[CheckResult | None] = [None] * len(profiles)
+        started = self.env.clock()
+        cleared: list[tuple[int, Profile]] = []
+        for index, name in enumerate(profiles):
+            try:
+                cleared.append((index, self.cleared(name)))
+            except Exception as error:
+                results[index] = self._failed(
+                    name, started, as_assistant_error(error), 0, automated
+                )
+        if not cleared:
+            return results
+        pool_source = self.env.browser_pool
+        assert pool_source is not None
+        workers = min(self.env.settings.browser.concurrency, len({p.name for _, p in cleared}))
+        run = _Run(self, automated, several=len(profiles) > 1, at_once=workers > 1)
+        try:
+            self.env.progress("starting_browser")
+            portals = [profile.portal_url for _, profile in cleared]
+            with pool_source(self.env.settings, portals, workers) as pool:
+                for index, profile in cleared:
+                    # The keyring (D-Bus) is read while the browser starts.
+                    try:
+                        credentials = self.env.credentials.load(profile.name)
+                        REDACTOR.register(credentials)
+                    except Exception as error:
+                        fault = as_assistant_error(error)
+                        results[index] = self._failed(profile.name, started, fault, 0, automated)
+                        continue
+                    run.waiting.append(_Handed(index, Prepared(profile, credentials)))
+                    run.dispatch(pool)
+                while run.waiting or run.running:
+                    run.dispatch(pool)
+                    if not run.waiting:
+                        pool.finish()  # every job is with the workers
+                    handed = run.handoff.get()
+                    results[handed.index] = self._finish(handed, automated)
+                    run.done(handed)
+        except Exception as error:
+            fault = as_assistant_error(error)
+            for index, profile in cleared:
+                if results[index] is None:
+                    results[index] = self._failed(profile.name, started, fault, 0, automated)
+        finally:
+            run.release_all()
+        return results
+
+    def _finish(self, handed: _Handed, automated: bool) -> CheckResult:
+        """A worker's reading, recorded on this thread (the edge: it ends in a result)."""
+        name = handed.item.profile.name
+        outcome = handed.outcome
+        try:
+            if outcome is None or isinstance(outcome, AssistantError):
+                error = outcome or PortalUnavailableError(
+                    N_("The portal could not be read ({detail})."), detail=""
+                )
+                return self._failed(name, handed.started, error, handed.attempts, automated)
+            return self._succeeded(
+                handed.item.profile, handed.started, outcome, handed.attempts, automated
+            )
+        except Exception as error:
+            return self._failed(
+                name, handed.started, as_assistant_error(error), handed.attempts, automated
+            )
+
+    def cleared(self, name: str) -> Profile:
+        """The profile, if it may log in: it exists, has consent, and no refusal stands (all
+        from the state, at once; the keyring comes after)."""
         profile = self.env.state.profile(name)
         if profile is None:
             raise no_such_profile(name)
@@ -138,14 +231,22 @@ class CheckRunner:
                 profile=name,
             )
         refuse_if_refused(profile)
+        return profile
+
+    def prepare(self, name: str) -> Prepared:
+        profile = self.cleared(name)
         credentials = self.env.credentials.load(name)
         REDACTOR.register(credentials)
         return Prepared(profile, credentials)
 
     @contextmanager
-    def portal_session(self, name: str) -> Iterator[None]:
+    def portal_session(
+        self, name: str, read_profile: Callable[[str], Profile | None] | None = None
+    ) -> Iterator[None]:
         """At most one portal session per profile at a time, across processes (a lock file);
-        once it is held, a refusal another process just met is seen before any login."""
+        once it is held, a refusal another process just met is seen before any login.
+        ``read_profile``: how to read it (a worker thread reads through a connection of its
+        own)."""
         from filelock import FileLock, Timeout
 
         folder = self.env.session_locks_dir
@@ -164,7 +265,7 @@ class CheckRunner:
                 profile=name,
             ) from None
         try:
-            profile = self.env.state.profile(name)
+            profile = (read_profile or self.env.state.profile)(name)
             if profile is not None:
                 refuse_if_refused(profile)
             yield
@@ -210,8 +311,8 @@ class CheckRunner:
                     allowed,
                     wait,
                 )
-                self.env.progress("portal_not_answering", code=error.code)
-                self.env.progress("retrying", seconds=wait, attempt=attempt, attempts=allowed)
+                self.progress("portal_not_answering", code=error.code)
+                self.progress("retrying", seconds=wait, attempt=attempt, attempts=allowed)
                 self.env.sleep(wait)
                 continue
             if attempt > 1:
@@ -252,7 +353,7 @@ class CheckRunner:
                     timeout_ms=timeout_ms,
                     # What the portal showed last time, for the flow to prove the list whole.
                     previous=PortalMemory(self.env.state, profile).last_seen(),
-                    progress=self.env.progress,
+                    progress=self.progress,
                 )
             except AssistantError:
                 if self.env.settings.debug_screenshot:
@@ -583,3 +684,113 @@ def refuse_if_refused(profile: Profile) -> None:
     )
     error.remembered = True  # type: ignore[attr-defined]
     raise error
+
+
+class _Steps:
+    """The progress of checks told from several threads: one step at a time, and, while
+    several profiles are checked at once, each with the profile it is about (``for_profile``)."""
+
+    def __init__(self, env: Environment) -> None:
+        self._env = env
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def __call__(self, step: str, /, **values: object) -> None:
+        profile = getattr(self._local, "profile", None)
+        if profile is not None:
+            values = {**values, "for_profile": profile}
+        with self._lock:
+            self._env.progress(step, **values)
+
+    @contextmanager
+    def about(self, profile: str | None) -> Iterator[None]:
+        """The steps this thread tells meanwhile are about ``profile`` (None: no tag)."""
+        self._local.profile = profile
+        try:
+            yield
+        finally:
+            self._local.profile = None
+
+
+@dataclass
+class _Handed:
+    """One profile's check between the runner's thread and a worker: what the worker read,
+    and the signal that it was recorded (the worker holds the profile's lock until then)."""
+
+    index: int
+    item: Prepared
+    started: datetime = field(default_factory=utc_now)
+    outcome: tuple[DocumentsReading, int, int] | AssistantError | None = None
+    attempts: int = 0
+    recorded: threading.Event = field(default_factory=threading.Event)
+
+
+class _Run:
+    """The profiles of one ``_check_at_once``: waiting, with a worker, and handed back."""
+
+    def __init__(self, runner: CheckRunner, automated: bool, *, several: bool, at_once: bool):
+        self.runner = runner
+        self.automated = automated
+        self.several = several
+        self.at_once = at_once
+        self.waiting: deque[_Handed] = deque()
+        #: Profile names with a worker (never two sessions of one profile).
+        self.running: set[str] = set()
+        self.handoff: queue.Queue[_Handed] = queue.Queue()
+        self._dispatched: list[_Handed] = []
+
+    def dispatch(self, pool: BrowserWorkers) -> None:
+        for handed in list(self.waiting):
+            name = handed.item.profile.name
+            if name in self.running:
+                continue
+            self.waiting.remove(handed)
+            self.running.add(name)
+            self._dispatched.append(handed)
+            pool.submit(functools.partial(self._job, handed))
+
+    def done(self, handed: _Handed) -> None:
+        handed.recorded.set()
+        self.running.discard(handed.item.profile.name)
+
+    def release_all(self) -> None:
+        """Whatever happened here, no worker waits for a record that will not come."""
+        for handed in self._dispatched:
+            handed.recorded.set()
+
+    def _job(self, handed: _Handed, browser: Callable[[], Browser]) -> None:
+        """On a worker: the profile's session, its attempts, and the handing back. Never
+        raises; reads the state only through connections of its own."""
+        runner = self.runner
+        name = handed.item.profile.name
+        handed.started = runner.env.clock()
+        sent = False
+        try:
+            if self.several:
+                runner.progress("checking_profile", profile=name)
+            with runner.progress.about(name if self.at_once else None):
+                opened = browser()
+                with runner.portal_session(name, read_profile=self._profile_apart):
+                    handed.outcome, handed.attempts = runner._attempts(
+                        opened, handed.item, self.automated
+                    )
+                    self.handoff.put(handed)
+                    sent = True
+                    # The record (a refused password above all) is written before the lock goes.
+                    handed.recorded.wait()
+        except Exception as error:
+            if sent:
+                log.warning("the session of %s did not end cleanly: %s", name, error)
+                return
+            handed.outcome = as_assistant_error(error)
+            self.handoff.put(handed)
+
+    def _profile_apart(self, name: str) -> Profile | None:
+        """The profile as the state file has it now, through a connection of this thread's."""
+        from assistant.state import StateStore
+
+        own = StateStore(self.runner.env.state.path)
+        try:
+            return own.profile(name)
+        finally:
+            own.close()

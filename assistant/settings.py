@@ -147,6 +147,9 @@ class BrowserSettings(BaseModel):
     channel: Literal["chrome", "msedge", "chromium"] | None = None
     headless: bool = True
     timeout_seconds: float = Field(default=30, gt=0, le=300)
+    #: How many profiles ``check --all`` and the agent check at a time, in one browser (never
+    #: two sessions of one profile; at most this many logins at once to one portal).
+    concurrency: int = Field(default=3, ge=1, le=8)
 
 
 class AgentSettings(BaseModel):

@@ -201,12 +201,7 @@ def launch_browser(
 ) -> Browser:
     """A browser fenced to the portals' origins. An address that does not parse is left out of
     the fence's exceptions: nothing can reach it (it was refused at setup anyway)."""
-    portals = []
-    for url in portal_urls:
-        try:
-            portals.append(parse_portal_address(url))
-        except PortalAddressError:
-            log.warning("a portal address that does not parse was left out of the browser's fence")
+    portals = _parse_portals(portal_urls)
     proxy = RefusingProxy()
     args = [
         *launch_arguments([portal.host for portal in portals]),
@@ -237,6 +232,186 @@ def launch_browser(
         tried="; ".join(tried) or "none found",
         hint=" (on Debian or Ubuntu: apt-get install chromium)" if sys.platform == "linux" else "",
     )
+
+
+def launch_browser_server(
+    playwright: Playwright,
+    portal_urls: Sequence[str],
+    executable_path: str | None = None,
+    channel: str | None = None,
+    headless: bool = True,
+) -> BrowserServer:
+    """One browser, fenced as ``launch_browser``'s is, that several Playwright drivers connect
+    to (``connect_browser``): the sync API is bound to the thread that started it, so checks run
+    at once each need a driver of their own, and they share this one Chromium."""
+    portals = _parse_portals(portal_urls)
+    proxy = RefusingProxy()
+    args = [
+        *launch_arguments([portal.host for portal in portals]),
+        *fence_arguments(portals, proxy.port),
+    ]
+    candidates = browser_candidates(playwright, executable_path, channel)
+    server = BrowserServer(proxy)
+    try:
+        server.launch(candidates, args, headless)
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+def connect_browser(playwright: Playwright, server: BrowserServer) -> Browser:
+    """This thread's own connection to the shared browser."""
+    return playwright.chromium.connect(server.ws_endpoint)
+
+
+#: Run by Playwright's own Node.js: reads the launch options (one JSON line) on standard input,
+#: tries each browser in turn, prints where to connect, and closes the browser when standard
+#: input closes (this process ends, even killed: no browser is left behind).
+_SERVER_SCRIPT = r"""
+const { chromium } = require(process.argv[1]);
+let buffer = "", server = null, closing = false;
+async function stop() {
+  if (closing) return;
+  closing = true;
+  try { if (server) await server.close(); } finally { process.exit(0); }
+}
+async function launch(request) {
+  const tried = [];
+  for (const choice of request.candidates) {
+    try {
+      server = await chromium.launchServer({
+        ...choice, headless: request.headless, args: request.args, host: "127.0.0.1",
+      });
+    } catch (error) {
+      tried.push(String((error && error.message) || error).split("\n")[0]);
+      continue;
+    }
+    if (closing) { await server.close(); return; }
+    process.stdout.write(JSON.stringify({ endpoint: server.wsEndpoint() }) + "\n");
+    return;
+  }
+  process.stdout.write(JSON.stringify({ tried }) + "\n");
+}
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => {
+  if (buffer === null) return;
+  buffer += chunk;
+  const end = buffer.indexOf("\n");
+  if (end < 0) return;
+  const request = JSON.parse(buffer.slice(0, end));
+  buffer = null;
+  launch(request);
+});
+process.stdin.on("end", stop);
+process.stdin.on("close", stop);
+"""
+
+
+class BrowserServer:
+    """A Chromium that drivers connect to, run by a Node.js process of Playwright's driver
+    (Python's Playwright has no ``launch_server``). Its address has an unguessable path and
+    listens on loopback only; the fence's refusing port is held as long as it lives."""
+
+    def __init__(self, proxy: RefusingProxy) -> None:
+        import subprocess
+
+        # Playwright's own Node.js and package: the same build that drives every other browser.
+        from playwright._impl._driver import compute_driver_executable, get_driver_env
+
+        node, cli = compute_driver_executable()
+        self._proxy = proxy
+        self.ws_endpoint = ""
+        self._process = subprocess.Popen(
+            [node, "-e", _SERVER_SCRIPT, str(Path(cli).parent)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=get_driver_env(),
+            text=True,
+            encoding="utf-8",
+        )
+
+    def launch(self, candidates: Sequence[BrowserChoice], args: list[str], headless: bool) -> None:
+        import json
+
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        request = {
+            "candidates": [
+                {
+                    key: value
+                    for key, value in (
+                        ("executablePath", choice.executable_path),
+                        ("channel", choice.channel),
+                    )
+                    if value
+                }
+                for choice in candidates
+            ],
+            "args": args,
+            "headless": headless,
+        }
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            answer = json.loads(process.stdout.readline() or "{}")
+        except (OSError, ValueError) as error:
+            log.warning("the browser server did not answer: %s", error)
+            answer = {}
+        if answer.get("endpoint"):
+            self.ws_endpoint = str(answer["endpoint"])
+            log.info("browser server started")
+            return
+        reasons = answer.get("tried")
+        if reasons is None:  # Node.js itself failed
+            reasons = ["the browser server did not start"] * len(candidates)
+        tried = [
+            f"{choice.describe()} ({reason})"
+            for choice, reason in zip(candidates, reasons, strict=False)
+        ]
+        raise BrowserUnavailableError(
+            N_(
+                "No Chromium-based browser could be started (tried: {tried}). Install Google "
+                "Chrome, Microsoft Edge or Chromium{hint}, or set [browser] executable_path in "
+                "the settings file."
+            ),
+            tried="; ".join(tried) or "none found",
+            hint=" (on Debian or Ubuntu: apt-get install chromium)"
+            if sys.platform == "linux"
+            else "",
+        )
+
+    def close(self) -> None:
+        """Close the browser (its standard input closed) and wait for it, killed if it must."""
+        import subprocess
+
+        process = self._process
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log.warning("the browser server did not stop: killed")
+            process.kill()
+            process.wait(timeout=15)
+        finally:
+            if process.stdout is not None:
+                process.stdout.close()
+            self._proxy.close()
+
+
+def _parse_portals(portal_urls: Sequence[str]) -> list[PortalAddress]:
+    portals = []
+    for url in portal_urls:
+        try:
+            portals.append(parse_portal_address(url))
+        except PortalAddressError:
+            log.warning("a portal address that does not parse was left out of the browser's fence")
+    return portals
 
 
 @dataclass(frozen=True)

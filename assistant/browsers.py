@@ -1,0 +1,243 @@
+"""The browser of a check, run by worker threads: started early, shared by several profiles.
+
+Playwright's sync API is bound to the thread that started it, so each worker is a thread with
+a Playwright driver of its own. With one worker, it launches Chromium itself (as a bare script
+would); with several, the first starts one fenced Chromium as a server
+(``flows.browser.launch_browser_server``) and every worker connects to it, each profile still in
+a fresh context of its own. The runner hands the workers jobs; what a job finds (its reading)
+goes back to the runner's own thread, which alone touches the state and the outbox.
+
+A worker starts its driver as soon as it is made, before anyone knows which browser to launch:
+``check`` makes one first thing, so that Node.js and Chromium start while Python reads the
+settings, the state and the keyring.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+    from assistant.settings import Settings
+    from flows.browser import BrowserServer
+
+log = logging.getLogger(__name__)
+
+#: A job gets the worker's browser through this call, which raises what stopped it starting.
+BrowserJob = Callable[[Callable[[], "Browser"]], None]
+
+
+@dataclass(frozen=True)
+class _Launch:
+    """What every worker needs to know to get its browser."""
+
+    portal_urls: tuple[str, ...]
+    executable_path: str | None
+    channel: str | None
+    headless: bool
+    shared: bool
+
+
+class BrowserWorkers:
+    """Worker threads, each with its own Playwright driver and browser, for one run of checks.
+
+    Made early (``warm``), a worker starts its driver at once; ``open`` then says which browser
+    to launch, and how many workers the run uses. Used once: ``open`` closes everything at its
+    end, whatever happens.
+    """
+
+    def __init__(self, warm: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue[BrowserJob | None] = queue.Queue()
+        self._launch: _Launch | None = None
+        self._launched = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._alive = 0
+        self._finishing = False
+        # The shared browser (several workers): set once by the first worker.
+        self._server: BrowserServer | None = None
+        self._server_error: BaseException | None = None
+        self._server_ready = threading.Event()
+        for _ in range(warm):
+            self._start_worker()
+
+    @contextmanager
+    def open(
+        self, settings: Settings, portal_urls: list[str], workers: int
+    ) -> Iterator[BrowserWorkers]:
+        """Launch the browser for ``workers`` workers (in the background: this returns at once),
+        and close every browser, driver and thread at the end."""
+        workers = max(1, workers)
+        self._launch = _Launch(
+            portal_urls=tuple(portal_urls),
+            executable_path=settings.browser.executable_path,
+            channel=settings.browser.channel,
+            headless=settings.browser.headless,
+            shared=workers > 1,
+        )
+        while len(self._threads) < workers:
+            self._start_worker()
+        self._launched.set()
+        try:
+            yield self
+        finally:
+            self.finish()
+            for thread in self._threads:
+                thread.join()
+            self._close_server()
+
+    def cancel(self) -> None:
+        """Not used after all: the warm drivers stop (a no-op once ``open`` was called)."""
+        if self._launch is not None:
+            return
+        self._launched.set()
+        for thread in self._threads:
+            thread.join()
+
+    @property
+    def workers(self) -> int:
+        return len(self._threads)
+
+    def submit(self, job: BrowserJob) -> None:
+        """Run ``job`` on the next free worker. The job must never raise; it is given a call
+        that returns this worker's browser, or raises what stopped it from starting."""
+        self._jobs.put(job)
+
+    def finish(self) -> None:
+        """No more jobs: each worker closes its browser once its last job is done (while the
+        runner's thread records the last results)."""
+        with self._lock:
+            if self._finishing:
+                return
+            self._finishing = True
+        for _ in self._threads:
+            self._jobs.put(None)
+
+    # The workers ---------------------------------------------------------------------------
+
+    def _start_worker(self) -> None:
+        number = len(self._threads)
+        thread = threading.Thread(
+            target=self._work, args=(number,), name=f"ofpra-browser-{number}", daemon=False
+        )
+        with self._lock:
+            self._alive += 1
+        self._threads.append(thread)
+        thread.start()
+
+    def _work(self, number: int) -> None:
+        """One worker: its driver, then its browser, then jobs until there are no more."""
+        from playwright.sync_api import sync_playwright
+
+        playwright: Playwright | None = None
+        browser: Browser | None = None
+        failure: BaseException | None = None
+        try:
+            try:
+                playwright = sync_playwright().start()
+            except Exception as error:
+                failure = _browser_error(error)
+            self._launched.wait()
+            if self._launch is None:
+                return  # not needed after all (the command stopped before any check)
+            if failure is None and playwright is not None:
+                try:
+                    browser = self._browser(playwright, number)
+                except Exception as error:
+                    failure = _browser_error(error)
+            if failure is not None:
+                log.warning("browser worker %d could not start: %s", number, failure)
+            self._serve(browser, failure)
+        finally:
+            if browser is not None:
+                with suppress(Exception):
+                    browser.close()
+            if playwright is not None:
+                with suppress(Exception):
+                    playwright.stop()
+
+    def _serve(self, browser: Browser | None, failure: BaseException | None) -> None:
+        if failure is not None:
+            with self._lock:
+                self._alive -= 1
+                last = self._alive == 0
+            if not last:
+                return  # the others take the jobs
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            if browser is not None:
+                job(lambda: browser)
+            else:
+                job(_raiser(failure))
+
+    def _browser(self, playwright: Playwright, number: int) -> Browser:
+        from flows.browser import connect_browser, launch_browser, launch_browser_server
+
+        launch = self._launch
+        assert launch is not None
+        if not launch.shared:
+            return launch_browser(
+                playwright,
+                launch.portal_urls,
+                executable_path=launch.executable_path,
+                channel=launch.channel,
+                headless=launch.headless,
+            )
+        if number == 0:
+            try:
+                self._server = launch_browser_server(
+                    playwright,
+                    launch.portal_urls,
+                    executable_path=launch.executable_path,
+                    channel=launch.channel,
+                    headless=launch.headless,
+                )
+            except BaseException as error:
+                self._server_error = error
+                raise
+            finally:
+                self._server_ready.set()
+        self._server_ready.wait()
+        if self._server is None:
+            raise self._server_error or RuntimeError("the browser server did not start")
+        return connect_browser(playwright, self._server)
+
+    def _close_server(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+
+
+def _raiser(failure: BaseException | None) -> Callable[[], Browser]:
+    def browser() -> Browser:
+        raise failure or RuntimeError("no browser")
+
+    return browser
+
+
+def pooled_browsers(
+    settings: Settings, portal_urls: list[str], workers: int
+) -> AbstractContextManager[BrowserWorkers]:
+    """The real browsers of a run of checks, made cold (the agent's, a benchmark's)."""
+    return BrowserWorkers().open(settings, portal_urls, workers)
+
+
+def _browser_error(error: Exception) -> Exception:
+    """Playwright's own error, said as the one-browser launch says it."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    from assistant.errors import N_, PortalUnavailableError
+
+    if not isinstance(error, PlaywrightError):
+        return error
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return PortalUnavailableError(N_("The browser stopped unexpectedly ({detail})."), detail=detail)
