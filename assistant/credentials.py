@@ -13,7 +13,8 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from types import ModuleType
+from typing import Protocol, cast
 
 from assistant.errors import (
     N_,
@@ -23,6 +24,13 @@ from assistant.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+# keyring imports its macOS backend on every system, and that import looks for Apple's Security
+# framework with ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld: 0.1 to 0.5 s
+# before every check. The backend refuses to run anywhere but macOS, so elsewhere its API is
+# never imported (the backend then says "Security API unavailable", as it would on its own).
+if sys.platform != "darwin":
+    sys.modules.setdefault("keyring.backends.macOS.api", cast(ModuleType, None))
 
 IDENTIFIER = "identifier"
 PASSWORD = "password"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +133,22 @@ def test_an_entry_of_the_old_shared_kind_moves_to_the_home_on_first_use(
     assert keyring.get_password(store.service, "amina:password") == "Old-Version-2026!"
     assert store.delete("amina") == ["identifier", "password"]
     assert keyring.get_password(store.service, "amina:password") is None
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS uses that backend")
+def test_finding_the_keyring_runs_no_search_for_macos_libraries() -> None:
+    """keyring's macOS backend looked for Apple's libraries with ctypes.util.find_library, which
+    runs ldconfig, gcc and ld: 0.1 to 0.5 s before every check, for a backend that cannot run."""
+    code = (
+        "import ctypes.util\n"
+        "asked = []\n"
+        "ctypes.util.find_library = lambda name: asked.append(name)\n"
+        "import assistant.credentials, keyring\n"
+        "keyring.get_keyring()\n"
+        "print(asked)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert done.stdout.strip() == "[]"
