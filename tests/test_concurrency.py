@@ -235,3 +235,71 @@ def test_the_real_browser_runs_on_workers_and_a_browser_handed_in_stays_on_its_t
     assert real.browser_pool is pooled_browsers
     assert handed.browser_pool is None
     state.close()
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, say, while the runner reads the keyring."""
+
+
+class InterruptedAt:
+    """A credential store whose reading of one profile is interrupted."""
+
+    def __init__(self, store: MemoryCredentialStore, profile: str) -> None:
+        self.store = store
+        self.profile = profile
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def load(self, profile: str) -> Credentials:
+        if profile == self.profile:
+            raise Interrupted
+        return self.store.load(profile)
+
+
+@pytest.mark.browser
+def test_an_interrupted_run_ends_the_session_under_way_and_starts_no_other(
+    tmp_path: Path, slow_portal: MockPortalServer
+) -> None:
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        # The state's connection belongs to the thread that runs the checks.
+        env = environment(tmp_path, concurrency=2)
+        for name in ("amina", "bilal", "chirine"):
+            set_up(env, slow_portal.login_url, name)
+        assert isinstance(env.credentials, MemoryCredentialStore)
+        env.credentials = InterruptedAt(env.credentials, "chirine")  # type: ignore[assignment]
+        try:
+            CheckRunner(env).check_many(["amina", "bilal", "chirine"])
+        except Interrupted as error:
+            raised.append(error)
+        finally:
+            env.state.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+
+    assert not thread.is_alive(), "the run hung after it was interrupted"
+    assert len(raised) == 1
+    log = slow_portal.log()
+    # The sessions already under way ended with a logout; none started after the interruption.
+    assert log["logins"] == log["logouts"] <= 2
+
+
+@pytest.mark.browser
+def test_a_portal_slow_to_answer_each_page_is_still_logged_out(
+    tmp_path: Path, slow_portal: MockPortalServer
+) -> None:
+    """The logout is a redirect: two slow pages, longer than the short wait for its link."""
+    slow_portal.set_page_delay(700)
+    env = environment(tmp_path, concurrency=1)
+    set_up(env, slow_portal.login_url, "amina")
+
+    result = CheckRunner(env).check("amina")
+
+    assert result.ok, result.error
+    assert result.logged_out is True
+    assert (slow_portal.log()["logins"], slow_portal.log()["logouts"]) == (1, 1)
+    env.state.close()
