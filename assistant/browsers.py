@@ -53,7 +53,8 @@ class BrowserWorkers:
     end, whatever happens.
     """
 
-    def __init__(self, warm: int = 0) -> None:
+    def __init__(self, warm: int = 0, *, wait_at_end: bool = True) -> None:
+        self._wait_at_end = wait_at_end
         self._lock = threading.Lock()
         self._jobs: queue.Queue[BrowserJob | None] = queue.Queue()
         self._launch: _Launch | None = None
@@ -68,38 +69,52 @@ class BrowserWorkers:
         for _ in range(warm):
             self._start_worker()
 
+    def launch(self, settings: Settings, portal_urls: list[str], workers: int) -> None:
+        """Launch the browser for ``workers`` workers, in the background (this returns at
+        once). Only the first call counts: a command may launch it as soon as it knows the
+        portals, before the runner asks for it (``open``)."""
+        with self._lock:
+            if self._launch is not None:
+                return
+            workers = max(1, workers)
+            self._launch = _Launch(
+                portal_urls=tuple(portal_urls),
+                executable_path=settings.browser.executable_path,
+                channel=settings.browser.channel,
+                headless=settings.browser.headless,
+                shared=workers > 1,
+            )
+        while len(self._threads) < workers:
+            self._start_worker()
+        self._launched.set()
+
     @contextmanager
     def open(
         self, settings: Settings, portal_urls: list[str], workers: int
     ) -> Iterator[BrowserWorkers]:
-        """Launch the browser for ``workers`` workers (in the background: this returns at once),
-        and close every browser, driver and thread at the end."""
-        workers = max(1, workers)
-        self._launch = _Launch(
-            portal_urls=tuple(portal_urls),
-            executable_path=settings.browser.executable_path,
-            channel=settings.browser.channel,
-            headless=settings.browser.headless,
-            shared=workers > 1,
-        )
-        while len(self._threads) < workers:
-            self._start_worker()
-        self._launched.set()
+        """The workers, their browser launched (``launch``) if it is not yet; at the end, each
+        closes its browser and driver (waited for unless ``wait_at_end`` is off: then
+        ``close`` waits)."""
+        self.launch(settings, portal_urls, workers)
         try:
             yield self
+        except BaseException:
+            self._drop_jobs()  # stopped (Ctrl-C, a fault): no new session starts
+            raise
         finally:
             self.finish()
-            for thread in self._threads:
-                thread.join()
-            self._close_server()
+            if self._wait_at_end:
+                self.close()
 
-    def cancel(self) -> None:
-        """Not used after all: the warm drivers stop (a no-op once ``open`` was called)."""
-        if self._launch is not None:
-            return
+    def close(self) -> None:
+        """Wait until every worker has closed its browser and driver (or, if the browsers were
+        never launched, stop the warm drivers)."""
         self._launched.set()
+        if self._launch is not None:
+            self.finish()
         for thread in self._threads:
             thread.join()
+        self._close_server()
 
     @property
     def workers(self) -> int:
@@ -119,6 +134,19 @@ class BrowserWorkers:
             self._finishing = True
         for _ in self._threads:
             self._jobs.put(None)
+
+    def _drop_jobs(self) -> None:
+        """Forget the jobs not started (the workers' stop signals are given again)."""
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        with self._lock:
+            finishing = self._finishing
+        if finishing:
+            for _ in self._threads:
+                self._jobs.put(None)
 
     # The workers ---------------------------------------------------------------------------
 

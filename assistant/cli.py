@@ -489,19 +489,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from assistant.browsers import BrowserWorkers
 
     # Node.js and Chromium start first, while Python reads the settings, state and keyring.
-    browsers = BrowserWorkers(warm=1)
+    browsers = BrowserWorkers(warm=1, wait_at_end=False)
     try:
         return _check(args, browsers)
     finally:
-        browsers.cancel()
+        browsers.close()  # after the results are out: the browser closes meanwhile
 
 
 def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
-    from assistant.agent import agent_running
-    from assistant.cli_output import render_check
-    from assistant.privacy import scrubbed
-    from assistant.runner import CheckRunner
-
     # With --json, stdout carries the JSON object only: console alerts go to stderr.
     paths, env = _environment(args, console=sys.stderr if args.json else sys.stdout)
     if args.all:
@@ -510,6 +505,13 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
             _one_profile(env, None)  # says why there is none
     else:
         profiles = [_one_profile(env, args.profile)]
+    _launch_early(env, profiles, browsers)
+    # Imported while Chromium starts.
+    from assistant.agent import agent_running
+    from assistant.cli_output import render_check
+    from assistant.privacy import scrubbed
+    from assistant.runner import CheckRunner
+
     env.progress = _progress_on_stderr(_profile_translator(env, profiles))
     env.agent_running = lambda: agent_running(paths)
     env.browser_pool = browsers.open
@@ -877,6 +879,19 @@ def _environment(
             file=sys.stderr,
         )
     return paths, env
+
+
+def _launch_early(env: Environment, profiles: list[str], browsers: BrowserWorkers) -> None:
+    """Launch the browser as soon as the portals are known, for the profiles that may log in
+    (the runner says why the others may not): the keyring is read while Chromium starts."""
+    portals = []
+    for name in dict.fromkeys(profiles):
+        stored = env.state.profile(name)
+        if stored and stored.refused_code is None and env.state.consent(name) is not None:
+            portals.append(stored.portal_url)
+    if portals:
+        workers = min(env.settings.browser.concurrency, len(portals))
+        browsers.launch(env.settings, portals, workers)
 
 
 def _forget_keyring_anyway(profile: str, error: AssistantError) -> None:

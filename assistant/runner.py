@@ -170,32 +170,47 @@ class CheckRunner:
             self.env.progress("starting_browser")
             portals = [profile.portal_url for _, profile in cleared]
             with pool_source(self.env.settings, portals, workers) as pool:
-                for index, profile in cleared:
-                    # The keyring (D-Bus) is read while the browser starts.
-                    try:
-                        credentials = self.env.credentials.load(profile.name)
-                        REDACTOR.register(credentials)
-                    except Exception as error:
-                        fault = as_assistant_error(error)
-                        results[index] = self._failed(profile.name, started, fault, 0, automated)
-                        continue
-                    run.waiting.append(_Handed(index, Prepared(profile, credentials)))
-                    run.dispatch(pool)
-                while run.waiting or run.running:
-                    run.dispatch(pool)
-                    if not run.waiting:
-                        pool.finish()  # every job is with the workers
-                    handed = run.handoff.get()
-                    results[handed.index] = self._finish(handed, automated)
-                    run.done(handed)
+                try:
+                    self._hand_out(pool, run, cleared, results, started)
+                finally:
+                    # Whatever happened here, no worker waits for a record that will not come
+                    # (the pool waits for its workers as it closes).
+                    run.release_all()
         except Exception as error:
             fault = as_assistant_error(error)
             for index, profile in cleared:
                 if results[index] is None:
                     results[index] = self._failed(profile.name, started, fault, 0, automated)
-        finally:
-            run.release_all()
         return results
+
+    def _hand_out(
+        self,
+        pool: BrowserWorkers,
+        run: _Run,
+        cleared: list[tuple[int, Profile]],
+        results: list[CheckResult | None],
+        started: datetime,
+    ) -> None:
+        """Give the workers the profiles (each as its credentials are read), and record each
+        reading as it comes back, on this thread."""
+        for index, profile in cleared:
+            # The keyring (D-Bus) is read while the browser starts.
+            try:
+                credentials = self.env.credentials.load(profile.name)
+                REDACTOR.register(credentials)
+            except Exception as error:
+                fault = as_assistant_error(error)
+                results[index] = self._failed(profile.name, started, fault, 0, run.automated)
+                continue
+            run.waiting.append(_Handed(index, Prepared(profile, credentials)))
+            run.dispatch(pool)
+        while run.waiting or run.running:
+            run.dispatch(pool)
+            if not run.waiting:
+                pool.finish()  # every job is with the workers
+            handed = run.handoff.get()
+            results[handed.index] = self._finish(handed, run.automated)
+            run.done(handed)
 
     def _finish(self, handed: _Handed, automated: bool) -> CheckResult:
         """A worker's reading, recorded on this thread (the edge: it ends in a result)."""
