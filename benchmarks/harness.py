@@ -213,14 +213,27 @@ def timed_run(
 
 
 @contextmanager
-def mock_portal_process(scenario: str = "mixed", timeout: float = 30) -> Iterator[str]:
+def mock_portal_process(
+    scenario: str = "mixed", timeout: float = 30, page_delay_ms: float = 0
+) -> Iterator[str]:
     """The bundled mock portal in a process of its own on 127.0.0.1 (so that serving pages
-    does not compete with the measured Python for its interpreter lock); yields the login URL."""
+    does not compete with the measured Python for its interpreter lock), each page answered
+    after ``page_delay_ms``; yields the login URL."""
     # Its access log goes to a file: in a pipe nobody reads, it would fill the pipe's buffer after
     # a few hundred requests and stop the server in the middle of a benchmark.
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(
-            [PYTHON, "-m", "fixtures.mock_portal", "--scenario", scenario, "--port", "0"],
+            [
+                PYTHON,
+                "-m",
+                "fixtures.mock_portal",
+                "--scenario",
+                scenario,
+                "--port",
+                "0",
+                "--page-delay-ms",
+                str(page_delay_ms),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=errors,
