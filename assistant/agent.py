@@ -2,8 +2,8 @@
 
 APScheduler 3.11 runs a single job, the tick, every ``tick_seconds`` (a minute). The tick asks
 ``schedule`` what is due from the wall clock and the state, and does it: the due checks first
-(``CheckRunner.check_many``: one browser, a fresh context per profile), then the reminders and
-the alarm. The scheduler's own timer is not trusted with anything longer than a tick, since its
+(``CheckRunner.check_many``: one browser, a fresh context per profile, up to ``[browser]
+concurrency`` at a time), then the reminders and the alarm. The scheduler's own timer is not trusted with anything longer than a tick, since its
 wait does not count time asleep (RECIPES.md). The tick never raises into the scheduler; its job
 has no arguments (nothing secret to keep) and lives in memory, since what is due comes from the
 state. One agent per home folder, held by a lock file.
@@ -224,7 +224,8 @@ class Agent:
     def _run_due_checks(
         self, state: StateStore, histories: dict[str, ProfileHistory], report: TickReport
     ) -> list[str]:
-        """Run the checks due now, all in one browser; return the profiles checked."""
+        """Run the checks due now, in one browser, several at a time; return the profiles
+        checked."""
         now = report.at
         policy = self.policy_for(state)
         due = due_profiles(list(histories.values()), policy, now)

@@ -31,7 +31,7 @@ from fixtures.desktop_session import DesktopSession
 from flows.browser import launch_arguments
 
 NAME = "check"
-TARGET_RATIO = 1.25
+TARGET_RATIO = 1.15
 SCENARIO = "mixed"
 
 
