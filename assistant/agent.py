@@ -3,8 +3,9 @@
 APScheduler 3.11 runs a single job, the tick, every ``tick_seconds`` (a minute). The tick asks
 ``schedule`` what is due from the wall clock and the state, and does it: the due checks first
 (``CheckRunner.check_many``: one browser, a fresh context per profile, up to ``[browser]
-concurrency`` at a time), then the reminders and the alarm. The scheduler's own timer is not trusted with anything longer than a tick, since its
-wait does not count time asleep (RECIPES.md). The tick never raises into the scheduler; its job
+concurrency`` at a time), then the reminders and the alarm. The scheduler's own timer is not
+trusted with anything longer than a tick, since its wait does not count time asleep
+(RECIPES.md). The tick never raises into the scheduler; its job
 has no arguments (nothing secret to keep) and lives in memory, since what is due comes from the
 state. One agent per home folder, held by a lock file.
 """
