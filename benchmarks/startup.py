@@ -18,7 +18,8 @@ def measure(rounds: int = 20, budget_seconds: float = 60) -> list[Figure]:
 
     def help_() -> float:
         elapsed, done = timed_run([COMMAND, "--help"])
-        if not done.stdout.startswith("usage: ofpra-assistant"):
+        # In the system's language (French when the locale is C): the usage line's own words.
+        if "ofpra-assistant [-h]" not in done.stdout.splitlines()[0]:
             raise RuntimeError("ofpra-assistant --help printed no usage")
         return elapsed
 
