@@ -167,7 +167,7 @@ class CheckRunner:
         workers = min(self.env.settings.browser.concurrency, len({p.name for _, p in cleared}))
         run = _Run(self, automated, several=len(profiles) > 1, at_once=workers > 1)
         try:
-            self.env.progress("starting_browser")
+            self.progress("starting_browser")
             portals = [profile.portal_url for _, profile in cleared]
             with pool_source(self.env.settings, portals, workers) as pool:
                 try:
