@@ -59,6 +59,7 @@ class BrowserWorkers:
         self._jobs: queue.Queue[BrowserJob | None] = queue.Queue()
         self._launch: _Launch | None = None
         self._launched = threading.Event()
+        self._imported = threading.Event()
         self._threads: list[threading.Thread] = []
         self._alive = 0
         self._finishing = False
@@ -116,6 +117,12 @@ class BrowserWorkers:
             thread.join()
         self._close_server()
 
+    def wait_for_imports(self, timeout: float = 2.0) -> None:
+        """Wait until the first warm worker has imported Playwright: Python's imports take the
+        interpreter's lock in turn, so the command's own wait for this one (about 0.1 s), and
+        then run while Node.js starts in its own process."""
+        self._imported.wait(timeout)
+
     @property
     def workers(self) -> int:
         return len(self._threads)
@@ -162,16 +169,21 @@ class BrowserWorkers:
 
     def _work(self, number: int) -> None:
         """One worker: its driver, then its browser, then jobs until there are no more."""
-        from playwright.sync_api import sync_playwright
-
         playwright: Playwright | None = None
         browser: Browser | None = None
         failure: BaseException | None = None
         try:
             try:
+                from playwright.sync_api import sync_playwright
+
+                # Python's part is done: Node.js starts in a process of its own from here.
+                self._imported.set()
                 playwright = sync_playwright().start()
+                import flows.browser  # noqa: F401  (needed to launch; while settings are read)
             except Exception as error:
                 failure = _browser_error(error)
+            finally:
+                self._imported.set()
             self._launched.wait()
             if self._launch is None:
                 return  # not needed after all (the command stopped before any check)

@@ -490,6 +490,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     # Node.js and Chromium start first, while Python reads the settings, state and keyring.
     browsers = BrowserWorkers(warm=1, wait_at_end=False)
+    browsers.wait_for_imports()
     try:
         return _check(args, browsers)
     finally:
