@@ -69,6 +69,20 @@ def set_up_profile(env: dict[str, str], login_url: str, profile: str = "default"
     )
 
 
+def bare_script_input(login_url: str, executable: str) -> str:
+    """What ``bare_check.py`` reads on stdin: the same portal, account, browser and arguments."""
+    return json.dumps(
+        {
+            "login_url": login_url,
+            "identifier": IDENTIFIER,
+            "password": PASSWORD,
+            "executable_path": executable,
+            # What launch_browser passes for a portal on this host.
+            "args": launch_arguments([urlsplit(login_url).hostname or ""]),
+        }
+    )
+
+
 def measure(
     rounds: int = 15, budget_seconds: float = 180, executable: str | None = None
 ) -> list[Figure]:
@@ -82,16 +96,7 @@ def measure(
     ):
         env = assistant_env(desktop, home)
         set_up_profile(env, login_url)
-        bare_input = json.dumps(
-            {
-                "login_url": login_url,
-                "identifier": IDENTIFIER,
-                "password": PASSWORD,
-                "executable_path": executable,
-                # What launch_browser passes for a portal on this host.
-                "args": launch_arguments([urlsplit(login_url).hostname or ""]),
-            }
-        )
+        bare_input = bare_script_input(login_url, executable)
         seen: dict[str, int] = {}
 
         def bare() -> float:

@@ -24,13 +24,10 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from benchmarks.check import SCENARIO, assistant_env, set_up_profile
+from benchmarks.check import SCENARIO, assistant_env, bare_script_input, set_up_profile
 from benchmarks.harness import (
     COMMAND,
-    IDENTIFIER,
-    PASSWORD,
     PYTHON,
     ROOT,
     BenchmarkError,
@@ -42,7 +39,6 @@ from benchmarks.harness import (
 )
 from benchmarks.sampler import Peak, TreeSampler, describe
 from fixtures.desktop_session import DesktopSession
-from flows.browser import launch_arguments
 
 NAME = "memory"
 PROFILES = 20
@@ -122,15 +118,7 @@ def measure(rounds: int = 3) -> list[Figure]:
     ):
         env = assistant_env(desktop, home)
         set_up_profile(env, login_url)
-        bare_input = json.dumps(
-            {
-                "login_url": login_url,
-                "identifier": IDENTIFIER,
-                "password": PASSWORD,
-                "executable_path": executable,
-                "args": launch_arguments([urlsplit(login_url).hostname or ""]),
-            }
-        )
+        bare_input = bare_script_input(login_url, executable)
         bares: list[Peak] = []
         checks: list[Peak] = []
 
