@@ -112,7 +112,13 @@ class CheckRunner:
             results = self._check_in_turn(profiles, automated)
         else:
             results = self._check_at_once(profiles, automated)
-        return [result for result in results if result is not None]
+        # Every slot is filled by then; one that is not is a fault, said as one, never dropped.
+        return [
+            result
+            if result is not None
+            else self._failed(name, self.env.clock(), _no_reading(), 0, automated)
+            for name, result in zip(profiles, results, strict=True)
+        ]
 
     def _check_in_turn(self, profiles: list[str], automated: bool) -> list[CheckResult | None]:
         """One profile after the other, with ``browser_source``'s browser, on this thread."""
@@ -218,9 +224,7 @@ class CheckRunner:
         outcome = handed.outcome
         try:
             if outcome is None or isinstance(outcome, AssistantError):
-                error = outcome or PortalUnavailableError(
-                    N_("The portal could not be read ({detail})."), detail=""
-                )
+                error = outcome or _no_reading()
                 return self._failed(name, handed.started, error, handed.attempts, automated)
             return self._succeeded(
                 handed.item.profile, handed.started, outcome, handed.attempts, automated
@@ -667,6 +671,10 @@ class CheckRunner:
             path=str(path),
         )
         return path
+
+
+def _no_reading() -> PortalUnavailableError:
+    return PortalUnavailableError(N_("The portal could not be read ({detail})."), detail="")
 
 
 def _shown(target: str, via: str | None, error: object) -> dict[str, object]:

@@ -209,6 +209,27 @@ def test_check_of_an_unreachable_portal_is_portal_unavailable(env: Environment) 
     assert result.error.retryable is True
 
 
+def test_a_profile_left_without_a_result_is_a_failure_never_dropped(
+    env: Environment, portal: MockPortalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault in the runner that leaves a profile without a result (no worker handed it back)
+    still ends in that profile's failure and its alert, in its place: never a shorter list."""
+    set_up(env, portal, "amina")
+    set_up(env, portal, "bilal")
+    runner = CheckRunner(env)
+    real = runner._check_in_turn
+    monkeypatch.setattr(
+        runner, "_check_in_turn", lambda names, automated: [real(names[:1], automated)[0], None]
+    )
+
+    results = runner.check_many(["amina", "bilal"])
+
+    assert [r.profile for r in results] == ["amina", "bilal"]
+    assert results[0].error is None
+    assert results[1].error is not None and results[1].error.code == "portal_unavailable"
+    assert [a.kind for a in recorded(env)][-1] == "check_failed"
+
+
 def test_alerts_fall_back_to_the_next_notifier(env: Environment, portal: MockPortalServer) -> None:
     portal.use_scenario("decision_9_days", today=TODAY)
     set_up(env, portal)
