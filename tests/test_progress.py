@@ -286,13 +286,13 @@ def test_a_page_that_is_long_to_come_is_told_while_it_is_awaited(
 def test_a_closed_standard_error_does_not_stop_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from assistant.cli import _progress_on_stderr
+    from assistant.cli_context import progress_on_stderr
 
     closed = io.StringIO()
     closed.close()
     monkeypatch.setattr(sys, "stderr", closed)
 
-    progress = _progress_on_stderr(Translator("en"))
+    progress = progress_on_stderr(Translator("en"))
     progress("logging_in")  # raises nothing: the check goes on
     shown = io.StringIO()
     monkeypatch.setattr(sys, "stderr", shown)
