@@ -1,5 +1,5 @@
-"""The command line, ``ofpra-assistant``: the only module that prints (with cli_output).
-
+"""The command line, ``ofpra-assistant``: its edge and its commands. The cli_* modules are the only
+code that prints (the parser, the shared context, channel and calendar, the wizard, the output).
 Heavy modules (Playwright, keyring, pydantic) are imported inside the commands, so that
 ``--help`` starts fast.
 """
