@@ -69,17 +69,32 @@ def set_up(env: Environment, url: str, name: str, password: str = PASSWORD) -> N
 
 
 class SessionLog:
-    """When each profile's reading started and ended, from the worker threads."""
+    """When each profile's reading started and ended, from the worker threads. The first
+    ``together`` readings wait for one another before they start: they meet only if they run at
+    once, whatever the machine's load (a timing of the sessions alone is not proof of that)."""
 
-    def __init__(self, runner: CheckRunner) -> None:
+    def __init__(self, runner: CheckRunner, together: int = 2) -> None:
         self.spans: list[tuple[str, float, float]] = []
         self._lock = threading.Lock()
         self._read = runner.reader
         runner.reader = self.read
+        self._together = together
+        self._arrived = 0
+        self._gate = threading.Barrier(together)
+        self.met_together = False
 
     def read(
         self, browser: Browser, profile: Profile, credentials: Credentials
     ) -> tuple[DocumentsReading, int, int]:
+        with self._lock:
+            self._arrived += 1
+            waits = self._arrived <= self._together
+        if waits:
+            try:
+                self._gate.wait(timeout=60)
+                self.met_together = True
+            except threading.BrokenBarrierError:
+                pass  # one after the other: the test says so
         started = time.monotonic()
         try:
             return self._read(browser, profile, credentials)
@@ -112,10 +127,10 @@ def test_three_profiles_two_at_a_time_a_refused_one_does_not_stop_the_others(
     assert all(r.letters for r in (results[0], results[2]))
     log = slow_portal.log()
     # Two at a time, never more: the mock counts the sessions open at once.
-    assert log["most_sessions_open"] == 2
+    assert 1 <= log["most_sessions_open"] <= 2
     assert (log["logins"], log["failed_logins"], log["logouts"]) == (2, 1, 2)
     assert log["view_requests"] == []
-    assert sessions.overlap("amina", "bilal") or sessions.overlap("amina", "chirine")
+    assert sessions.met_together, "two profiles were read at once"
     # Every result went through the state, recorded on the runner's thread.
     assert [c.ok for c in env.state.checks("bilal")] == [False]
     assert env.state.profile("bilal").refused_code == "login_rejected"  # type: ignore[union-attr]
@@ -142,9 +157,9 @@ def test_one_profile_asked_twice_never_has_two_sessions_at_once(
     ]
     assert [name for name, _, _ in sessions.spans].count("amina") == 2
     assert not sessions.overlap("amina", "amina")
-    assert sessions.overlap("amina", "bilal"), "the other profile ran meanwhile"
+    assert sessions.met_together, "the other profile ran meanwhile"
     log = slow_portal.log()
-    assert log["most_sessions_open"] == 2
+    assert 1 <= log["most_sessions_open"] <= 2, "never two sessions of amina"
     assert (log["logins"], log["logouts"]) == (3, 3)
     # The second check of amina saw the first one's record: nothing is new the second time.
     assert not any(report.new for report in results[2].letters)
