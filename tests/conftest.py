@@ -96,20 +96,31 @@ class FakeClock:
         return self.now
 
 
+def assistant_env(
+    desktop: DesktopSession, home: Path, service: str, **settings: str
+) -> dict[str, str]:
+    """The environment of an ``ofpra-assistant`` process run by a test: the private desktop
+    session, its own home folder and keyring service, English messages whatever the machine's
+    language (the default would be French), and ``settings`` as ``OFPRA_ASSISTANT_<NAME>``."""
+    env = desktop.child_env()
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "PYTHON_KEYRING_BACKEND"):
+        env.pop(name, None)
+    env.update(
+        LANG="en_US.UTF-8",
+        OFPRA_ASSISTANT_HOME=str(home),
+        OFPRA_ASSISTANT_KEYRING_SERVICE=service[:80],
+    )
+    env.update({f"OFPRA_ASSISTANT_{name}": value for name, value in settings.items()})
+    return env
+
+
 class Cli:
     def __init__(self, home: Path, desktop: DesktopSession, service: str) -> None:
         self.home = home
-        self.env = desktop.child_env()
-        # English messages, whatever the machine's language (the default would be French).
-        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-            self.env.pop(name, None)
-        self.env["LANG"] = "en_US.UTF-8"
-        self.env["OFPRA_ASSISTANT_HOME"] = str(home)
-        self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = service
-        self.env["OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS"] = "5"
         # Retries of an unavailable portal must not wait for real in tests.
-        self.env["OFPRA_ASSISTANT_RETRY__BACKOFF_SECONDS"] = "0"
-        self.env.pop("PYTHON_KEYRING_BACKEND", None)
+        self.env = assistant_env(
+            desktop, home, service, BROWSER__TIMEOUT_SECONDS="5", RETRY__BACKOFF_SECONDS="0"
+        )
 
     def run(
         self, *args: str, stdin: str = "", env: dict[str, str] | None = None

@@ -32,7 +32,7 @@ from assistant.state import StateStore
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
 from flows.models import LetterKind, PortalLetter
-from tests.conftest import NOW, TODAY
+from tests.conftest import NOW, TODAY, assistant_env
 
 PORTAL = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
 SEEN_AT = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
@@ -253,12 +253,8 @@ def test_the_calendar_command_writes_the_checks_dates_and_forget_removes_the_age
     tmp_path: Path, desktop: DesktopSession
 ) -> None:
     home = tmp_path / "home"
-    env = desktop.child_env()
-    env.update(
-        OFPRA_ASSISTANT_HOME=str(home),
-        OFPRA_ASSISTANT_KEYRING_SERVICE="ofpra-assistant-calendar-test",
-        OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS="5",
-        LANG="en_US.UTF-8",
+    env = assistant_env(
+        desktop, home, "ofpra-assistant-calendar-test", BROWSER__TIMEOUT_SECONDS="5"
     )
     with MockPortalServer("decision_9_days") as portal:
         setup = run_cli(

@@ -51,7 +51,7 @@ from assistant.state import CheckRecord, Consent, StateStore
 from fixtures.channel_receivers import HttpReceiver, SmtpReceiver, closed_port
 from fixtures.desktop_session import DesktopSession
 from flows.models import LetterKind, PortalLetter
-from tests.conftest import NOW, TODAY, files_holding
+from tests.conftest import NOW, TODAY, assistant_env, files_holding
 
 PORTAL = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
 # What must never travel: recognisable, so that a plain search finds a leak.
@@ -375,15 +375,7 @@ def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
 def cli_env(
     tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureRequest
 ) -> dict[str, str]:
-    env = desktop.child_env()
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "PYTHON_KEYRING_BACKEND"):
-        env.pop(name, None)
-    env.update(
-        LANG="en_US.UTF-8",
-        OFPRA_ASSISTANT_HOME=str(tmp_path / "home"),
-        OFPRA_ASSISTANT_KEYRING_SERVICE=f"ofpra-channels-{request.node.name}"[:80],
-    )
-    return env
+    return assistant_env(desktop, tmp_path / "home", f"ofpra-channels-{request.node.name}")
 
 
 def set_up(env: dict[str, str]) -> None:

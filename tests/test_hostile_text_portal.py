@@ -28,7 +28,7 @@ from flows.pages import LoginPage
 from flows.pages.base import PortalSession
 from flows.pages.home import log_out
 from flows.untrusted import MAX_TEXT
-from tests.conftest import TODAY, files_holding
+from tests.conftest import TODAY, assistant_env, files_holding
 
 pytestmark = pytest.mark.browser
 
@@ -142,14 +142,13 @@ def test_a_hostile_portal_breaks_no_promise_end_to_end(
     tmp_path: Path, desktop: DesktopSession
 ) -> None:
     home = tmp_path / "home"
-    env = desktop.child_env()
-    env.update(
-        OFPRA_ASSISTANT_HOME=str(home),
-        OFPRA_ASSISTANT_KEYRING_SERVICE="ofpra-assistant-hostile-text",
-        OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS="5",
-        OFPRA_ASSISTANT_RETRY__ATTEMPTS="1",
-        OFPRA_ASSISTANT_DEBUG_SCREENSHOT="true",
-        LANG="en_US.UTF-8",
+    env = assistant_env(
+        desktop,
+        home,
+        "ofpra-assistant-hostile-text",
+        BROWSER__TIMEOUT_SECONDS="5",
+        RETRY__ATTEMPTS="1",
+        DEBUG_SCREENSHOT="true",
     )
     outputs: list[str] = []
     before = len(desktop.notification_history())

@@ -25,7 +25,7 @@ from fixtures.mock_portal import MockPortalServer, create_app
 from fixtures.mock_portal.scenarios import load_scenario
 from flows.browser import portal_context
 from flows.check_flow import read_documents
-from tests.conftest import TODAY, files_holding
+from tests.conftest import TODAY, assistant_env, files_holding
 
 # Recognisable, so a leak anywhere is found by a plain search.
 LEAK_PASSWORD = "Zq9-LEAKCHECK-pw!"
@@ -94,12 +94,7 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
     http_receiver: HttpReceiver,
 ) -> None:
     home = tmp_path / "home"
-    env = desktop.child_env()
-    env.update(
-        OFPRA_ASSISTANT_HOME=str(home),
-        OFPRA_ASSISTANT_KEYRING_SERVICE="ofpra-assistant-leak-test",
-        OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS="5",
-    )
+    env = assistant_env(desktop, home, "ofpra-assistant-leak-test", BROWSER__TIMEOUT_SECONDS="5")
     outputs: list[str] = []
     seen_in_processes: list[bytes] = []
     stop = threading.Event()
@@ -202,8 +197,7 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
 @pytest.mark.browser
 def test_files_are_0600_and_folders_0700(tmp_path: Path, desktop: DesktopSession) -> None:
     home = tmp_path / "home"
-    env = desktop.child_env()
-    env.update(OFPRA_ASSISTANT_HOME=str(home), OFPRA_ASSISTANT_KEYRING_SERVICE="ofpra-modes")
+    env = assistant_env(desktop, home, "ofpra-modes")
     with MockPortalServer("mixed") as portal:
         for args, stdin in (
             (

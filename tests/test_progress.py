@@ -35,6 +35,7 @@ from tests.conftest import (
     FakeClock,
     RecordingNotifier,
     RecordingSleep,
+    assistant_env,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -156,15 +157,12 @@ def test_progress_lines_come_on_stderr_while_a_retry_waits_and_json_stays_clean(
     tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureRequest
 ) -> None:
     wait = 4
-    env = desktop.child_env()
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        env.pop(name, None)
-    env.update(
-        LANG="en_US.UTF-8",
-        OFPRA_ASSISTANT_HOME=str(tmp_path / "home"),
-        OFPRA_ASSISTANT_KEYRING_SERVICE=f"ofpra-assistant-{request.node.name}"[:80],
-        OFPRA_ASSISTANT_BROWSER__TIMEOUT_SECONDS="5",
-        OFPRA_ASSISTANT_RETRY__BACKOFF_SECONDS=str(wait),
+    env = assistant_env(
+        desktop,
+        tmp_path / "home",
+        f"ofpra-assistant-{request.node.name}",
+        BROWSER__TIMEOUT_SECONDS="5",
+        RETRY__BACKOFF_SECONDS=str(wait),
     )
     with MockPortalServer("decision_9_days") as live:
         setup = subprocess.run(
