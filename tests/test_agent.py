@@ -522,28 +522,41 @@ def test_a_clock_a_year_back_treats_a_last_check_in_the_future_as_unknown(
 
 def test_status_shows_the_random_delay_the_agent_draws(laptop: Laptop) -> None:
     from assistant.environment import build_environment
-    from assistant.schedule import ProfileHistory, plan_check
     from assistant.status import profile_statuses
 
     laptop.set_up_profile()
     laptop.boot()
     laptop.awake_until(paris(date(2026, 11, 2), 10, 10))
-    agent = Agent(laptop.paths, Settings(), laptop.credentials, AlertDispatcher([]))
     env = build_environment(
         laptop.paths, Settings(), console=None, state=laptop.state, clock=laptop.clock
     )
 
     [status] = profile_statuses(env, laptop.paths)
 
-    profile = laptop.state.profile(PROFILE)
-    assert profile is not None
-    history = ProfileHistory.from_state(laptop.state, profile)
-    planned = plan_check(history, agent.policy_for(laptop.state), laptop.clock.now)
-    assert planned.at is not None
+    # Checked on 2 November at 10:00, weekly: due on 9 November at 10:00, Paris time.
     due = datetime.fromisoformat(status["next_check_due"])
+    assert due == paris(date(2026, 11, 9), 10)
     delay = timedelta(minutes=status["next_check_delay_minutes"])
-    assert abs(due + delay - planned.at) < timedelta(minutes=1)
     assert timedelta(0) <= delay <= timedelta(minutes=30)
+    # The agent with its own random delay (not the laptop's fixed one) checks when status said,
+    # to the minute it ticks.
+    laptop.agent = Agent(
+        laptop.paths,
+        Settings(),
+        laptop.credentials,
+        AlertDispatcher([laptop.notifier]),
+        clock=laptop.clock,
+        browser_source=lambda settings, hosts: nullcontext(None),  # type: ignore[arg-type]
+        runner_factory=laptop.runner,
+        open_state=lambda: nullcontext(laptop.state),
+    )
+    laptop.TICK = timedelta(minutes=1)
+    laptop.sleep_until(due - timedelta(minutes=1))
+    laptop.awake_until(due + timedelta(minutes=32))
+    checks = [e for e in laptop.events if e.endswith("check ok")]
+    assert len(checks) == 2, laptop.events
+    when = datetime.strptime(f"2026-{checks[1][:11]}", "%Y-%m-%d %H:%M").replace(tzinfo=PARIS)
+    assert abs(when - (due + delay)) <= timedelta(minutes=1)
 
 
 def test_a_damaged_state_is_kept_aside_and_the_agent_says_so_once(tmp_path: Path) -> None:

@@ -106,24 +106,20 @@ def test_alarms_ring_at_nine_in_paris_three_days_and_one_day_before() -> None:
 
 
 def test_an_opened_decision_gives_the_legal_aid_and_appeal_days_of_the_check() -> None:
-    deadlines = deadlines_for(OPENED_DECISION, TODAY)
-    assert deadlines.legal_aid_deadline is not None and deadlines.appeal_deadline is not None
-
     calendar = parsed(build_calendar(days_of(OPENED_DECISION), "p1", PORTAL, Translator("en")))
 
-    aid, appeal = (
-        "If the decision is negative: last day to ask for a free lawyer",
-        "If the decision is negative: last day to appeal to the CNDA",
-    )
+    # Opened on Friday 20 November 2026: notified that day. Legal aid: 20 + 15 = Saturday
+    # 5 December, never carried. Appeal: a délai franc, 20 December + 1 = Monday 21 December.
     assert events_by_day(calendar) == {
-        deadlines.legal_aid_deadline: aid,
-        deadlines.appeal_deadline: appeal,
+        date(2026, 12, 5): "If the decision is negative: last day to ask for a free lawyer",
+        date(2026, 12, 21): "If the decision is negative: last day to appeal to the CNDA",
     }
-    assert deadlines.legal_aid_by is not None and deadlines.appeal_by is not None
-    first = calendar.walk("VEVENT")[0]
-    # The advised days, as the alerts give them, and that it is not legal advice.
-    assert "by December 4, 2026" in str(first["description"])
-    assert "This is not legal advice" in str(first["description"])
+    aid, appeal = calendar.walk("VEVENT")
+    # The advised days, as the alerts give them (the last working day before each), and that it
+    # is not legal advice.
+    assert "by December 4, 2026" in str(aid["description"])
+    assert "by December 18, 2026" in str(appeal["description"])
+    assert "This is not legal advice" in str(aid["description"])
 
 
 def test_a_second_reader_finds_the_same_days_and_alarms() -> None:
@@ -281,12 +277,15 @@ def test_the_calendar_command_writes_the_checks_dates_and_forget_removes_the_age
     kept = run_cli(env, "calendar")
 
     assert written.returncode == 0, written.stderr
-    expected = set()
-    for item in letters:
-        if item["notified_letter"] and not item["read"]:
-            expected |= {item["open_by"], item["deemed_notified_on"]}
-        expected |= {item[k] for k in ("legal_aid_deadline", "appeal_deadline") if item[k]}
-    assert expected, "the scenario has a letter with a deadline"
+    # The scenario's decision, unread, was made available 5 days ago (the mock dates its letters
+    # from today in Paris): open it by day 14, it counts as received on day 15.
+    [decision] = letters
+    made_available = date.fromisoformat(decision["made_available_on"])
+    assert made_available == datetime.now(PARIS).date() - timedelta(days=5)
+    expected = {
+        (made_available + timedelta(days=14)).isoformat(),
+        (made_available + timedelta(days=15)).isoformat(),
+    }
     days = {e.decoded("dtstart").isoformat() for e in parsed(output.read_bytes()).walk("VEVENT")}
     assert days == expected
     assert f"{len(expected)} days to remember" in written.stdout
