@@ -88,14 +88,18 @@ class ExitStatus(IntEnum):
 
 class CredentialsMissingError(AssistantError):
     code = "credentials_missing"
+    needs_person = True
 
 
 class KeyringUnavailableError(AssistantError):
     code = "keyring_unavailable"
+    # The agent starts at login, sometimes before the keyring's service is up.
+    retried_soon = True
 
 
 class ConsentMissingError(AssistantError):
     code = "consent_missing"
+    needs_person = True
 
 
 class ConfigInvalidError(AssistantError):

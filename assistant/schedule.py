@@ -39,30 +39,14 @@ REMINDER_DAYS: tuple[int, ...] = (10, 7, 3, 1, 0)
 #: The last reminder: the day an unopened letter counts as received.
 DEEMED_STAGE = "deemed"
 
+# The rules are attributes of the error classes (flows/errors.py, assistant/errors.py): a new
+# error says once what it is, and these sets follow.
 #: Failures that retrying cannot cure: the agent stops logging in until ``setup`` runs again.
-#: A portal that demands a new password makes the stored one useless: `setup` must store the new.
-PAUSING_CODES = frozenset(
-    {
-        "login_rejected",
-        "account_locked",
-        "password_change_required",
-        "credentials_missing",
-        "consent_missing",
-    }
-)
-#: Failures worth retrying soon (1 h, 4 h, ...); any other waits the longest retry delay. A
-#: keyring still locked just after login is one of them for the agent, started at login.
-RETRY_SOON_CODES = frozenset({e.code for e in ALL_ERRORS if e.retryable} | {"keyring_unavailable"})
+PAUSING_CODES = frozenset(e.code for e in ALL_ERRORS if e.needs_person)
+#: Failures worth retrying soon (1 h, 4 h, ...); any other waits the longest retry delay.
+RETRY_SOON_CODES = frozenset(e.code for e in ALL_ERRORS if e.retryable or e.retried_soon)
 #: Failed attempts that still reached the portal's login form: they count as logins.
-LOGIN_CODES = frozenset(
-    {
-        "login_rejected",
-        "account_locked",
-        "password_change_required",
-        "captcha",
-        "page_not_recognised",
-    }
-)
+LOGIN_CODES = frozenset(e.code for e in ALL_ERRORS if e.reached_login)
 
 #: How many past checks a history keeps: enough for any failure streak and the login limit.
 HISTORY_LENGTH = 50

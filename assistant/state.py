@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from assistant.errors import ALL_ERRORS
 from assistant.privacy import REDACTOR
 from assistant.results import Alert
 from flows.models import LetterKind, PortalLetter
@@ -135,7 +136,7 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 #: The tables a damaged state file is salvaged from, parents first.
 _TABLES = ("profiles", "consents", "letters", "checks", "notices_sent", "outbox", "deliveries")
 #: Failures that mean the portal will not take this password again (item: the account is safe).
-REFUSING_CODES = frozenset({"login_rejected", "account_locked", "password_change_required"})
+REFUSING_CODES = frozenset(e.code for e in ALL_ERRORS if e.refuses_password)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,15 @@ class CheckError(Exception):
     code = "internal_error"
     #: A transient error may succeed if the same check is tried again later.
     retryable = False
+    #: Not cured by trying again at once, but worth a retry soon by a scheduler (a keyring still
+    #: locked just after login).
+    retried_soon = False
+    #: Retrying cannot cure it: nothing tries again until a person acts (``setup`` again).
+    needs_person = False
+    #: The attempt reached the portal's login form, so it counts as a login (the portal's limits).
+    reached_login = False
+    #: The portal will not take this password again: nothing types it until new credentials.
+    refuses_password = False
 
     def __init__(self, template: str, **values: object) -> None:
         self.template = template
@@ -74,10 +83,12 @@ def _fill(template: str, values: dict[str, object]) -> str:
 
 class LoginRejectedError(CheckError):
     code = "login_rejected"
+    needs_person = reached_login = refuses_password = True
 
 
 class AccountLockedError(CheckError):
     code = "account_locked"
+    needs_person = reached_login = refuses_password = True
 
 
 class PortalUnavailableError(CheckError):
@@ -89,6 +100,7 @@ class PageNotRecognisedError(CheckError):
     """The portal showed a page the flows do not know: never read as "nothing new"."""
 
     code = "page_not_recognised"
+    reached_login = True
     #: A redacted outline of the page (flows/capture.py), for whoever writes it to a file.
     capture: str | None = None
 
@@ -97,12 +109,14 @@ class PasswordChangeRequiredError(CheckError):
     """The portal demands a new password before showing anything: only the person may choose."""
 
     code = "password_change_required"
+    needs_person = reached_login = refuses_password = True
 
 
 class CaptchaError(CheckError):
     """The portal asks to prove a human is there: the assistant never tries to solve it."""
 
     code = "captcha"
+    reached_login = True
 
 
 class BrowserUnavailableError(CheckError):
