@@ -9,16 +9,13 @@ letter), the person confirms it by running ``setup`` again for the profile: a me
 the credentials that setup stores is not used, and the next complete reading starts it afresh.
 
 It lives in the state file, in its own table (``portal_shapes``, created by state.py's schema),
-so it goes with the profile when ``forget`` removes it. It reads and writes that table through a
-short connection of its own, so the state store's interface stays as it is.
+so it goes with the profile when ``forget`` removes it, and is read and written through the
+state store's own connection and transactions (one owner for the file).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from datetime import datetime
 
 from assistant.state import Profile, StateStore
@@ -33,10 +30,7 @@ class PortalMemory:
     def last_seen(self) -> PortalShape | None:
         """What the last complete reading showed; None before the first one, or when setup
         stored the credentials since (the person's confirmation that the portal changed)."""
-        with self._connection() as db:
-            row = db.execute(
-                "SELECT * FROM portal_shapes WHERE profile = ?", (self.profile.name,)
-            ).fetchone()
+        row = self.state.portal_shape(self.profile.name)
         if row is None:
             return None
         seen_at = datetime.fromisoformat(row["seen_at"])
@@ -55,23 +49,11 @@ class PortalMemory:
         """Keep what a complete reading showed (None: nothing to keep)."""
         if shape is None:
             return
-        with self._connection() as db, db:
-            db.execute(
-                "INSERT OR REPLACE INTO portal_shapes"
-                " (profile, counters_shown, pager_shown, page_size, letters, seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    self.profile.name,
-                    int(shape.counters_shown),
-                    int(shape.pager_shown),
-                    shape.page_size,
-                    json.dumps(list(shape.letters)),
-                    seen_at.isoformat(),
-                ),
-            )
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.state.path, timeout=30)) as db:
-            db.row_factory = sqlite3.Row
-            yield db
+        self.state.save_portal_shape(
+            self.profile.name,
+            counters_shown=shape.counters_shown,
+            pager_shown=shape.pager_shown,
+            page_size=shape.page_size,
+            letters=json.dumps(list(shape.letters)),
+            seen_at=seen_at,
+        )

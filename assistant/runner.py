@@ -259,13 +259,10 @@ class CheckRunner:
         return Prepared(profile, credentials)
 
     @contextmanager
-    def portal_session(
-        self, name: str, read_profile: Callable[[str], Profile | None] | None = None
-    ) -> Iterator[None]:
+    def portal_session(self, name: str) -> Iterator[None]:
         """At most one portal session per profile at a time, across processes (a lock file);
-        once it is held, a refusal another process just met is seen before any login.
-        ``read_profile``: how to read it (a worker thread reads through a connection of its
-        own)."""
+        once it is held, a refusal another process just met is seen before any login (read
+        through the calling thread's own connection to the state)."""
         from filelock import FileLock, Timeout
 
         folder = self.env.session_locks_dir
@@ -284,7 +281,7 @@ class CheckRunner:
                 profile=name,
             ) from None
         try:
-            profile = (read_profile or self.env.state.profile)(name)
+            profile = self.env.state.profile(name)
             if profile is not None:
                 refuse_if_refused(profile)
             yield
@@ -793,7 +790,7 @@ class _Run:
                 runner.progress("checking_profile", profile=name)
             with runner.progress.about(name if self.at_once else None):
                 opened = browser()
-                with runner.portal_session(name, read_profile=self._profile_apart):
+                with runner.portal_session(name):
                     handed.outcome, handed.attempts = runner._attempts(
                         opened, handed.item, self.automated
                     )
@@ -807,13 +804,3 @@ class _Run:
                 return
             handed.outcome = as_assistant_error(error)
             self.handoff.put(handed)
-
-    def _profile_apart(self, name: str) -> Profile | None:
-        """The profile as the state file has it now, through a connection of this thread's."""
-        from assistant.state import StateStore
-
-        own = StateStore(self.runner.env.state.path)
-        try:
-            return own.profile(name)
-        finally:
-            own.close()

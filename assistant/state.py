@@ -16,6 +16,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -133,7 +134,8 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("profiles", "refused_code", "TEXT"),
     ("profiles", "refused_at", "TEXT"),
 )
-#: The tables a damaged state file is salvaged from, parents first.
+#: The tables a damaged state file is salvaged from first (parents before children); every other
+#: table of the schema follows.
 _TABLES = ("profiles", "consents", "letters", "checks", "notices_sent", "outbox", "deliveries")
 #: Failures that mean the portal will not take this password again (item: the account is safe).
 REFUSING_CODES = frozenset(e.code for e in ALL_ERRORS if e.refuses_password)
@@ -232,23 +234,47 @@ class StateStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._depth = 0
+        # One connection per thread (a check's browser workers read the profile and the portal's
+        # shape from theirs), each with its own transaction depth; the store owns them all.
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         # Created 0600 before SQLite opens it, so it is never readable by others, even briefly.
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR))
-        self._db = sqlite3.connect(path, timeout=30)
         try:
             self._set_up()
         except BaseException:
-            self._db.close()
+            self.close()
             raise
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            # Used by its own thread only; closed by whichever thread closes the store.
+            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            # What is deleted (a forgotten profile) is overwritten, not left in free pages.
+            db.execute("PRAGMA secure_delete = ON")
+            with self._lock:
+                self._connections.append(db)
+            self._local.db = db
+            self._local.depth = 0
+        return db
+
+    @property
+    def _depth(self) -> int:
+        return int(getattr(self._local, "depth", 0))
+
+    @_depth.setter
+    def _depth(self, value: int) -> None:
+        self._local.depth = value
+
     def _set_up(self) -> None:
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys = ON")
-        # What is deleted (a forgotten profile) is overwritten, not left in free pages.
-        self._db.execute("PRAGMA secure_delete = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         with self._db:
             self._db.executescript(_SCHEMA)
@@ -261,7 +287,11 @@ class StateStore:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -293,7 +323,7 @@ class StateStore:
         except sqlite3.Error:
             return
         with closing(source):
-            for table in _TABLES:
+            for table in self._salvage_order(source):
                 columns = [r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")]
                 try:
                     rows = source.execute(f"SELECT * FROM {table}")
@@ -309,6 +339,51 @@ class StateStore:
                             )
                 except sqlite3.Error as error:
                     log.warning("could not salvage %s from %s: %s", table, damaged, error)
+
+    def _salvage_order(self, source: sqlite3.Connection) -> list[str]:
+        """Every table of the schema, parents first: the rows of each one the damaged file
+        still has are worth keeping (the portal's shape and the jitter seed too)."""
+        tables = [
+            r["name"]
+            for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        return [*_TABLES, *(t for t in tables if t not in _TABLES)]
+
+    # The portal's shape (assistant/portal_memory.py) -----------------------------------------
+
+    def portal_shape(self, profile: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._db.execute(
+            "SELECT * FROM portal_shapes WHERE profile = ?", (profile,)
+        ).fetchone()
+        return row
+
+    def save_portal_shape(
+        self,
+        profile: str,
+        *,
+        counters_shown: bool,
+        pager_shown: bool,
+        page_size: int | None,
+        letters: str,
+        seen_at: datetime,
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO portal_shapes"
+                " (profile, counters_shown, pager_shown, page_size, letters, seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    profile,
+                    int(counters_shown),
+                    int(pager_shown),
+                    page_size,
+                    letters,
+                    seen_at.isoformat(),
+                ),
+            )
 
     # Meta ----------------------------------------------------------------------------------
 

@@ -94,3 +94,54 @@ def test_setup_records_when_the_credentials_were_stored(tmp_path: Path) -> None:
     assert profile.credentials_updated_at == NOW + timedelta(days=3)
     assert credentials.load("amina") == Credentials("1234561552", "secret")
     state.close()
+
+
+def test_a_repaired_state_keeps_the_portals_shape_and_the_jitter_seed(tmp_path: Path) -> None:
+    from assistant.portal_memory import PortalMemory
+    from flows.completeness import PortalShape
+
+    path = tmp_path / "state.sqlite3"
+    store = StateStore(path)
+    now = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    store.save_profile("p1", "https://portal.example/ofpra/user/login", "fr", now)
+    store.record_check("p1", CheckRecord(now, now, True, None, 2, 0, 0))
+    profile = store.profile("p1")
+    assert profile is not None
+    shape = PortalShape(True, True, 20, ("2026-10-01:decision", "2026-09-01:convocation"))
+    PortalMemory(store, profile).remember(shape, now + timedelta(minutes=1))
+    store.set_meta_once("jitter_seed", "seed-1234")
+    store.close()
+    with sqlite3.connect(path) as db:
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'checks'").fetchone()
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    with path.open("r+b") as file:  # the checks' page overwritten: the rest is readable
+        file.seek((root - 1) * page_size)
+        file.write(b"\xde\xad" * (page_size // 2))
+
+    repaired = StateStore.open(path)
+
+    assert repaired.recovered_from is not None
+    kept = repaired.profile("p1")
+    assert kept is not None
+    assert PortalMemory(repaired, kept).last_seen() == shape
+    assert repaired.meta("jitter_seed") == "seed-1234"
+
+
+def test_each_thread_reads_the_store_through_its_own_connection(tmp_path: Path) -> None:
+    import threading
+
+    store = StateStore(tmp_path / "state.sqlite3")
+    now = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    store.save_profile("p1", "https://portal.example/ofpra/user/login", "fr", now)
+    seen: list[object] = []
+
+    with store.transaction():
+        store.save_profile("p2", "https://portal.example/ofpra/user/login", "fr", now)
+        # Another thread does not join this transaction: it sees only what is committed.
+        worker = threading.Thread(target=lambda: seen.extend(p.name for p in store.profiles()))
+        worker.start()
+        worker.join()
+
+    assert seen == ["p1"]
+    assert [p.name for p in store.profiles()] == ["p1", "p2"]
+    store.close()
