@@ -21,7 +21,14 @@ from assistant.settings import BrowserSettings, Settings
 from assistant.state import StateStore
 from fixtures.hostile_portal.fence import ATTACKS, HostilePortal, attack_names
 from fixtures.memory_credentials import MemoryCredentialStore
-from flows.browser import RequestGuard, launch_browser, portal_context, table_links
+from flows.browser import (
+    RequestGuard,
+    connect_browser,
+    launch_browser,
+    launch_browser_server,
+    portal_context,
+    table_links,
+)
 from flows.check_flow import read_documents
 from flows.errors import CheckError, PageNotRecognisedError
 from tests.conftest import (
@@ -98,6 +105,20 @@ def fenced_browser(playwright: Playwright, hostile: HostilePortal) -> Iterator[B
     browser.close()
 
 
+@pytest.fixture(scope="module")
+def served_browser(playwright: Playwright, hostile: HostilePortal) -> Iterator[Browser]:
+    """The browser as several profiles at once share it: one fenced Chromium run as a server,
+    this thread's driver connected to it (``[browser] concurrency`` above 1)."""
+    options = chromium_launch_options(playwright)
+    server = launch_browser_server(playwright, [hostile.login_url], options.get("executable_path"))
+    try:
+        browser = connect_browser(playwright, server)
+        yield browser
+        browser.close()
+    finally:
+        server.close()
+
+
 def attacked_check(
     browser: Browser, hostile: HostilePortal, attack: str, javascript: bool
 ) -> tuple[CheckError | int, RequestGuard]:
@@ -134,6 +155,19 @@ def test_fence_holds_against_every_attack_with_the_pages_scripts_on(
     fenced_browser: Browser, hostile: HostilePortal, attack: str
 ) -> None:
     outcome, guard = attacked_check(fenced_browser, hostile, attack, javascript=True)
+
+    assert_the_fence_held(hostile, attack, outcome, guard)
+    if attack in SEEN_BY_THE_ROUTE:
+        assert guard.blocked_requests >= 1
+    if attack in LETTER_ATTACKS:
+        assert guard.letter_requests_blocked >= 1
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_fence_holds_against_every_attack_in_the_browser_shared_by_several_profiles(
+    served_browser: Browser, hostile: HostilePortal, attack: str
+) -> None:
+    outcome, guard = attacked_check(served_browser, hostile, attack, javascript=True)
 
     assert_the_fence_held(hostile, attack, outcome, guard)
     if attack in SEEN_BY_THE_ROUTE:
