@@ -4,6 +4,7 @@ Flask's test client (no browser)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, time
 
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 
 from fixtures.mock_portal import Scenario, create_app
 from fixtures.mock_portal.scenarios import LetterSpec, ScenarioError
-from tests.conftest import log_in, page, parse_table
+from tests.conftest import log_in, mock_log, page, parse_table
 
 TODAY = date(2026, 11, 26)
 
@@ -120,3 +121,104 @@ def test_letter_spec_keeps_its_hours() -> None:
         time(11, 58),
     )
     assert letter.read_time is None
+
+
+def header_links(html: str) -> list[tuple[str, str]]:
+    """The main menu's links and buttons: (address or form action, name)."""
+    menu = html.split('aria-label="Menu principal"', 1)[1].split("</nav>", 1)[0]
+    found = re.findall(r'<a href="([^"]+)">([^<]+)</a>', menu)
+    found += [
+        (action, name.strip())
+        for action, name in re.findall(
+            r'<form method="post" action="([^"]+)">.*?<button type="submit">([^<]+)</button>',
+            menu,
+            re.S,
+        )
+    ]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("scenario", "links"),
+    [
+        (
+            "renamed_links",
+            [
+                ("/ofpra/home", "Accueil"),
+                ("/ofpra/documents", "Mes courriers"),
+                ("/ofpra/user/logout", "Déconnexion"),
+            ],
+        ),
+        (
+            "unnamed_link",
+            [
+                ("/ofpra/home", "Accueil"),
+                ("/ofpra/actualites", "Actualités"),
+                ("/ofpra/documents", "Suivi de mon dossier"),
+                ("/ofpra/user/logout", "Me déconnecter"),
+            ],
+        ),
+        (
+            "decoy_news",
+            [
+                ("/ofpra/home", "Accueil"),
+                ("/ofpra/actualites", "Actualités"),
+                ("/ofpra/user/logout", "Déconnexion"),
+            ],
+        ),
+        (
+            "decoy_named",
+            [
+                ("/ofpra/home", "Accueil"),
+                ("/ofpra/actualites", "Mes courriers"),
+                ("/ofpra/user/logout", "Déconnexion"),
+            ],
+        ),
+    ],
+)
+def test_the_header_shows_the_scenarios_words(scenario: str, links: list[tuple[str, str]]) -> None:
+    with client_for(scenario) as client:
+        log_in(client)
+        html = page(client, "/ofpra/home")
+
+    assert sorted(header_links(html)) == sorted(links)
+    # A button is a form's, not a link: the renamed scenario has no logout link at all.
+    assert ('<button type="submit">Déconnexion</button>' in html) is (scenario == "renamed_links")
+
+
+def test_the_logout_button_ends_the_session_and_wants_its_token() -> None:
+    with client_for("renamed_links") as client:
+        log_in(client)
+        home = page(client, "/ofpra/home")
+        refused = client.post("/ofpra/user/logout", data={"csrf_token": "forged"})
+        assert refused.status_code == 400
+        assert mock_log(client)["logouts"] == 0
+        token = re.search(r'name="csrf_token" value="([^"]+)"', home)
+        assert token is not None
+        done = client.post(
+            "/ofpra/user/logout", data={"csrf_token": token.group(1)}, follow_redirects=True
+        )
+        assert done.status_code == 200
+        assert "Vous êtes déconnecté(e)." in done.get_data(as_text=True)
+        assert mock_log(client)["logouts"] == 1
+        assert client.get("/ofpra/documents").status_code == 302
+
+
+def test_the_news_page_holds_another_table_whose_links_are_view_links() -> None:
+    with client_for("decoy_news") as client:
+        log_in(client)
+        html = page(client, "/ofpra/actualites")
+        table = parse_table(html)
+
+        assert table.headers == ["Date", "Titre", "Lien"]
+        assert [row[:2] for row in table.rows] == [
+            ["20/11/2026", "Nouveaux horaires d'accueil du guichet unique"],
+            ["02/11/2026", "Guide du demandeur d'asile : nouvelle édition"],
+        ]
+        assert re.findall(r'href="(/ofpra/documents/[^"]+)"', html) == [
+            "/ofpra/documents/news-1/view",
+            "/ofpra/documents/news-2/view",
+        ]
+        # Following one is a request for a document, and the mock records it as one.
+        client.get("/ofpra/documents/news-1/view")
+        assert [view["id"] for view in mock_log(client)["view_requests"]] == ["news-1"]

@@ -1,16 +1,27 @@
 """The real portal's other shapes (issue 19), end to end in a real Chromium: date cells with
-their hour, read by ``check --json``."""
+their hour, read by ``check --json``; the documents link by another name, or by where it leads;
+the logout as a button; and decoys that must end in the named error, never in a page misread."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
+from assistant.consent import make_consent
+from assistant.credentials import Credentials
+from assistant.errors import ExitStatus, exit_status_of
+from assistant.notifiers import AlertDispatcher
+from assistant.runner import CheckRunner, Environment
+from assistant.settings import BrowserSettings, RetrySettings, Settings
+from assistant.state import StateStore
 from fixtures.desktop_session import DesktopSession
+from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
-from tests.conftest import TODAY, Cli
+from tests.conftest import NOW, TODAY, Cli, FakeClock, RecordingNotifier, RecordingSleep
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +76,152 @@ def test_check_json_gives_each_letters_dates_and_hours_in_paris_time(
     [decision] = [letter for letter in output["letters"] if letter["kind"] == "decision"]
     assert (decision["open_by"], decision["deemed_notified_on"]) == ("2026-12-07", "2026-12-08")
     assert hours_portal.log()["view_requests"] == []
+
+
+@pytest.fixture
+def runner(tmp_path: Path, browser: Browser, portal: MockPortalServer) -> Iterator[CheckRunner]:
+    """Checks of the profile "default" in this session's Chromium, against ``portal``."""
+    state = StateStore(tmp_path / "state.sqlite3")
+    env = Environment(
+        settings=Settings(
+            browser=BrowserSettings(timeout_seconds=5), retry=RetrySettings(attempts=1)
+        ),
+        state=state,
+        credentials=MemoryCredentialStore(),
+        dispatcher=AlertDispatcher([RecordingNotifier()]),
+        clock=FakeClock(NOW),
+        browser_source=lambda settings, hosts: nullcontext(browser),
+        sleep=RecordingSleep(),
+        captures_dir=tmp_path / "captures",
+    )
+    yield CheckRunner(env)
+    state.close()
+
+
+def set_up(runner: CheckRunner, portal: MockPortalServer, scenario: str) -> None:
+    portal.use_scenario(scenario, today=TODAY)
+    account = portal.state.scenario
+    env = runner.env
+    env.state.save_profile("default", portal.login_url, "fr", NOW)
+    env.state.record_consent("default", make_consent("Amina", "holder", "fr", NOW))
+    env.credentials.save("default", Credentials(account.identifier, account.password))
+
+
+def pages_asked(portal: MockPortalServer) -> list[str]:
+    return [f"{r['method']} {r['path'].split('?')[0]}" for r in portal.log()["requests"]]
+
+
+def test_a_documents_link_named_mes_courriers_and_a_logout_button_are_used(
+    runner: CheckRunner, portal: MockPortalServer
+) -> None:
+    set_up(runner, portal, "renamed_links")
+
+    result = runner.check("default")
+
+    assert result.error is None, result.error
+    assert sorted(letter.letter.kind.value for letter in result.letters) == [
+        "convocation",
+        "introduction",
+        "six_months",
+    ]
+    assert pages_asked(portal) == [
+        "GET /ofpra/user/login",
+        "POST /ofpra/user/login",
+        "GET /ofpra/home",
+        "GET /ofpra/documents",
+        # The "Déconnexion" button posts its form.
+        "POST /ofpra/user/logout",
+        "GET /ofpra/user/login",
+    ]
+    log = portal.log()
+    assert (log["logins"], log["logouts"], log["view_requests"]) == (1, 1, [])
+
+
+def test_a_documents_link_of_no_known_name_is_found_by_where_it_leads(
+    runner: CheckRunner, portal: MockPortalServer
+) -> None:
+    set_up(runner, portal, "unnamed_link")
+
+    result = runner.check("default")
+
+    assert result.error is None, result.error
+    assert sorted(letter.letter.id for letter in result.letters) == [
+        "2026-09-27-introduction",
+        "2026-11-22-decision",
+    ]
+    # The news page (a table, not the documents one) is passed over, never read as the list;
+    # the site elsewhere, the download and the change of password are never asked for.
+    assert pages_asked(portal) == [
+        "GET /ofpra/user/login",
+        "POST /ofpra/user/login",
+        "GET /ofpra/home",
+        "GET /ofpra/actualites",
+        "GET /ofpra/documents",
+        # "Me déconnecter".
+        "GET /ofpra/user/logout",
+        "GET /ofpra/user/login",
+    ]
+    assert result.to_json()["blocked_requests"] == 0
+    log = portal.log()
+    assert (log["logouts"], log["view_requests"]) == (1, [])
+
+
+@pytest.mark.parametrize(
+    ("scenario", "asked", "says"),
+    [
+        pytest.param(
+            "decoy_news",
+            # Home, the news page (a table, not the documents one), back home to say so.
+            ["GET /ofpra/home", "GET /ofpra/actualites", "GET /ofpra/home"],
+            "The assistant logged in, but found no way to the documents list on the portal's "
+            "page (page title: 'Mon espace personnel | Ofpra'): no link by any of its names "
+            "('Mes documents', 'Mes courriers', 'My Documents'...), and no link leads to a page "
+            "with the table of documents.",
+            id="news-page-with-another-table",
+        ),
+        pytest.param(
+            "decoy_named",
+            # "Mes courriers" is followed by its name: its page is not the list.
+            ["GET /ofpra/home", "GET /ofpra/actualites"],
+            "The documents page shows a table without a 'Document' column (headers: 'Date', "
+            "'Titre', 'Lien').",
+            id="mes-courriers-leads-to-news",
+        ),
+    ],
+)
+def test_a_decoy_link_ends_in_the_named_error_and_no_document_is_asked_for(
+    runner: CheckRunner,
+    portal: MockPortalServer,
+    caplog: pytest.LogCaptureFixture,
+    scenario: str,
+    asked: list[str],
+    says: str,
+) -> None:
+    set_up(runner, portal, scenario)
+
+    result = runner.check("default")
+
+    assert result.error is not None
+    assert exit_status_of(result.error) is ExitStatus.PAGE_NOT_RECOGNISED
+    assert result.error.message.startswith(says)
+    output = result.to_json()
+    assert output["ok"] is False and "letters" not in output
+    assert result.letters == []
+    # Nothing but these pages: no view link of the news table, no download, no change of
+    # password; then the logout.
+    assert pages_asked(portal) == [
+        "GET /ofpra/user/login",
+        "POST /ofpra/user/login",
+        *asked,
+        "GET /ofpra/user/logout",
+        "GET /ofpra/user/login",
+    ]
+    log = portal.log()
+    assert (log["view_requests"], log["logouts"]) == ([], 1)
+    if scenario == "decoy_news":
+        # Of the home page's links, only the news one was a candidate: not the home page
+        # itself, the logout, the other site, the download or the change of password.
+        assert (
+            "no link by any name of the documents list: following 1 link(s) of the home page "
+            "to find the page that holds it"
+        ) in caplog.messages
