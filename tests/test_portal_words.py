@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
@@ -21,6 +21,8 @@ from assistant.state import StateStore
 from fixtures.desktop_session import DesktopSession
 from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
+from flows.pages.base import PortalSession
+from flows.pages.home import HomePage
 from tests.conftest import NOW, TODAY, Cli, FakeClock, RecordingNotifier, RecordingSleep
 
 pytestmark = pytest.mark.browser
@@ -225,3 +227,63 @@ def test_a_decoy_link_ends_in_the_named_error_and_no_document_is_asked_for(
             "no link by any name of the documents list: following 1 link(s) of the home page "
             "to find the page that holds it"
         ) in caplog.messages
+
+
+HOME_WITH_EVERY_KIND_OF_LINK = """
+<html lang="fr"><head><title>Accueil | Ofpra</title></head><body>
+<nav>
+  <a href="/ofpra/home">Accueil</a>
+  <a href="https://www.ofpra.gouv.fr/fr/asile">Le site de l'Ofpra</a>
+  <a href="http://127.0.0.1:{other_port}/ofpra/documents">Le même site sur un autre port</a>
+  <a href="/ofpra/documents/3/view">Mes courriers</a>
+  <a href="/ofpra/guide/telecharger">Guide du demandeur</a>
+  <a href="/ofpra/guide.pdf">Guide (PDF)</a>
+  <a href="/ofpra/user/logout">Déconnexion</a>
+  <a href="/ofpra/lang/en" hreflang="en">English</a>
+  <a href="/ofpra/user/password/change">Changer mon mot de passe</a>
+  <a href="/ofpra/suivi#haut">Suivi de mon dossier</a>
+  <a href="/ofpra/suivi">Suivi (encore)</a>
+  <a href="mailto:contact@example.org">Nous écrire</a>
+  <a href="/ofpra/aide" download>Aide</a>
+  <a href="/ofpra/cache" hidden>Caché</a>
+</nav>
+<table><tr><th>Document</th></tr><tr><td><a href="/ofpra/courrier/1">Décision</a></td></tr></table>
+<p><a href="/ofpra/actualites">Actualités</a></p>
+</body></html>
+"""
+
+
+def test_the_home_pages_links_that_may_lead_to_the_list_are_only_the_portals_own(
+    page: Page, portal: MockPortalServer
+) -> None:
+    page.goto(portal.base_url + "/ofpra/accueil-test")
+    other_port = int(portal.base_url.rsplit(":", 1)[1]) + 1
+    page.set_content(HOME_WITH_EVERY_KIND_OF_LINK.format(other_port=other_port))
+    home = HomePage(PortalSession(page, timeout_ms=5_000))
+
+    # A link named as the list but leading to a letter is never the way to it.
+    assert home.named_documents_link() is None
+    # Not the other site or port, a letter, a download, the logout, the language, the password,
+    # a mail address, a hidden link or a table's link; each address once, without its fragment.
+    base = portal.base_url
+    assert home.way_to_documents_candidates() == [
+        f"{base}/ofpra/home",
+        f"{base}/ofpra/suivi",
+        f"{base}/ofpra/actualites",
+    ]
+    assert portal.log()["view_requests"] == []
+
+
+def test_a_documents_name_on_a_letters_link_gives_way_to_the_next_named_link(
+    page: Page, portal: MockPortalServer
+) -> None:
+    page.goto(portal.base_url + "/ofpra/accueil-test")
+    page.set_content(
+        '<a href="/ofpra/documents/3/view">Mes documents</a>'
+        '<a href="/ofpra/courriers">Mes courriers</a>'
+    )
+    home = HomePage(PortalSession(page, timeout_ms=5_000))
+
+    link = home.named_documents_link()
+
+    assert link is not None and link.inner_text() == "Mes courriers"

@@ -47,6 +47,8 @@ _READ_LINKS_JS = """
     name: a.getAttribute("aria-label") || a.innerText || a.textContent || "",
   }))
 """
+# The address a link leads to, as the browser resolved it ("" for an element that is no link).
+_HREF_JS = "(a) => (a instanceof HTMLAnchorElement || a instanceof HTMLAreaElement) ? a.href : ''"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class HomePage:
     def go_to_documents(self) -> DocumentsPage:
         from flows.pages.documents import DocumentsPage
 
-        link = self._named_documents_link()
+        link = self.named_documents_link()
         if link is None:
             found = self._documents_by_where_links_lead()
             if found is None:
@@ -93,18 +95,23 @@ class HomePage:
         documents.wait_until_shown()
         return documents
 
-    def _named_documents_link(self) -> Locator | None:
-        """The visible link by the likeliest of the documents list's names, if any."""
+    def named_documents_link(self) -> Locator | None:
+        """The visible link by the likeliest of the documents list's names that leads where the
+        fence lets the flow go (never clicked when it looks like a letter's, or leads off the
+        portal), if any."""
+        page = self.session.page
         for links in self.documents_links:
-            if links.count() > 0:
-                return links.first
+            for link in links.all():
+                target = _without_fragment(str(link.evaluate(_HREF_JS) or ""))
+                if target.startswith(("https:", "http:")) and may_follow(page, target):
+                    return link
+                log.warning("a link named as the documents list leads where it may not go")
         return None
 
-    def _documents_by_where_links_lead(self) -> DocumentsPage | None:
-        """Follow the home page's links, by the flow's own navigation, to the first page that
-        holds the documents table; None (and back on the home page) when none does."""
-        from flows.pages.documents import DocumentsPage
-
+    def way_to_documents_candidates(self) -> list[str]:
+        """The addresses of the home page's links that may lead to the documents list, in the
+        page's order: on the portal, not a letter's or a document's, not this page, and not a
+        link that ends the session or changes the account or the language."""
         page = self.session.page
         home = _without_fragment(page.url)
         targets: list[str] = []
@@ -121,6 +128,15 @@ class HomePage:
             ):
                 continue
             targets.append(target)
+        return targets
+
+    def _documents_by_where_links_lead(self) -> DocumentsPage | None:
+        """Follow the home page's links, by the flow's own navigation, to the first page that
+        holds the documents table; None (and back on the home page) when none does."""
+        from flows.pages.documents import DocumentsPage
+
+        home = _without_fragment(self.session.page.url)
+        targets = self.way_to_documents_candidates()
         log.warning(
             "no link by any name of the documents list: following %d link(s) of the home page "
             "to find the page that holds it",
