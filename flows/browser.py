@@ -452,6 +452,13 @@ def may_follow(page: Page, url: str) -> bool:
     return guard.allowed(url)
 
 
+def redirect_pending(page: Page) -> bool:
+    """The page shown is the guard's stand-in for a redirect it checked: the browser is about to
+    go to the page the portal redirected to (False on a page without a guard)."""
+    guard = _GUARDS.get(page.context)
+    return guard is not None and bool(guard._redirect_targets)
+
+
 def page_request_failure(page: Page) -> str | None:
     """Why the guard's own request for the page failed, when it made it (see ``RequestGuard``)."""
     guard = _GUARDS.get(page.context)

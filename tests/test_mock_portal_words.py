@@ -145,7 +145,7 @@ def header_links(html: str) -> list[tuple[str, str]]:
             "renamed_links",
             [
                 ("/ofpra/home", "Accueil"),
-                ("/ofpra/documents", "Mes courriers"),
+                ("/ofpra/suivi", "Mes courriers"),
                 ("/ofpra/user/logout", "Déconnexion"),
             ],
         ),
@@ -154,7 +154,7 @@ def header_links(html: str) -> list[tuple[str, str]]:
             [
                 ("/ofpra/home", "Accueil"),
                 ("/ofpra/actualites", "Actualités"),
-                ("/ofpra/documents", "Suivi de mon dossier"),
+                ("/ofpra/suivi", "Suivi de mon dossier"),
                 ("/ofpra/user/logout", "Me déconnecter"),
             ],
         ),
@@ -222,3 +222,12 @@ def test_the_news_page_holds_another_table_whose_links_are_view_links() -> None:
         # Following one is a request for a document, and the mock records it as one.
         client.get("/ofpra/documents/news-1/view")
         assert [view["id"] for view in mock_log(client)["view_requests"]] == ["news-1"]
+
+
+def test_a_renamed_documents_link_leads_to_the_list_through_a_redirect() -> None:
+    with client_for("renamed_links") as client:
+        log_in(client)
+        moved = client.get("/ofpra/suivi")
+
+        assert moved.status_code == 302
+        assert moved.headers["Location"] == "/ofpra/documents"

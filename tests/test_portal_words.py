@@ -130,6 +130,8 @@ def test_a_documents_link_named_mes_courriers_and_a_logout_button_are_used(
         "GET /ofpra/user/login",
         "POST /ofpra/user/login",
         "GET /ofpra/home",
+        # "Mes courriers", which the portal redirects to the list.
+        "GET /ofpra/suivi",
         "GET /ofpra/documents",
         # The "Déconnexion" button posts its form.
         "POST /ofpra/user/logout",
@@ -158,6 +160,8 @@ def test_a_documents_link_of_no_known_name_is_found_by_where_it_leads(
         "POST /ofpra/user/login",
         "GET /ofpra/home",
         "GET /ofpra/actualites",
+        # "Suivi de mon dossier", which the portal redirects to the list.
+        "GET /ofpra/suivi",
         "GET /ofpra/documents",
         # "Me déconnecter".
         "GET /ofpra/user/logout",

@@ -17,7 +17,7 @@ from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
-from flows.browser import expect_navigation, may_follow
+from flows.browser import expect_navigation, may_follow, redirect_pending
 from flows.errors import N_, CheckError, PageNotRecognisedError
 from flows.labels import normalise
 from flows.pages.base import PortalSession
@@ -144,6 +144,7 @@ class HomePage:
         )
         for target in targets[:MAX_LINKS_TRIED]:
             self.session.goto(target)
+            self._follow_redirect(target)
             documents = DocumentsPage(self.session)
             if documents.holds_documents_table():
                 log.info("the documents list was found by where a link of the home page leads")
@@ -153,6 +154,21 @@ class HomePage:
             # home page's, and its logout link is there.
             self.session.goto(home)
         return None
+
+    def _follow_redirect(self, target: str) -> None:
+        """A link that the portal redirects (``/suivi`` → ``/documents``): wait for the page it
+        leads to, which the browser asks for by itself; one that never comes is not the list."""
+        page = self.session.page
+        if not redirect_pending(page):
+            return
+        try:
+            page.wait_for_url(
+                lambda url: _without_fragment(url) != target,
+                wait_until="domcontentloaded",
+                timeout=self.session.timeout_ms,
+            )
+        except PlaywrightTimeoutError:
+            log.info("a link of the home page redirected to a page that did not come")
 
     def no_documents_link(self) -> PageNotRecognisedError:
         return PageNotRecognisedError(
