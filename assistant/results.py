@@ -38,9 +38,12 @@ class LetterReport:
             "label": letter.label,
             "sender": letter.sender,
             "made_available_on": _iso(letter.made_available_on),
+            # The hour, in Paris time with its offset, when the portal shows one (else null).
+            "made_available_at": _iso(letter.made_available_at),
             "notified_on": _iso(letter.notified_on),
             "read": letter.read,
             "read_on": _iso(letter.read_on),
+            "read_at": _iso(letter.read_at),
             "notified_letter": deadlines.notified_letter,
             "deemed_notified_on": _iso(deadlines.deemed_notified_on),
             "deemed_notified": deadlines.deemed_notified,

@@ -30,7 +30,7 @@ from flows.models import LetterKind, PortalLetter
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS profiles (
@@ -133,6 +133,10 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # setup stores credentials (which clears these).
     ("profiles", "refused_code", "TEXT"),
     ("profiles", "refused_at", "TEXT"),
+    # Version 4: the hour of provision and of first consultation when the portal shows it (ISO,
+    # Paris time with its offset; NULL: no hour shown, or a letter seen before version 4).
+    ("letters", "made_available_at", "TEXT"),
+    ("letters", "read_at", "TEXT"),
 )
 #: The tables a damaged state file is salvaged from first (parents before children); every other
 #: table of the schema follows.
@@ -493,14 +497,20 @@ class StateStore:
             for letter in letters:
                 if letter.id not in known:
                     new.add(letter.id)
+                # Columns named: the ones added since version 1 come after the others.
                 db.execute(
-                    "INSERT INTO letters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO letters (profile, id, kind, label, made_available_on,"
+                    " notified_on, read, read_on, portal_remaining_days, portal_says_notified,"
+                    " first_seen_at, last_seen_at, made_available_at, read_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(profile, id) DO UPDATE SET kind = excluded.kind,"
                     " label = excluded.label, notified_on = excluded.notified_on,"
                     " read = excluded.read, read_on = excluded.read_on,"
                     " portal_remaining_days = excluded.portal_remaining_days,"
                     " portal_says_notified = excluded.portal_says_notified,"
-                    " last_seen_at = excluded.last_seen_at",
+                    " last_seen_at = excluded.last_seen_at,"
+                    " made_available_at = excluded.made_available_at,"
+                    " read_at = excluded.read_at",
                     (
                         profile,
                         letter.id,
@@ -514,6 +524,8 @@ class StateStore:
                         int(letter.portal_says_notified),
                         seen_at.isoformat(),
                         seen_at.isoformat(),
+                        _iso(letter.made_available_at),
+                        _iso(letter.read_at),
                     ),
                 )
         return new
@@ -536,6 +548,8 @@ class StateStore:
                     read_on=_date(r["read_on"]),
                     portal_remaining_days=r["portal_remaining_days"],
                     portal_says_notified=bool(r["portal_says_notified"]),
+                    made_available_at=_datetime(r["made_available_at"]),
+                    read_at=_datetime(r["read_at"]),
                 ),
                 first_seen_at=datetime.fromisoformat(r["first_seen_at"]),
                 last_seen_at=datetime.fromisoformat(r["last_seen_at"]),

@@ -442,6 +442,23 @@ def expect_navigation(page: Page) -> None:
         guard.page_request_failure = None
 
 
+def may_follow(page: Page, url: str) -> bool:
+    """Would the guard let the flow's own navigation go to ``url``: the portal's origin and not a
+    letter (a view link's address, or one that looks like a document)? Asked before a flow goes
+    to an address it read on a page, so that it never even tries one the fence would stop (which
+    would end the check). On a page without a guard (a test's own), its own origin stands for the
+    portal's."""
+    guard = _GUARDS.get(page.context) or RequestGuard(page.url)
+    return guard.allowed(url)
+
+
+def redirect_pending(page: Page) -> bool:
+    """The page shown is the guard's stand-in for a redirect it checked: the browser is about to
+    go to the page the portal redirected to (False on a page without a guard)."""
+    guard = _GUARDS.get(page.context)
+    return guard is not None and bool(guard._redirect_targets)
+
+
 def page_request_failure(page: Page) -> str | None:
     """Why the guard's own request for the page failed, when it made it (see ``RequestGuard``)."""
     guard = _GUARDS.get(page.context)

@@ -30,9 +30,40 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 IDENTIFIER_FIELD = _pattern(r"num[ée]ro\s+(de\s+dossier|agdref)", r"file\s+number", r"agdref")
 PASSWORD_FIELD = _pattern(r"^\s*(mot\s+de\s+passe|password)\s*\*?\s*$")
 SIGN_IN_BUTTON = _pattern(r"^\s*(se\s+connecter|connexion|log\s*in|sign\s*in|valider)\s*$")
-DOCUMENTS_LINK = _pattern(r"mes\s+documents", r"my\s+documents")
+# The documents link's name on the real portal is unverified (PORTAL.md): the plausible ones, the
+# likeliest first (a page with "Mes messages" and "Mes documents" links leads to the letters by the
+# second). Failing all of them, the link is found by where it leads (flows/pages/home.py).
+DOCUMENTS_LINK_NAMES = (
+    _pattern(r"mes\s+documents", r"my\s+documents"),
+    _pattern(r"mes\s+courriers", r"courriers\s+re[çc]us", r"my\s+letters", r"my\s+mail\b"),
+    _pattern(r"ma\s+correspondance"),
+    _pattern(r"mes\s+messages"),
+)
+DOCUMENTS_LINK = _pattern(*(name.pattern for name in DOCUMENTS_LINK_NAMES))
 LOGOUT_LINK = _pattern(
-    r"d[ée]connexion", r"se\s+d[ée]connecter", r"log\s*out", r"sign\s*out", r"disconnect"
+    r"d[ée]connexion",
+    r"(se|me)\s+d[ée]connecter",
+    r"^\W*quitter\W*$",
+    r"log\s*out",
+    r"sign\s*out",
+    r"disconnect",
+)
+# Links of the home page never followed when looking for the documents list by where links lead:
+# they end the session, change the account or the language, or are for a person to use.
+NOT_A_WAY_TO_THE_LIST = _pattern(
+    LOGOUT_LINK.pattern,
+    r"mot\s+de\s+passe",
+    r"password",
+    r"supprimer",
+    r"delete",
+    r"d[ée]sactiver",
+    r"deactivate",
+    r"r[ée]silier",
+    r"close\s+(my\s+)?account",
+    r"langue",
+    r"language",
+    r"^\W*(fran[çc]ais|english|espa[ñn]ol|deutsch|italiano|portugu[êe]s|русский|українська"
+    r"|العربية|فارسی|دری|پښتو|বাংলা|türkçe|ქართული|kreyòl(\s+ayisyen)?)\W*$",
 )
 LOGIN_REJECTED_TEXT = _pattern(r"incorrect", r"invalide", r"invalid", r"erron", r"wrong")
 ACCOUNT_LOCKED_TEXT = _pattern(r"bloqu[ée]", r"verrouill", r"locked", r"blocked", r"suspendu")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -42,6 +42,10 @@ class PortalLetter:
     portal_remaining_days: int | None
     #: The "remaining time" column says "notified letter".
     portal_says_notified: bool
+    #: The hour of provision and of first consultation, when the cell shows one (R531-17: the
+    #: portal records both): aware, in Paris time. The day counts use the dates above.
+    made_available_at: datetime | None = None
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flows import labels
 from flows.errors import N_, PageNotRecognisedError
@@ -18,7 +19,16 @@ from flows.labels import normalise
 from flows.models import LetterKind, PortalLetter, RawTable
 from flows.untrusted import untrusted_text
 
-_DATE = re.compile(r"(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})")
+_DATE = r"(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})"
+# The hour that may follow a date (R531-17: the portal records the date and the hour): "à 11:58",
+# " 11:58:07", ", 11h58", " 2:32 PM", ", 14:32". Apart from the date by a space or a comma.
+_TIME = (
+    r"(?:\s*,\s*|\s+)(?:(?:à|a|at)\s+)?"
+    r"(\d{1,2})\s*[:h]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?:\s*([ap])\.?\s*m\b\.?)?"
+)
+_DATE_TIME = re.compile(_DATE + f"(?:{_TIME})?", re.IGNORECASE)
+#: The portal is French: the hours it shows are read as Paris time (its own words are unverified).
+PARIS = ZoneInfo("Europe/Paris")
 _SIGNED_NUMBER = re.compile(r"[-+\u2212\u2013]\s*\d")
 
 
@@ -139,10 +149,11 @@ def _parse_row(
     label = cell("document")
     if not label:
         raise _row_error(number, "its document name is empty")
-    made_available_on = _parse_date(cell("made_available_on"), language)
-    if made_available_on is None:
+    made_available = _parse_moment(cell("made_available_on"), language)
+    if made_available is None:
         raise _row_error(number, "its provision date is empty")
-    read, read_on = _parse_status(cell("status"), language, number)
+    made_available_on, made_available_at = made_available
+    read, read_on, read_at = _parse_status(cell("status"), language, number)
     remaining_days, says_notified = _parse_remaining(cell("remaining"), number)
     return PortalLetter(
         id="",
@@ -155,6 +166,8 @@ def _parse_row(
         read_on=read_on,
         portal_remaining_days=remaining_days,
         portal_says_notified=says_notified,
+        made_available_at=made_available_at,
+        read_at=read_at,
     )
 
 
@@ -168,9 +181,16 @@ def kind_of(label: str) -> LetterKind:
 
 
 def _parse_date(text: str, language: str) -> date | None:
+    moment = _parse_moment(text, language)
+    return None if moment is None else moment[0]
+
+
+def _parse_moment(text: str, language: str) -> tuple[date, datetime | None] | None:
+    """A date cell's day and, when it shows one, its hour (in Paris time); None when empty.
+    The day alone decides every count: the hour is kept as the portal gave it."""
     if not text.strip():
         return None
-    match = _DATE.fullmatch(text.strip())
+    match = _DATE_TIME.fullmatch(text.strip())
     if match is None:
         raise PageNotRecognisedError(
             N_(
@@ -179,7 +199,11 @@ def _parse_date(text: str, language: str) -> date | None:
             ),
             text=text,
         )
-    a, b, c = (int(part) for part in match.groups())
+    return _moment(match, text, language)
+
+
+def _moment(match: re.Match[str], text: str, language: str) -> tuple[date, datetime | None]:
+    a, b, c = (int(part) for part in match.group(1, 2, 3))
     if len(match.group(1)) == 4:
         year, month, day = a, b, c  # ISO 2023-04-21
     elif language == "en":
@@ -189,7 +213,18 @@ def _parse_date(text: str, language: str) -> date | None:
     if year < 100:
         year += 2000
     try:
-        return date(year, month, day)
+        on = date(year, month, day)
+        if match.group(4) is None:
+            return on, None
+        hour, minute = int(match.group(4)), int(match.group(5))
+        second = int(match.group(6) or 0)
+        half = (match.group(7) or "").lower()
+        if half:
+            # 12:05 AM is five past midnight, 12:05 PM five past noon; 0 or 13 PM is no hour.
+            if not 1 <= hour <= 12:
+                raise ValueError(text)
+            hour = hour % 12 + (12 if half == "p" else 0)
+        return on, datetime(year, month, day, hour, minute, second, tzinfo=PARIS)
     except ValueError:
         raise PageNotRecognisedError(
             N_(
@@ -200,21 +235,24 @@ def _parse_date(text: str, language: str) -> date | None:
         ) from None
 
 
-def _parse_status(text: str, language: str, number: int) -> tuple[bool, date | None]:
+def _parse_status(
+    text: str, language: str, number: int
+) -> tuple[bool, date | None, datetime | None]:
     if not text.strip():
-        return False, None
+        return False, None, None
     # A cell of symbols only (a lone "✓") normalises to nothing: unknown, not "unread".
     status = normalise(text)
     if status in labels.UNREAD_STATUS:
-        return False, None
+        return False, None, None
     if status in labels.READ_STATUS_ALONE:
-        return True, None
+        return True, None, None
     for prefix in labels.READ_STATUS_PREFIXES:
         if status.startswith(prefix + " "):
-            found = _DATE.search(text)
+            found = _DATE_TIME.search(text)
             if found is None:
                 break
-            return True, _parse_date(found.group(0), language)
+            read_on, read_at = _moment(found, found.group(0), language)
+            return True, read_on, read_at
     raise _row_error(number, f"its status '{text}' is not one the assistant knows")
 
 

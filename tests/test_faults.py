@@ -197,7 +197,8 @@ FAULTS: dict[str, Fault] = {
         "mixed",
         {"name": "table_moved"},
         ExitStatus.PAGE_NOT_RECOGNISED,
-        "has no 'Mes documents' / 'My Documents' link",
+        "found no way to the documents list on the portal's page (page title: 'Mon espace "
+        "personnel | Ofpra')",
     ),
     "table_replaced": Fault(
         "mixed",

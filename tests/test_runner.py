@@ -81,9 +81,12 @@ def test_check_reports_a_new_decision_with_9_days_left(
         "label": "Décision",
         "sender": "OFPRA",
         "made_available_on": "2026-11-21",
+        # This portal shows no hour.
+        "made_available_at": None,
         "notified_on": "2026-11-21",
         "read": False,
         "read_on": None,
+        "read_at": None,
         "notified_letter": True,
         "deemed_notified_on": "2026-12-06",
         "deemed_notified": False,

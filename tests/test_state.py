@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from assistant.consent import make_consent
@@ -12,6 +12,7 @@ from assistant.credentials import Credentials
 from assistant.profiles import set_up_profile
 from assistant.state import SCHEMA_VERSION, CheckRecord, StateStore
 from fixtures.memory_credentials import MemoryCredentialStore
+from flows.models import LetterKind, PortalLetter
 
 NOW = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
 
@@ -44,8 +45,68 @@ def test_a_version_1_state_file_gains_the_new_columns_and_keeps_its_rows(tmp_pat
     assert state.notices_sent("amina") == set()
     state.close()
     with contextlib.closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     StateStore(path).close()  # opening it again changes nothing
+
+
+# The letters table as version 3 wrote it (before the hours), with a letter it had seen.
+VERSION_3_LETTERS = """
+CREATE TABLE profiles (name TEXT PRIMARY KEY, portal_url TEXT NOT NULL, language TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE TABLE letters (profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+    id TEXT NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL, made_available_on TEXT NOT NULL,
+    notified_on TEXT, read INTEGER NOT NULL, read_on TEXT, portal_remaining_days INTEGER,
+    portal_says_notified INTEGER NOT NULL, first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL, PRIMARY KEY (profile, id));
+INSERT INTO profiles VALUES ('amina', 'https://x/login', 'fr', '2026-11-01T10:00:00+00:00');
+INSERT INTO letters VALUES ('amina', '2026-11-20-decision', 'decision', 'Décision',
+    '2026-11-20', NULL, 0, NULL, 9, 0, '2026-11-20T10:00:00+00:00', '2026-11-20T10:00:00+00:00');
+PRAGMA user_version = 3;
+"""
+PARIS_WINTER = timezone(timedelta(hours=1))
+
+
+def test_a_version_3_state_file_keeps_its_letters_and_then_their_hours(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(VERSION_3_LETTERS)
+
+    state = StateStore(path)
+
+    [old] = state.letters("amina")
+    assert (old.letter.id, old.letter.made_available_on) == (
+        "2026-11-20-decision",
+        date(2026, 11, 20),
+    )
+    assert (old.letter.made_available_at, old.letter.read_at) == (None, None)
+    # The same letter read again, now with the hours the portal shows, and a new one.
+    seen = PortalLetter(
+        id="2026-11-20-decision",
+        kind=LetterKind.DECISION,
+        label="Décision",
+        sender="OFPRA",
+        made_available_on=date(2026, 11, 20),
+        notified_on=None,
+        read=True,
+        read_on=date(2026, 11, 29),
+        portal_remaining_days=None,
+        portal_says_notified=True,
+        made_available_at=datetime(2026, 11, 20, 11, 58, tzinfo=PARIS_WINTER),
+        read_at=datetime(2026, 11, 29, 8, 2, 7, tzinfo=PARIS_WINTER),
+    )
+    assert state.merge_letters("amina", [seen], NOW) == set()
+    state.close()
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        stored = db.execute("SELECT made_available_at, read_at FROM letters").fetchone()
+    assert stored == ("2026-11-20T11:58:00+01:00", "2026-11-29T08:02:07+01:00")
+    state = StateStore(path)
+    [again] = state.letters("amina")
+    assert again.letter.made_available_at == datetime(2026, 11, 20, 11, 58, tzinfo=PARIS_WINTER)
+    assert again.letter.read_at == datetime(2026, 11, 29, 8, 2, 7, tzinfo=PARIS_WINTER)
+    assert again.letter.read_on == date(2026, 11, 29)
+    state.close()
 
 
 def test_a_notice_is_recorded_once_and_forgotten_with_its_profile(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import example, given
@@ -91,6 +91,145 @@ def test_parser_reads_french_dates_day_first_and_unread_rows() -> None:
     assert six_months.read is False
     assert six_months.made_available_on == date(2026, 3, 2)
     assert convocation.read_on == date(2026, 1, 4)
+
+
+# Paris is one hour ahead of UTC in winter, two in summer (written out, not computed by zoneinfo).
+WINTER = timezone(timedelta(hours=1))
+SUMMER = timezone(timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+    ("language", "headers", "made", "status", "made_on", "made_at", "read_on", "read_at"),
+    [
+        pytest.param(
+            "fr",
+            FR_HEADERS,
+            "29/11/2026 à 11:58",
+            "✓ Lu le 30/11/2026 à 09:05",
+            date(2026, 11, 29),
+            datetime(2026, 11, 29, 11, 58, tzinfo=WINTER),
+            date(2026, 11, 30),
+            datetime(2026, 11, 30, 9, 5, tzinfo=WINTER),
+            id="fr-a",
+        ),
+        pytest.param(
+            "fr",
+            FR_HEADERS,
+            "29/11/2026 11:58:07",
+            "Lu le 29/11/2026 23:59:59",
+            date(2026, 11, 29),
+            datetime(2026, 11, 29, 11, 58, 7, tzinfo=WINTER),
+            date(2026, 11, 29),
+            datetime(2026, 11, 29, 23, 59, 59, tzinfo=WINTER),
+            id="fr-seconds",
+        ),
+        pytest.param(
+            "fr",
+            FR_HEADERS,
+            "29/11/2026, 11h58",
+            "✓ Lu le 01/12/2026, 00h00",
+            date(2026, 11, 29),
+            datetime(2026, 11, 29, 11, 58, tzinfo=WINTER),
+            date(2026, 12, 1),
+            datetime(2026, 12, 1, 0, 0, tzinfo=WINTER),
+            id="fr-comma-h",
+        ),
+        pytest.param(
+            "en",
+            EN_HEADERS,
+            "4/20/23 2:32 PM",
+            "✓ Read on 4/21/23 12:05 AM",
+            date(2023, 4, 20),
+            datetime(2023, 4, 20, 14, 32, tzinfo=SUMMER),
+            date(2023, 4, 21),
+            datetime(2023, 4, 21, 0, 5, tzinfo=SUMMER),
+            id="en-pm",
+        ),
+        pytest.param(
+            "en",
+            EN_HEADERS,
+            "4/20/23, 14:32",
+            "Read on 4/21/23, 12:30 p.m.",
+            date(2023, 4, 20),
+            datetime(2023, 4, 20, 14, 32, tzinfo=SUMMER),
+            date(2023, 4, 21),
+            datetime(2023, 4, 21, 12, 30, tzinfo=SUMMER),
+            id="en-comma-24h",
+        ),
+    ],
+)
+def test_parser_reads_dates_with_their_hour_in_paris_time(
+    language: str,
+    headers: list[str],
+    made: str,
+    status: str,
+    made_on: date,
+    made_at: datetime,
+    read_on: date,
+    read_at: datetime,
+) -> None:
+    row = [status, "Décision" if language == "fr" else "Decision", made, "OFPRA", "", "", ""]
+    [letter] = parse_documents_table(RawTable(headers, [row], language))
+
+    assert (letter.made_available_on, letter.read, letter.read_on) == (made_on, True, read_on)
+    assert letter.made_available_at == made_at
+    assert letter.made_available_at is not None and letter.read_at is not None
+    assert letter.made_available_at.utcoffset() == made_at.utcoffset()
+    assert letter.read_at == read_at
+    assert letter.read_at.utcoffset() == read_at.utcoffset()
+    # The id is the day's, with or without the hour: the same letter from one check to the next.
+    assert letter.id == f"{made_on.isoformat()}-decision"
+
+
+def test_parser_keeps_the_day_of_an_hour_late_in_the_paris_evening() -> None:
+    # 23:30 in Paris is already the next day in UTC: the day counted is Paris's, the 29th.
+    row = ["Non lu", "Décision", "29/11/2026 à 23:30", "OFPRA", "", "", ""]
+    [letter] = parse_documents_table(RawTable(FR_HEADERS, [row], "fr"))
+
+    assert letter.made_available_on == date(2026, 11, 29)
+    assert letter.made_available_at is not None
+    assert letter.made_available_at.isoformat() == "2026-11-29T23:30:00+01:00"
+    assert letter.read_at is None
+
+
+def test_parser_gives_no_hour_where_the_portal_shows_none() -> None:
+    [letter] = parse_documents_table(
+        RawTable(FR_HEADERS, [["✓ Lu le 04/01/2026", "6 mois", "03/01/2026", "", "", "", ""]], "fr")
+    )
+
+    assert (letter.made_available_at, letter.read_at) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("made", "status", "message"),
+    [
+        pytest.param(
+            "29/11/2026 à 25:70", "Non lu", "does not exist: '29/11/2026 à 25:70'", id="25:70"
+        ),
+        pytest.param(
+            "29/11/2026 11:60", "Non lu", "does not exist: '29/11/2026 11:60'", id="11:60"
+        ),
+        pytest.param("29/11/2026 11:58:61", "", "does not exist: '29/11/2026 11:58:61'", id="sec"),
+        pytest.param("29/11/2026 13:05 PM", "", "does not exist: '29/11/2026 13:05 PM'", id="13pm"),
+        pytest.param("29/11/2026 à 25h70", "", "does not exist", id="25h70"),
+        pytest.param(
+            "29/11/2026",
+            "Lu le 30/11/2026 à 24:00",
+            "does not exist: '30/11/2026 à 24:00'",
+            id="read",
+        ),
+        pytest.param("29/11/2026 à", "", "not in a known format: '29/11/2026 à'", id="no-hour"),
+        pytest.param("29/11/2026 11", "", "not in a known format: '29/11/2026 11'", id="hour-only"),
+        pytest.param("29/11/2026 à midi", "", "not in a known format", id="words"),
+    ],
+)
+def test_parser_refuses_an_hour_that_is_not_one(made: str, status: str, message: str) -> None:
+    row = [status, "Décision", made, "OFPRA", "", "", ""]
+    with pytest.raises(PageNotRecognisedError) as raised:
+        parse_documents_table(RawTable(FR_HEADERS, [row], "fr"))
+
+    assert raised.value.code == "page_not_recognised"
+    assert message in raised.value.message
 
 
 def test_parser_matches_columns_by_meaning_not_position() -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -63,6 +64,14 @@ UNKNOWN_LABELS = [
 SPACES = [" ", "\u00a0", "  ", "\t", "\u202f", "\n"]
 
 
+# How a portal may write a date with its hour (R531-17: it records both), per language.
+HOUR_STYLES = {
+    "fr": ["{date} à {H}:{M}", "{date} {H}:{M}:{S}", "{date}, {H}h{M}", "{date} {H}:{M}"],
+    "en": ["{date} {h}:{M} {ampm}", "{date}, {H}:{M}", "{date} {h}:{M}:{S} {ampm}"],
+}
+PARIS = ZoneInfo("Europe/Paris")
+
+
 @dataclass(frozen=True)
 class Letter:
     kind: LetterKind
@@ -74,6 +83,35 @@ class Letter:
     remaining_days: int | None
     says_notified: bool
     sender: str
+    #: The hours the cells show (None: the date alone), and how they are written (an index
+    #: into HOUR_STYLES).
+    made_available_time: time | None = None
+    read_time: time | None = None
+    hour_style: int = 0
+
+
+def fmt_moment(day: date, at: time | None, language: str, style_index: int) -> str:
+    """The date, and the hour when there is one, as the portal may write them."""
+    if at is None:
+        return fmt(day, language)
+    styles = HOUR_STYLES[language]
+    style = styles[style_index % len(styles)]
+    return style.format(
+        date=fmt(day, language),
+        H=f"{at.hour:02d}",
+        M=f"{at.minute:02d}",
+        S=f"{at.second:02d}",
+        h=str(at.hour % 12 or 12),
+        ampm="PM" if at.hour >= 12 else "AM",
+    )
+
+
+def expected_moment(day: date, at: time | None, language: str, style_index: int) -> datetime | None:
+    if at is None:
+        return None
+    styles = HOUR_STYLES[language]
+    second = at.second if "{S}" in styles[style_index % len(styles)] else 0
+    return datetime(day.year, day.month, day.day, at.hour, at.minute, second, tzinfo=PARIS)
 
 
 @dataclass(frozen=True)
@@ -137,6 +175,7 @@ def letters(draw: st.DrawFn) -> Letter:
             remaining_days = draw(st.integers(1, 15))
         else:
             says_notified = draw(st.booleans())
+    hours = st.one_of(st.none(), st.times().map(lambda at: at.replace(microsecond=0)))
     return Letter(
         kind=kind,
         label=label,
@@ -147,6 +186,9 @@ def letters(draw: st.DrawFn) -> Letter:
         remaining_days=remaining_days,
         says_notified=says_notified,
         sender=draw(st.sampled_from(["OFPRA", "Ofpra", ""])),
+        made_available_time=draw(hours),
+        read_time=draw(hours) if read_on is not None else None,
+        hour_style=draw(st.integers(0, 11)),
     )
 
 
@@ -162,7 +204,8 @@ def cell(draw: st.DrawFn, role: str, letter: Letter, language: str) -> str:
                     else ["✓ Read on", "Read on", "Opened on"]
                 )
             )
-            text = f"{prefix} {fmt(letter.read_on, language)}"
+            moment = fmt_moment(letter.read_on, letter.read_time, language, letter.hour_style)
+            text = f"{prefix} {moment}"
         else:
             text = draw(
                 st.sampled_from(
@@ -174,7 +217,9 @@ def cell(draw: st.DrawFn, role: str, letter: Letter, language: str) -> str:
         if draw(st.booleans()):
             text = strip_accents(text)
     elif role == "made_available_on":
-        text = fmt(letter.made_available_on, language)
+        text = fmt_moment(
+            letter.made_available_on, letter.made_available_time, language, letter.hour_style
+        )
     elif role == "sender":
         text = letter.sender
     elif role == "notified_on":
@@ -227,6 +272,12 @@ def expected(table: Table, letter: Letter) -> tuple[object, ...]:
         letter.read_on,
         letter.remaining_days if "remaining" in has else None,
         letter.says_notified if "remaining" in has else False,
+        expected_moment(
+            letter.made_available_on, letter.made_available_time, table.language, letter.hour_style
+        ),
+        expected_moment(letter.read_on, letter.read_time, table.language, letter.hour_style)
+        if letter.read_on is not None and "status" in has
+        else None,
     )
 
 
@@ -240,6 +291,8 @@ def got(letter: PortalLetter) -> tuple[object, ...]:
         letter.read_on,
         letter.portal_remaining_days,
         letter.portal_says_notified,
+        letter.made_available_at,
+        letter.read_at,
     )
 
 
@@ -292,6 +345,7 @@ def broken_tables(draw: st.DrawFn) -> tuple[str, RawTable]:
                 "empty_label",
                 "empty_made_available",
                 "impossible_date",
+                "impossible_hour",
                 "not_a_date",
                 "unknown_status",
                 "unknown_remaining",
@@ -319,6 +373,12 @@ def broken_tables(draw: st.DrawFn) -> tuple[str, RawTable]:
     if mutation == "impossible_date":
         text = "2/31/23" if table.language == "en" else "31/02/2023"
         return mutation, _with_cell(table, row, "made_available_on", text)
+    if mutation == "impossible_hour":
+        day = fmt(table.letters[row].made_available_on, table.language)
+        hour = draw(
+            st.sampled_from(["à 25:70", "24:00", "11:60", "10:30:60", "13:05 PM", "0:30 AM"])
+        )
+        return mutation, _with_cell(table, row, "made_available_on", f"{day} {hour}")
     if mutation == "not_a_date":
         text = draw(st.sampled_from(["hier", "yesterday", "21 avril", "—"]))
         return mutation, _with_cell(table, row, "made_available_on", text)

@@ -17,6 +17,7 @@ from flows.models import RawTable
 from flows.pages.base import PortalSession
 from flows.pages.home import log_out
 from flows.pages.interruptions import wait_for_page
+from flows.table_parser import match_columns
 from flows.untrusted import untrusted_text, untrusted_texts
 
 if TYPE_CHECKING:
@@ -105,6 +106,22 @@ class DocumentsPage:
                     "login page again)."
                 )
             )
+
+    def holds_documents_table(self) -> bool:
+        """The page, as it is now, shows one table whose headers the parser recognises as the
+        documents table's (its status, document and provision date columns, in one language).
+        Asked of a page reached by a link without a documents name: no wait, and no other
+        table (news, a help page's) taken for it."""
+        if self.table.count() != 1:
+            return False
+        found: dict[str, Any] = self.table.evaluate(_READ_TABLE_JS)
+        try:
+            match_columns(
+                untrusted_texts(found["headers"]), untrusted_text(found["language"], 20) or None
+            )
+        except PageNotRecognisedError:
+            return False
+        return True
 
     def _diagnose(self) -> CheckError:
         """Say what the page shows instead of the documents table, as precisely as it can."""
