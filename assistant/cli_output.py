@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.alerts import decision_dates, letter_name
 from assistant.deadlines import PARIS, LetterDeadlines
-from assistant.i18n import Translator
+from assistant.i18n import LANGUAGES, Translator
 from assistant.plausibility import warning_text
 from assistant.results import CheckResult, LetterReport
 
@@ -53,8 +53,16 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
         for index, (alert, via) in enumerate(
             zip(result.alerts, result.delivered_via, strict=False)
         ):
-            lines.append(f"  [{via}] {alert.title}")
-            lines.append(f"      {alert.body}")
+            # Worded again in the terminal's language when it can be (those of this check);
+            # one left over from earlier is shown as it was sent.
+            shown = alert.in_language(t)
+            lines.append(f"  [{via}] {shown.title}")
+            lines.append(f"      {shown.body}")
+            if alert.language is not None and alert.language != t.language:
+                lines.append(
+                    "      "
+                    + t._("Sent in {language}.", language=LANGUAGES.get(alert.language, "?"))
+                )
             # And where else it went: the profile's channels, as the outbox recorded them.
             channels = [
                 t._("{label}: sent", label=d["channel"])
