@@ -59,10 +59,7 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
             lines.append(f"  [{via}] {shown.title}")
             lines.append(f"      {shown.body}")
             if alert.language is not None and alert.language != t.language:
-                lines.append(
-                    "      "
-                    + t._("Sent in {language}.", language=LANGUAGES.get(alert.language, "?"))
-                )
+                lines.append("      " + _sent_in(alert.language, t))
             # And where else it went: the profile's channels, as the outbox recorded them.
             channels = [
                 t._("{label}: sent", label=d["channel"])
@@ -74,6 +71,10 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
             if channels:
                 lines.append("      " + "; ".join(channels))
     return "\n".join(lines)
+
+
+def _sent_in(language: str, t: Translator) -> str:
+    return t._("Sent in {language}.", language=LANGUAGES.get(language, language))
 
 
 def _letters_summary(result: CheckResult, t: Translator, all_letters: bool) -> list[str]:
@@ -473,7 +474,11 @@ def render_tick(report: TickReport, t: Translator) -> str | None:
                 )
             )
     for alert, via in report.delivered:
-        lines.append(t._("{when} alert [{via}]: {title}", when=when, via=via, title=alert.title))
+        line = t._("{when} alert [{via}]: {title}", when=when, via=via, title=alert.title)
+        if alert.language is not None and alert.language != t.language:
+            # The title is the account holder's, read back from the outbox: said as such.
+            line += " " + _sent_in(alert.language, t)
+        lines.append(line)
     if report.failed:
         lines.append(t._("{when} something went wrong: see the log", when=when))
     return "\n".join(lines) if lines else None

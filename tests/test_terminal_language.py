@@ -344,3 +344,22 @@ def test_setup_with_lang_asks_its_questions_in_it_without_asking_which(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+def test_the_agents_lines_say_in_which_language_an_alert_went_out() -> None:
+    from assistant.agent import TickReport
+    from assistant.cli_output import render_tick
+
+    sent = Alert("new_letter", f"{RLM}مکتوب", "", profile="amina", language="fa_AF")
+    same = Alert("new_letter", "Nouveau courrier", "", profile="marc", language="fr")
+    report = TickReport(
+        at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
+        delivered=[(sent, "desktop"), (same, "desktop")],
+    )
+
+    text = render_tick(report, Translator("fr"))
+
+    assert text == (
+        f"1 décembre 2026, 9:00, heure de Paris alerte [desktop] : {RLM}مکتوب Envoyée en دری "
+        "(Dari).\n1 décembre 2026, 9:00, heure de Paris alerte [desktop] : Nouveau courrier"
+    )
