@@ -274,6 +274,10 @@ def render_status(
             )
         else:
             lines.append("  " + t._("consent: MISSING: no check will run until setup records it"))
+        if status.get("language"):
+            # The account holder's, which may not be the terminal's (the volunteer's).
+            language = LANGUAGES.get(status["language"], status["language"])
+            lines.append("  " + t._("alerts: in {language}", language=language))
         last = status["last_check"]
         if last is None:
             lines.append("  " + t._("last check: never"))

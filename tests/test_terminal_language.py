@@ -108,6 +108,7 @@ def test_a_french_terminal_reads_french_and_the_dari_holders_desktop_reads_dari(
     # `status` has always answered in the terminal's language: it still does.
     status = french_cli.run("status")
     assert "Profil 'default' (" in status.stdout, status.stdout
+    assert "\n  alertes : en دری (Dari)\n" in status.stdout
 
     # Without a notification service, the alert printed on the terminal is the holder's,
     # said as such in the terminal's language. With --json, on standard error.
@@ -363,3 +364,24 @@ def test_the_agents_lines_say_in_which_language_an_alert_went_out() -> None:
         f"1 décembre 2026, 9:00, heure de Paris alerte [desktop] : {RLM}مکتوب Envoyée en دری "
         "(Dari).\n1 décembre 2026, 9:00, heure de Paris alerte [desktop] : Nouveau courrier"
     )
+
+
+def test_status_says_in_which_language_a_profiles_alerts_go(tmp_path: Path) -> None:
+    from assistant.cli_output import render_status
+    from assistant.settings import Paths
+
+    status = {
+        "profile": "amina",
+        "portal_url": "https://portal.example/ofpra/user/login",
+        "language": "fa_AF",
+        "consent": None,
+        "last_check": None,
+        "last_successful_check": None,
+        "next_check_due": None,
+        "next_check_reason": "paused",
+        "letters_waiting": [],
+    }
+
+    text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), False)
+
+    assert "\n  alerts: in دری (Dari)\n" in text
