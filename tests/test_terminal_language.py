@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -370,7 +371,7 @@ def test_status_says_in_which_language_a_profiles_alerts_go(tmp_path: Path) -> N
     from assistant.cli_output import render_status
     from assistant.settings import Paths
 
-    status = {
+    status: dict[str, Any] = {
         "profile": "amina",
         "portal_url": "https://portal.example/ofpra/user/login",
         "language": "fa_AF",
