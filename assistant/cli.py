@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     language = terminal_language(argv)
     parser = build_parser(Translator(language))
     try:
-        if not argv:  # a bare `ofpra-assistant`: what it can do, not a usage error
+        if not argv or _only_a_language(argv):
+            # A bare `ofpra-assistant` (in a language): what it can do, not a usage error.
             parser.print_help()
             sys.stdout.flush()
             return 0
@@ -69,6 +70,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, EOFError):  # Ctrl-C anywhere, Ctrl-D at a question
         print("\nofpra-assistant: " + Translator(language)._("interrupted"), file=sys.stderr)
         return INTERRUPTED
+
+
+def _only_a_language(argv: list[str]) -> bool:
+    """``--lang CODE`` and nothing else, with a code there are texts for."""
+    from assistant.i18n import normalise_language
+
+    if len(argv) == 2 and argv[0] == "--lang":
+        value = argv[1]
+    elif len(argv) == 1 and argv[0].startswith("--lang="):
+        value = argv[0].partition("=")[2]
+    else:
+        return False
+    return normalise_language(value) is not None
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -226,6 +226,14 @@ def test_an_unknown_lang_is_a_usage_error_that_lists_the_codes(
     assert f"argument --lang: there are no texts in 'xx' yet: choose one of {CODES}" in done.stderr
 
 
+def test_lang_alone_prints_the_help_in_that_language() -> None:
+    done = run_plain("--lang", "en", LANG="fr_FR.UTF-8")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: ofpra-assistant")
+    assert "Exit statuses:" in done.stdout
+
+
 def test_language_comes_before_lang_as_gettext_reads_them(empty_home: dict[str, str]) -> None:
     done = run_plain("status", LANGUAGE="de:ru:fr", LANG="fr_FR.UTF-8", **empty_home)
 
