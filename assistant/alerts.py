@@ -8,8 +8,10 @@ remembers, and an alarm when it could not check for days.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 
 from assistant.deadlines import LetterDeadlines
 from assistant.errors import N_, AssistantError
@@ -44,21 +46,45 @@ def letter_name(letter: PortalLetter, t: Translator) -> str:
     return t._("{kind} ({label})", kind=kind, label=letter.label)
 
 
+def worded(t: Translator, profile: str, build: Callable[[Translator], Alert]) -> Alert:
+    """The alert ``build`` words in ``t``'s language (the account holder's), which knows its
+    profile and language and can word itself again in another (the terminal's)."""
+    return replace(
+        build(t),
+        profile=profile,
+        language=t.language,
+        reword=lambda other: worded(other, profile, build),
+    )
+
+
 def letter_alerts(reports: list[LetterReport], t: Translator, profile: str) -> list[Alert]:
     alerts = []
     for report in reports:
+        build: Callable[[LetterReport, Translator, str], Alert]
         if report.needs_opening:
-            alerts.append(_unread_notified(report, t, profile))
+            build = _unread_notified
         elif report.unknown_unread:
             # Such a letter may carry a deadline (PORTAL.md): said at every check until opened.
-            alerts.append(_unknown_kind(report, t, profile))
+            build = _unknown_kind
         elif report.new and not report.letter.read:
             # A letter already opened is no news to the person, even on the first check.
-            alerts.append(_new_information(report, t, profile))
+            build = _new_information
         elif report.new and _appeal_time_runs(report.deadlines):
             # ...but an opened decision's days may be: said once, when first seen.
-            alerts.append(_opened_decision(report, t, profile))
+            build = _opened_decision
+        else:
+            continue
+        alerts.append(worded(t, profile, partial(_in_words, build, report, profile)))
     return alerts
+
+
+def _in_words(
+    build: Callable[[LetterReport, Translator, str], Alert],
+    report: LetterReport,
+    profile: str,
+    t: Translator,
+) -> Alert:
+    return build(report, t, profile)
 
 
 def _appeal_time_runs(deadlines: LetterDeadlines) -> bool:
@@ -127,6 +153,10 @@ def _not_legal_advice(t: Translator) -> str:
 
 
 def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
+    return worded(t, profile, partial(_failure, error, profile))
+
+
+def _failure(error: AssistantError, profile: str, t: Translator) -> Alert:
     return Alert(
         kind="check_failed",
         title=_titled(t, t._("The OFPRA account could not be checked"), profile),
@@ -144,6 +174,17 @@ def reminder_alert(
     profile: str,
 ) -> Alert:
     """A reminder from the dates the last check read (no login): the days left, counted today."""
+    return worded(t, profile, partial(_reminder, letter, deadlines, seen_on, today, profile))
+
+
+def _reminder(
+    letter: PortalLetter,
+    deadlines: LetterDeadlines,
+    seen_on: date,
+    today: date,
+    profile: str,
+    t: Translator,
+) -> Alert:
     alert = _unread_notified(LetterReport(letter, deadlines, new=False), t, profile)
     if seen_on < today:
         if deadlines.appeal_deadline is not None:
@@ -168,6 +209,10 @@ def not_checked_alert(
     since: date, t: Translator, profile: str, paused_by: str | None = None
 ) -> Alert:
     """The alarm when no check succeeded for days: never let a silent agent look like calm."""
+    return worded(t, profile, partial(_not_checked, since, profile, paused_by))
+
+
+def _not_checked(since: date, profile: str, paused_by: str | None, t: Translator) -> Alert:
     body = t._(
         "The assistant could not check your OFPRA account since {date}: check your account "
         "yourself on the OFPRA website, or go to your SPADA.",

@@ -717,7 +717,14 @@ class ChannelTarget:
         title, body = _standard_words(
             channel_down_event(self.channel.label, paris_today(since)), t, self.profile
         )
-        return Alert("channel_down", t.paragraph(title), t.paragraph(body), letter_id=self.name)
+        return Alert(
+            "channel_down",
+            t.paragraph(title),
+            t.paragraph(body),
+            letter_id=self.name,
+            profile=self.profile,
+            language=t.language,
+        )
 
 
 def target_name(profile: str, label: str) -> str:

@@ -23,10 +23,9 @@ from assistant.cli_context import (
     language_option,
     launch_early,
     one_profile,
-    profile_translator,
     progress_on_stderr,
-    system_ui_language,
-    ui_translator,
+    terminal_language,
+    terminal_translator,
 )
 from assistant.cli_parser import build_parser
 from assistant.errors import (
@@ -43,15 +42,21 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from assistant.cli_help import INTERRUPTED, OUTPUT_CLOSED
+    from assistant.i18n import Translator
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    # The terminal's language, settled before the parser: help and usage errors speak it too.
+    language = terminal_language(argv)
+    parser = build_parser(Translator(language))
     try:
-        if not argv:  # a bare `ofpra-assistant`: what it can do, not a usage error
+        if not argv or _only_a_language(argv):
+            # A bare `ofpra-assistant` (in a language): what it can do, not a usage error.
             parser.print_help()
             sys.stdout.flush()
             return 0
         args = parser.parse_args(argv)
+        args.lang_given = args.lang is not None
+        args.lang = args.lang or language
         # Everything the assistant writes is for its owner's eyes only.
         os.umask(0o077)
         status = _run(args)
@@ -63,8 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return OUTPUT_CLOSED
     except (KeyboardInterrupt, EOFError):  # Ctrl-C anywhere, Ctrl-D at a question
-        print("\nofpra-assistant: " + ui_translator()._("interrupted"), file=sys.stderr)
+        print("\nofpra-assistant: " + Translator(language)._("interrupted"), file=sys.stderr)
         return INTERRUPTED
+
+
+def _only_a_language(argv: list[str]) -> bool:
+    """``--lang CODE`` and nothing else, with a code there are texts for."""
+    from assistant.i18n import normalise_language
+
+    if len(argv) == 2 and argv[0] == "--lang":
+        value = argv[1]
+    elif len(argv) == 1 and argv[0].startswith("--lang="):
+        value = argv[0].partition("=")[2]
+    else:
+        return False
+    return normalise_language(value) is not None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -81,14 +99,16 @@ def _run(args: argparse.Namespace) -> int:
             # The one edge of every command: a named error, or a bug said as internal_error;
             # the --json contract holds either way, and the traceback goes to the log only.
             error = as_assistant_error(failure, where=home_folder())
+            try:
+                message = terminal_translator(args).error(error)
+            except Exception:
+                message = error.message
             if getattr(args, "json", False):
-                failed = {"ok": False, "error": error.to_json()}
+                # The message in the terminal's language, like the text output's: the code is
+                # what a script reads.
+                failed = {"ok": False, "error": {**error.to_json(), "message": message}}
                 print(json.dumps(scrubbed(failed), ensure_ascii=False))
             else:
-                try:
-                    message = ui_translator().error(error)
-                except Exception:
-                    message = error.message
                 print(f"ofpra-assistant: {message}", file=sys.stderr)
             return int(exit_status_of(error))
 
@@ -137,7 +157,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         password = sys.stdin.readline().rstrip("\r\n")
         portal_url = args.portal_url or env.settings.default_portal_url
         language = language or system_language()
-        ui_language = system_ui_language()
+        ui_language = args.lang
         identifier, given_by, role = check_identifier(args.identifier), args.consent, args.role
         doubt = identifier_doubt(identifier)
         if doubt is not None:
@@ -166,10 +186,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 input,
                 print,
                 getpass.getpass,
-                default_language=system_language(),
+                default_language=args.lang,
                 default_portal_url=args.portal_url or env.settings.default_portal_url,
                 identifier=args.identifier,
                 language=language,
+                # --lang said which language the questions are in: no need to ask it.
+                ui_language=args.lang if args.lang_given else None,
             )
         except ConsentRefused as refused:
             print(Translator(refused.language)._("Nothing was stored."))
@@ -181,7 +203,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             )
             return INTERRUPTED
         language, portal_url = answers.language, answers.portal_url
-        ui_language = answers.ui_language or answers.language
+        ui_language = answers.ui_language or (args.lang if args.lang_given else answers.language)
         identifier, password = answers.identifier, answers.password
         given_by, role = answers.given_by, answers.role
         holder_name = answers.holder_name
@@ -244,25 +266,27 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
     from assistant.privacy import scrubbed
     from assistant.runner import CheckRunner
 
-    env.progress = progress_on_stderr(profile_translator(env, profiles))
+    # Whoever typed the command reads its progress and summary, in the terminal's language;
+    # the alerts are worded in each account holder's (the runner does it, from the profile).
+    t = terminal_translator(args)
+    env.progress = progress_on_stderr(t)
     env.agent_running = lambda: agent_running(paths)
     env.browser_pool = browsers.open
     results = CheckRunner(env).check_many(profiles)
     if args.json:
         output = (
-            {"ok": all(r.ok for r in results), "results": [r.to_json() for r in results]}
+            {"ok": all(r.ok for r in results), "results": [r.to_json(t) for r in results]}
             if args.all
-            else results[0].to_json()
+            else results[0].to_json(t)
         )
         # Scrubbed before encoding: JSON escapes would hide a secret from the stream's scrubber.
         print(json.dumps(scrubbed(output), ensure_ascii=False, indent=2))
     else:
         for result in results:
-            t = profile_translator(env, [result.profile])
             print(render_check(result, t, all_letters=args.all_letters))
     # Channels that could not be read: the alerts went to this computer only. Said, not hidden.
     for _profile, fault in env.channel_faults:
-        print(f"ofpra-assistant: {ui_translator().error(fault)}", file=sys.stderr)
+        print(f"ofpra-assistant: {t.error(fault)}", file=sys.stderr)
     # A volunteer's run fails as its first failed profile does: nothing is hidden by the others.
     failed = [r.error for r in results if r.error is not None]
     return int(exit_status_of(failed[0])) if failed else 0
@@ -288,9 +312,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
     else:
-        text = render_status(paths, statuses, ui_translator(), agent_running=running)
+        t = terminal_translator(args)
+        text = render_status(paths, statuses, t, agent_running=running)
         if waiting["alerts"]:
-            text += "\n" + ui_translator().ngettext(
+            text += "\n" + t.ngettext(
                 "{count} alert waits to be delivered (since {since}): {error}",
                 "{count} alerts wait to be delivered (since {since}): {error}",
                 int(str(waiting["alerts"])),
@@ -308,7 +333,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Started at login with no terminal, the agent's alerts wait for the desktop's service.
     on_terminal = sys.stdout is not None and sys.stdout.isatty()
     paths, env = command_environment(args, console=sys.stdout, console_counts=on_terminal)
-    t = ui_translator()
+    t = terminal_translator(args)
 
     def started() -> None:
         profiles = [p.name for p in env.state.profiles()]
@@ -329,7 +354,7 @@ def cmd_autostart(args: argparse.Namespace) -> int:
     from assistant.autostart import Autostart
     from assistant.cli_output import render_autostart
 
-    t = ui_translator()
+    t = terminal_translator(args)
     autostart = Autostart.here()
     if args.action == "enable":
         state = autostart.enable(args.kind, replace=args.replace)
@@ -390,7 +415,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
             raise ConfigInvalidError(N_("forget needs --yes when it cannot ask (not a terminal)."))
         from assistant.cli_setup import choose
 
-        t = ui_translator()
+        t = terminal_translator(args)
         question = t._(
             "Remove the password, the state and the consent of '{profile}'?", profile=args.profile
         )
@@ -398,7 +423,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
             print(t._("Nothing was removed."))
             return 0
     forgotten = forget_profile(env.state, env.credentials, paths, args.profile)
-    print(render_forgotten(forgotten, ui_translator()))
+    print(render_forgotten(forgotten, terminal_translator(args)))
     return 0
 
 
@@ -411,19 +436,20 @@ def cmd_capture(args: argparse.Namespace) -> int:
     outcome = capture_profile(env, profile)
     if outcome.error is not None and not outcome.files:
         raise outcome.error
-    print(render_capture(outcome, ui_translator()))
+    print(render_capture(outcome, terminal_translator(args)))
     return 0 if outcome.error is None else int(exit_status_of(outcome.error))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from assistant.cli_output import render_demo
     from assistant.demo import run_demo
-    from assistant.i18n import Translator
 
     configure_logging(None, args.verbose)
-    language = language_option(args.language) or system_ui_language()
-    outcome = run_demo(args.scenario, language, console=sys.stdout)
-    print(render_demo(outcome, Translator(language)))
+    # --language: the alerts' (the throwaway holder's); --lang: everything else it says.
+    terminal = terminal_translator(args)
+    language = language_option(args.language) or terminal.language
+    outcome = run_demo(args.scenario, language, console=sys.stdout, terminal=terminal)
+    print(render_demo(outcome, terminal))
     return 0 if outcome.result.error is None and not outcome.view_requests else 1
 
 

@@ -7,7 +7,12 @@ import argparse
 import json
 import sys
 
-from assistant.cli_context import command_environment, language_option, one_profile
+from assistant.cli_context import (
+    command_environment,
+    language_option,
+    one_profile,
+    terminal_translator,
+)
 from assistant.errors import N_, ConfigInvalidError, no_such_profile
 
 
@@ -21,7 +26,6 @@ def cmd_channel(args: argparse.Namespace) -> int:
         supports_attachments,
         trial_message,
     )
-    from assistant.i18n import Translator
     from assistant.profiles import check_profile_name
 
     paths, env = command_environment(args, console=sys.stdout)
@@ -30,7 +34,9 @@ def cmd_channel(args: argparse.Namespace) -> int:
     if profile is None:
         raise no_such_profile(args.profile)
     store = ChannelStore(env.credentials)
-    t = Translator(profile.language)
+    # What this command says is for whoever typed it; each channel's messages are in its own
+    # language (by default the profile's).
+    t = terminal_translator(args)
     audiences = {"person": t._("to the person"), "helper": t._("to a helper")}
     if args.action == "add":
         language = language_option(args.language) or profile.language
@@ -152,9 +158,10 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     profile = env.state.profile(name)
     if profile is None:
         raise no_such_profile(name)
-    t = Translator(profile.language)
+    # The file is the account holder's, in their language; the line below, the terminal's.
     days = stored_days(env.state, name, env.clock())
-    content = build_calendar(days, name, profile.portal_url, t)
+    content = build_calendar(days, name, profile.portal_url, Translator(profile.language))
+    t = terminal_translator(args)
     path = Path(args.output) if args.output else home_calendar_path(paths.data_dir, name)
     write_calendar(path, content)
     print(

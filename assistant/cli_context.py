@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from assistant.errors import (
@@ -38,13 +38,18 @@ def command_environment(
     paths.ensure()
     configure_logging(paths, args.verbose)
     settings = load_settings(paths)
+    terminal = terminal_translator(args)
     env = build_environment(
-        paths, settings, console=console, console_reaches_someone=console_counts
+        paths,
+        settings,
+        console=console,
+        console_reaches_someone=console_counts,
+        terminal=terminal,
     )
     if env.state.recovered_from is not None:
         print(
             "ofpra-assistant: "
-            + ui_translator()._(
+            + terminal._(
                 "The state file was damaged. It was kept as {path}, and what could be read "
                 "from it was copied into a new one.",
                 path=str(env.state.recovered_from),
@@ -155,14 +160,6 @@ def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
-def profile_translator(env: Environment, profiles: list[str]) -> Translator:
-    """The person's language for one profile; the system's for several."""
-    from assistant.i18n import Translator
-
-    stored = env.state.profile(profiles[0]) if len(profiles) == 1 else None
-    return Translator(stored.language if stored else system_ui_language())
-
-
 def progress_on_stderr(t: Translator) -> Callable[..., None]:
     """Each step of a check by hand, one plain line on standard error (so --json stays clean,
     and a dumb terminal or a pipe shows it as well as any)."""
@@ -178,17 +175,40 @@ def progress_on_stderr(t: Translator) -> Callable[..., None]:
     return progress
 
 
-def system_ui_language() -> str:
-    from assistant.i18n import system_language
+# Two languages, never mixed up (issue 19): the terminal's, for everything a command says to
+# whoever typed it (progress, summaries, status, errors, help, questions), and the account
+# holder's, for the alerts only (the desktop, the channels, the calendar), which the runner words
+# from the profile's language itself. A volunteer at a French terminal setting up a person who
+# reads Dari reads French; the person's desktop says Dari.
 
-    return system_language()
+
+def terminal_language(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> str:
+    """The language of whoever types the command: ``--lang CODE`` anywhere on the command line
+    (before or after the command's name; the last one, as argparse keeps it), else the
+    system's (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else French. Read before
+    the parser is built, so that ``--help`` and usage errors speak it too; a code with no
+    catalog is left for the parser to refuse."""
+    from assistant.i18n import normalise_language, system_language
+
+    chosen = None
+    for index, word in enumerate(argv):
+        if word == "--":
+            break
+        value = None
+        if word == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif word.startswith("--lang="):
+            value = word.partition("=")[2]
+        if value is not None:
+            chosen = normalise_language(value) or chosen
+    return chosen or system_language(None if environ is None else dict(environ))
 
 
-def ui_translator() -> Translator:
-    """The language of messages that belong to no single profile: the system's."""
+def terminal_translator(args: argparse.Namespace) -> Translator:
+    """The terminal's language: the one ``main`` settled on from ``--lang`` or the system."""
     from assistant.i18n import Translator
 
-    return Translator(system_ui_language())
+    return Translator(getattr(args, "lang", None) or terminal_language([]))
 
 
 def language_option(value: str | None) -> str | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.alerts import decision_dates, letter_name
 from assistant.deadlines import PARIS, LetterDeadlines
-from assistant.i18n import Translator
+from assistant.i18n import LANGUAGES, Translator
 from assistant.plausibility import warning_text
 from assistant.results import CheckResult, LetterReport
 
@@ -53,8 +53,13 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
         for index, (alert, via) in enumerate(
             zip(result.alerts, result.delivered_via, strict=False)
         ):
-            lines.append(f"  [{via}] {alert.title}")
-            lines.append(f"      {alert.body}")
+            # Worded again in the terminal's language when it can be (those of this check);
+            # one left over from earlier is shown as it was sent.
+            shown = alert.in_language(t)
+            lines.append(f"  [{via}] {shown.title}")
+            lines.append(f"      {shown.body}")
+            if alert.language is not None and alert.language != t.language:
+                lines.append("      " + _sent_in(alert.language, t))
             # And where else it went: the profile's channels, as the outbox recorded them.
             channels = [
                 t._("{label}: sent", label=d["channel"])
@@ -66,6 +71,10 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
             if channels:
                 lines.append("      " + "; ".join(channels))
     return "\n".join(lines)
+
+
+def _sent_in(language: str, t: Translator) -> str:
+    return t._("Sent in {language}.", language=LANGUAGES.get(language, language))
 
 
 def _letters_summary(result: CheckResult, t: Translator, all_letters: bool) -> list[str]:
@@ -265,6 +274,10 @@ def render_status(
             )
         else:
             lines.append("  " + t._("consent: MISSING: no check will run until setup records it"))
+        if status.get("language"):
+            # The account holder's, which may not be the terminal's (the volunteer's).
+            language = LANGUAGES.get(status["language"], status["language"])
+            lines.append("  " + t._("alerts: in {language}", language=language))
         last = status["last_check"]
         if last is None:
             lines.append("  " + t._("last check: never"))
@@ -465,7 +478,11 @@ def render_tick(report: TickReport, t: Translator) -> str | None:
                 )
             )
     for alert, via in report.delivered:
-        lines.append(t._("{when} alert [{via}]: {title}", when=when, via=via, title=alert.title))
+        line = t._("{when} alert [{via}]: {title}", when=when, via=via, title=alert.title)
+        if alert.language is not None and alert.language != t.language:
+            # The title is the account holder's, read back from the outbox: said as such.
+            line += " " + _sent_in(alert.language, t)
+        lines.append(line)
     if report.failed:
         lines.append(t._("{when} something went wrong: see the log", when=when))
     return "\n".join(lines) if lines else None

@@ -9,28 +9,61 @@ import argparse
 from typing import TYPE_CHECKING
 
 from assistant import __version__
-from assistant.cli_context import LANGUAGE_CODES, system_ui_language
+from assistant.cli_context import LANGUAGE_CODES, terminal_language
 
 if TYPE_CHECKING:
     from assistant.i18n import Translator
 
 
 def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
-    """The commands, their options and their help, in ``t``'s language (the system's)."""
+    """The commands, their options and their help, in ``t``'s language (the terminal's)."""
     from assistant.cli_help import HelpFormatter, exit_statuses, translate_argparse
-    from assistant.i18n import Translator
+    from assistant.i18n import Translator, normalise_language
 
-    t = t or Translator(system_ui_language())
+    t = t or Translator(terminal_language([]))
     translate_argparse(t)
     statuses = exit_statuses(t)
 
+    def lang_code(value: str) -> str:
+        language = normalise_language(value)
+        if language is None:
+            raise argparse.ArgumentTypeError(
+                t._(
+                    "there are no texts in '{language}' yet: choose one of {languages}",
+                    language=value,
+                    languages=", ".join(LANGUAGE_CODES),
+                )
+            )
+        return language
+
+    lang_help = t._(
+        "the language of this command's own messages, help and questions: {languages} "
+        "(default: the system's when there is a catalog for it, else fr). The alerts are in "
+        "each account holder's language.",
+        languages=", ".join(LANGUAGE_CODES),
+    )
+
+    def with_lang(parser: argparse.ArgumentParser, top: bool = False) -> argparse.ArgumentParser:
+        # Before or after the command's name: `ofpra-assistant --lang en status` and
+        # `ofpra-assistant status --lang en`. A command's own leaves the top one's alone.
+        parser.add_argument(
+            "--lang",
+            metavar="CODE",
+            type=lang_code,
+            default=None if top else argparse.SUPPRESS,
+            help=lang_help,
+        )
+        return parser
+
     def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
-            name,
-            help=help,
-            description=description,
-            epilog=statuses,
-            formatter_class=HelpFormatter,
+        return with_lang(
+            commands.add_parser(
+                name,
+                help=help,
+                description=description,
+                epilog=statuses,
+                formatter_class=HelpFormatter,
+            )
         )
 
     parser = argparse.ArgumentParser(
@@ -46,6 +79,7 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help=t._("also show the log on the terminal")
     )
+    with_lang(parser, top=True)
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, title=t._("commands")
     )
@@ -199,7 +233,9 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     demo.add_argument(
         "--scenario", default="mixed", help=t._("mock portal scenario (default: mixed)")
     )
-    demo.add_argument("--language", help=t._("language of the alerts (default: the system's)"))
+    demo.add_argument(
+        "--language", help=t._("language of the alerts (default: the terminal's, see --lang)")
+    )
 
     channel = command(
         "channel",
@@ -218,8 +254,10 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     )
 
     def action(name: str, help: str) -> argparse.ArgumentParser:
-        sub = channel_actions.add_parser(
-            name, help=help, description=help, epilog=statuses, formatter_class=HelpFormatter
+        sub = with_lang(
+            channel_actions.add_parser(
+                name, help=help, description=help, epilog=statuses, formatter_class=HelpFormatter
+            )
         )
         sub.add_argument("--profile", required=True, help=t._("profile name"))
         return sub

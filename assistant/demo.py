@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from assistant.consent import make_consent
 from assistant.credentials import CredentialStore
 from assistant.environment import build_environment, utc_now
+from assistant.i18n import Translator
 from assistant.notifiers import dispatcher_for
 from assistant.profiles import forget_profile, set_up_profile
 from assistant.results import CheckResult
@@ -34,7 +35,11 @@ class DemoOutcome:
     view_requests: list[dict[str, Any]]
 
 
-def run_demo(scenario: str, language: str, console: TextIO) -> DemoOutcome:
+def run_demo(
+    scenario: str, language: str, console: TextIO, terminal: Translator | None = None
+) -> DemoOutcome:
+    """``language``: the throwaway account holder's, the alerts'; ``terminal``: the language
+    of the lines around an alert printed on ``console``."""
     from fixtures.mock_portal import MockPortalServer
 
     home = Path(tempfile.mkdtemp(prefix="ofpra-assistant-demo-"))
@@ -51,7 +56,7 @@ def run_demo(scenario: str, language: str, console: TextIO) -> DemoOutcome:
                 console=console,
                 state=state,
                 credentials=credentials,
-                dispatcher=dispatcher_for("auto", console),
+                dispatcher=dispatcher_for("auto", console, terminal=terminal),
             )
             now = utc_now()
             set_up_profile(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from assistant.browsers import BrowserWorkers
+    from assistant.i18n import Translator
     from assistant.outbox import DeliveryTarget
 
 
@@ -178,12 +179,14 @@ def build_environment(
     browser_source: BrowserSource = launch_for_hosts,
     sleep: Callable[[float], None] = time.sleep,
     browser_pool: BrowserPoolSource | None = None,
+    terminal: Translator | None = None,
 ) -> Environment:
     """The one factory: every path comes from ``paths``, so no caller can leave one out.
 
     ``console_reaches_someone``: whether an alert printed on ``console`` is seen (a terminal, or
     the output of a check a person or a script ran); the agent in the background says no, so
-    its alerts wait for the desktop instead of counting as delivered.
+    its alerts wait for the desktop instead of counting as delivered. ``terminal``: the
+    language of whoever reads ``console`` (the alerts themselves keep their holder's).
     """
     env = Environment(
         settings=settings,
@@ -193,7 +196,12 @@ def build_environment(
         else CredentialStore(settings.keyring_service, home=paths.data_dir),
         dispatcher=dispatcher
         if dispatcher is not None
-        else dispatcher_for(settings.notifier, console, console_counts=console_reaches_someone),
+        else dispatcher_for(
+            settings.notifier,
+            console,
+            console_counts=console_reaches_someone,
+            terminal=terminal,
+        ),
         clock=clock,
         browser_source=browser_source,
         sleep=sleep,
@@ -249,6 +257,7 @@ def announce_damage(env: Environment) -> None:
             )
         ),
         urgent=True,
+        language=t.language,
     )
     targets = env.targets_for("")
     env.state.enqueue_alerts("", [alert], [target.name for target in targets], env.clock())

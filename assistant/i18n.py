@@ -12,6 +12,7 @@ import contextlib
 import gettext
 import locale
 import os
+import sys
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -89,9 +90,11 @@ def system_language(environ: dict[str, str] | None = None) -> str:
     from_system = environ is None
     environ = dict(os.environ) if environ is None else environ
     candidates = [environ.get(name, "") for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
-    # Where no variable says anything (Windows, macOS apps), ask the platform. Not otherwise:
-    # Python reads "C.UTF-8" as en_US, and the C locale is no one's language.
-    if from_system and not any(candidates):
+    # Where no variable says anything (Windows, macOS apps), ask the platform. Not otherwise,
+    # and not elsewhere: there the variables are the platform's answer, and with none of them
+    # Python coerces the C locale to "C.UTF-8" (PEP 538), which it reads as en_US; the C
+    # locale is no one's language.
+    if from_system and not any(candidates) and sys.platform in ("win32", "darwin"):
         with contextlib.suppress(ValueError):
             candidates.append(locale.getlocale()[0] or "")
     for candidate in candidates:

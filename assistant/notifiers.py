@@ -12,10 +12,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from assistant.privacy import REDACTOR, escape_markup
 from assistant.results import Alert
+
+if TYPE_CHECKING:
+    from assistant.i18n import Translator
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +87,36 @@ class ConsoleNotifier:
 
     kind = "console"
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, terminal: Translator | None = None) -> None:
         self.stream = stream
+        #: The terminal's language (whoever reads it), not the alert's: the alert's own words
+        #: stay the account holder's, and a line in the terminal's language says whose they are.
+        self.terminal = terminal
 
     def send(self, alert: Alert) -> None:
         marker = "!!" if alert.urgent else "**"
-        text = REDACTOR.scrub(f"{marker} {alert.title}\n   {alert.body}")
-        print(text, file=self.stream, flush=True)
+        text = f"{marker} {alert.title}\n   {alert.body}"
+        heading = self._heading(alert)
+        if heading:
+            text = f"{heading}\n{text}"
+        print(REDACTOR.scrub(text), file=self.stream, flush=True)
+
+    def _heading(self, alert: Alert) -> str | None:
+        """ "Alert for 'amina' (in Dari):": the volunteer at the terminal may not read the
+        alert's language, and must not take its words for the command's own."""
+        if not alert.profile and alert.language is None:
+            return None  # nothing known of whose it is (written by an older version)
+        from assistant.i18n import LANGUAGES, Translator, system_language
+
+        t = self.terminal or Translator(system_language())
+        language = LANGUAGES.get(alert.language or "", "")
+        if alert.profile and language:
+            return t._(
+                "Alert for '{profile}' (in {language}):", profile=alert.profile, language=language
+            )
+        if alert.profile:
+            return t._("Alert for '{profile}':", profile=alert.profile)
+        return t._("Alert (in {language}):", language=language)
 
 
 NOTIFIERS: dict[str, Callable[..., Notifier]] = {
@@ -139,16 +165,21 @@ class AlertDispatcher:
 
 
 def dispatcher_for(
-    setting: str, console_stream: TextIO | None, *, console_counts: bool = True
+    setting: str,
+    console_stream: TextIO | None,
+    *,
+    console_counts: bool = True,
+    terminal: Translator | None = None,
 ) -> AlertDispatcher:
     """``auto``: the desktop, and the terminal when the desktop fails; ``console``: the
     terminal only. The terminal is left out when no one would read it (``console_counts``
     false: the agent started at login with no terminal; no stream at all under pythonw), so
-    that an alert printed to nowhere is never counted as delivered."""
+    that an alert printed to nowhere is never counted as delivered. ``terminal``: the language
+    of the terminal's own words around an alert printed there (the system's by default)."""
     console: list[Notifier] = []
     if console_stream is not None and (console_counts or setting == "console"):
         # Chosen in the settings, the terminal is where the person reads (a log they watch).
-        console.append(ConsoleNotifier(console_stream))
+        console.append(ConsoleNotifier(console_stream, terminal))
     if setting == "console":
         return AlertDispatcher(console)
     return AlertDispatcher([DesktopNotifier(), *console])

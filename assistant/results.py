@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.deadlines import LetterDeadlines
 from assistant.errors import AssistantError
 from flows.models import LetterKind, PortalLetter
+
+if TYPE_CHECKING:
+    from assistant.i18n import Translator
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,22 @@ class Alert:
     body: str
     urgent: bool = False
     letter_id: str | None = None
+    # Where an alert comes from, not what it says: two alerts that say the same are the same
+    # (the outbox's tests compare what was sent), whoever they were worded for.
+    #: The profile it is about ("" for the home folder as a whole).
+    profile: str = field(default="", compare=False)
+    #: The language of its title and body: the account holder's (None: not recorded, an alert
+    #: written to the outbox by an older version).
+    language: str | None = field(default=None, compare=False)
+    #: Words the same alert in another language: a check by hand lists its alerts in the
+    #: terminal's language. None for an alert read back from the outbox (its text only).
+    reword: Callable[[Translator], Alert] | None = field(default=None, compare=False, repr=False)
+
+    def in_language(self, t: Translator) -> Alert:
+        """The same alert in ``t``'s language when it can be worded again, else as it is."""
+        if self.reword is None or self.language == t.language:
+            return self
+        return self.reword(t)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +99,7 @@ class Alert:
             "body": self.body,
             "urgent": self.urgent,
             "letter_id": self.letter_id,
+            "language": self.language,
         }
 
 
@@ -110,13 +131,15 @@ class CheckResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, t: Translator | None = None) -> dict[str, Any]:
+        """The JSON contract; an error's message in ``t``'s language (the terminal's), the
+        alerts as they were sent (the account holder's)."""
         if self.error is not None:
             failed: dict[str, Any] = {
                 "ok": False,
                 "profile": self.profile,
                 "checked_at": self.checked_at.isoformat(),
-                "error": self.error.to_json(),
+                "error": error_json(self.error, t),
                 "alerts": self._alerts_json(),
                 "attempts": self.attempts,
             }
@@ -142,6 +165,14 @@ class CheckResult:
         return [
             {**a.to_json(), "deliveries": d} for a, d in zip(self.alerts, deliveries, strict=True)
         ]
+
+
+def error_json(error: AssistantError, t: Translator | None = None) -> dict[str, str]:
+    """``{"code": ..., "message": ...}``, the message in ``t``'s language (English without)."""
+    data = error.to_json()
+    if t is not None:
+        data["message"] = t.error(error)
+    return data
 
 
 def _iso(day: date | None) -> str | None:

@@ -400,7 +400,9 @@ class CheckRunner:
         # "New" is new since the last check. A first check has none to compare with: a letter
         # the person has opened already (in 2025, say) is no news to them, so it is not new.
         first_check = state.last_successful_check(profile.name) is None
-        translator = Translator(profile.language)
+        # The account holder's language: the alerts', never the terminal's (the CLI has its
+        # own for what it prints).
+        holder = Translator(profile.language)
         result = CheckResult(
             profile=profile.name,
             checked_at=checked_at,
@@ -428,7 +430,7 @@ class CheckRunner:
                 )
                 for letter in letters
             ]
-            result.alerts = letter_alerts(result.letters, translator, profile.name)
+            result.alerts = letter_alerts(result.letters, holder, profile.name)
             # The agent sends new letters only; its reminder schedule sends the rest.
             to_send = (
                 [a for a in result.alerts if a.kind == "new_letter"]
@@ -453,7 +455,7 @@ class CheckRunner:
             )
             return to_send
 
-        if self._commit_and_deliver(result, translator, record):
+        if self._commit_and_deliver(result, holder, record):
             # Only a reading accepted whole (dates included, and recorded) becomes what the next
             # check compares to. (Its own connection: after the commit, not inside it.)
             try:
@@ -510,8 +512,8 @@ class CheckRunner:
         except Exception as fault:
             log.warning("the state could not be read: %s", fault)
             profile = None
-        translator = Translator(profile.language if profile else "en")
-        result.alerts = [failure_alert(error, translator, name)]
+        holder = Translator(profile.language if profile else "en")
+        result.alerts = [failure_alert(error, holder, name)]
 
         def record() -> list[Alert]:
             if profile is None or getattr(error, "remembered", False):
@@ -524,11 +526,11 @@ class CheckRunner:
             )
             return to_send
 
-        self._commit_and_deliver(result, translator, record)
+        self._commit_and_deliver(result, holder, record)
         return result
 
     def _commit_and_deliver(
-        self, result: CheckResult, translator: Translator, record: Callable[[], list[Alert]]
+        self, result: CheckResult, holder: Translator, record: Callable[[], list[Alert]]
     ) -> bool:
         """Record the check and put its alerts in the outbox in one transaction, then deliver
         everything pending (earlier alerts of this profile join this check's ``alerts``).
@@ -546,7 +548,7 @@ class CheckRunner:
         except Exception as error:
             fault = as_assistant_error(error, where=str(state.path))
             log.error("check of %s not recorded: %s: %s", result.profile, fault.code, error)
-            fault_alert = failure_alert(fault, translator, result.profile)
+            fault_alert = failure_alert(fault, holder, result.profile)
             to_send = [*result.alerts, fault_alert]
             result.alerts = to_send
             if result.error is None:

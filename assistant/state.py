@@ -137,6 +137,8 @@ _ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # Paris time with its offset; NULL: no hour shown, or a letter seen before version 4).
     ("letters", "made_available_at", "TEXT"),
     ("letters", "read_at", "TEXT"),
+    # The language an alert is worded in (the account holder's), for the terminal to say so.
+    ("outbox", "language", "TEXT"),
 )
 #: The tables a damaged state file is salvaged from first (parents before children); every other
 #: table of the schema follows.
@@ -624,8 +626,8 @@ class StateStore:
         with self._transaction() as db:
             for alert in alerts:
                 cursor = db.execute(
-                    "INSERT INTO outbox (profile, kind, title, body, urgent, letter_id, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO outbox (profile, kind, title, body, urgent, letter_id,"
+                    " created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         profile,
                         alert.kind,
@@ -636,6 +638,7 @@ class StateStore:
                         int(alert.urgent),
                         alert.letter_id,
                         now.isoformat(),
+                        alert.language,
                     ),
                 )
                 alert_id = int(cursor.lastrowid or 0)
@@ -667,9 +670,7 @@ class StateStore:
                     alert_id=r["alert_id"],
                     target=r["target"],
                     profile=r["profile"],
-                    alert=Alert(
-                        r["kind"], r["title"], r["body"], bool(r["urgent"]), r["letter_id"]
-                    ),
+                    alert=_stored_alert(r),
                     attempts=r["attempts"],
                     created_at=datetime.fromisoformat(r["created_at"]),
                 )
@@ -715,7 +716,7 @@ class StateStore:
             (
                 r["id"],
                 r["profile"],
-                Alert(r["kind"], r["title"], r["body"], bool(r["urgent"]), r["letter_id"]),
+                _stored_alert(r),
             )
             for r in rows
         ]
@@ -807,3 +808,16 @@ def _iso(day: date | None) -> str | None:
 
 def _date(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
+
+
+def _stored_alert(row: sqlite3.Row) -> Alert:
+    """An alert of the outbox: its words as they were sent, and whose they are."""
+    return Alert(
+        row["kind"],
+        row["title"],
+        row["body"],
+        bool(row["urgent"]),
+        row["letter_id"],
+        profile=row["profile"],
+        language=row["language"],
+    )
