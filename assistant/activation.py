@@ -31,10 +31,10 @@ from assistant.privacy import REDACTOR
 
 if TYPE_CHECKING:
     from assistant.environment import Environment
-    from flows.activation_flow import GettingInRequest
     from assistant.i18n import Translator
     from assistant.results import CheckResult
     from assistant.state import Consent
+    from flows.activation_flow import GettingInRequest
 
 # --- The portal's password rules (PORTAL.md) --------------------------------------------------
 

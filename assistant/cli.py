@@ -109,6 +109,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
         set_up_profile,
     )
 
+    if args.activate or args.reset_password or args.show_password:
+        from assistant.cli_getting_in import cmd_getting_in
+
+        return cmd_getting_in(args)
     _, env = command_environment(args, console=sys.stdout)
     check_profile_name(args.profile)
     language = language_option(args.language)
