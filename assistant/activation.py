@@ -387,6 +387,11 @@ def ways_back(t: Translator, profile: str) -> list[str]:
     ]
 
 
+#: The codes after which the ways back are offered: the portal refused the password, or locked
+#: the account ("I forgot my password" unlocks it).
+WAYS_BACK_AFTER: Final = frozenset({"login_rejected", "account_locked"})
+
+
 def ways_back_text(t: Translator, profile: str) -> str:
     """The three ways as one text, under a line that says what happened."""
     lines = [t._("Three ways to get back in:")]

@@ -127,10 +127,15 @@ def _not_legal_advice(t: Translator) -> str:
 
 
 def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
+    from assistant.activation import WAYS_BACK_AFTER, ways_back_text
+
+    body = t.error(error)
+    if error.code in WAYS_BACK_AFTER:
+        body += "\n" + ways_back_text(t, profile)
     return Alert(
         kind="check_failed",
         title=_titled(t, t._("The OFPRA account could not be checked"), profile),
-        body=t.paragraph(t.error(error)),
+        body=t.paragraph(body),
         urgent=not error.retryable,
     )
 

@@ -72,3 +72,125 @@ def test_activation_from_the_key_ends_in_a_first_check_and_the_password_shown_on
     assert password not in done.stderr
     assert files_holding(cli.home, password) == []
     assert live_portal.log()["view_requests"] == []
+
+
+@pytest.mark.parametrize(
+    ("scenario", "fault", "key", "status", "code", "says"),
+    [
+        pytest.param(
+            "not_activated",
+            None,
+            "AAAA-BBBB-CCCC",
+            30,
+            "connection_key_rejected",
+            "The portal refused the identifier or the connection key ('Numéro AGDREF ou clé "
+            "de connexion incorrect.'). Nothing was changed.",
+            id="wrong-key",
+        ),
+        pytest.param(
+            "mixed",
+            None,
+            KEY,
+            31,
+            "already_activated",
+            "This personal space is already activated: nothing was changed. Store its password "
+            "with 'ofpra-assistant setup'",
+            id="already-activated",
+        ),
+        pytest.param(
+            "not_activated",
+            "password_refused",
+            KEY,
+            32,
+            "portal_refused_value",
+            "The portal refused the new password: 'Ce mot de passe a déjà été utilisé : "
+            "choisissez-en un autre.'",
+            id="password-refused",
+        ),
+    ],
+)
+def test_activation_refused_before_the_password_is_taken_leaves_nothing(
+    cli: Cli,
+    live_portal: MockPortalServer,
+    scenario: str,
+    fault: str | None,
+    key: str,
+    status: int,
+    code: str,
+    says: str,
+) -> None:
+    live_portal.use_scenario(scenario)
+    if fault:
+        live_portal.set_fault(fault)
+    password_before = live_portal.state.account.password
+    done = activate(cli, live_portal, "--json", key=key)
+    assert done.returncode == status, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == code
+    assert says in error["message"]
+    # The account as it was, and no profile, consent or password left behind.
+    assert live_portal.state.account.password == password_before
+    assert cli.keyring_entry("amina:password") is None
+    assert json.loads(cli.run("status", "--json").stdout)["profiles"] == []
+
+
+def test_activation_with_a_refused_contact_says_why_and_keeps_the_portals_password(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    live_portal.set_fault("contact_refused")
+    done = activate(cli, live_portal, "--mobile", "0712345678")
+    assert done.returncode == 32, done.stderr
+    assert (
+        "The portal refused the mobile number or the e-mail: 'Ce numéro de téléphone est déjà "
+        "associé à un autre espace personnel.'. Run the command again with another one"
+    ) in done.stderr
+    # The password step was passed: the keyring holds what the portal has.
+    account = live_portal.state.account
+    assert not account.activated
+    assert cli.keyring_entry("amina:password") == account.password
+    assert GENERATED.fullmatch(account.password)
+    # Run again without the fault: activated, and the check succeeds.
+    live_portal.set_fault(None)
+    again = activate(cli, live_portal, "--email", "amina@example.org")
+    assert again.returncode == 0, again.stderr
+    assert live_portal.state.account.activated
+    assert cli.keyring_entry("amina:password") == live_portal.state.account.password
+
+
+def test_refused_password_shows_the_three_ways_back_and_the_key_gets_back_in(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    live_portal.use_scenario("wrong_password")
+    assert cli.setup(live_portal.login_url, profile="amina").returncode == 0
+    refused = cli.run("check", "--profile", "amina")
+    assert refused.returncode == 11, refused.stderr
+    assert "Three ways to get back in:" in refused.stdout
+    assert (
+        "1. With the connection key (the paper from the GUDA): run 'ofpra-assistant setup "
+        "--reset-password --profile amina'."
+    ) in refused.stdout
+    assert "2. Without the key: on the portal, 'I forgot my password', then 'I lost my" in (
+        refused.stdout
+    )
+    assert "3. Or ask at the SPADA or at the accommodation centre." in refused.stdout
+    status = cli.run("status")
+    assert "--reset-password --profile amina" in status.stdout
+    failed_logins = live_portal.log()["failed_logins"]
+    # Meanwhile the refused password is never typed again.
+    again = cli.run("check", "--profile", "amina")
+    assert again.returncode == 11
+    assert "Three ways to get back in:" in again.stdout
+    assert live_portal.log()["failed_logins"] == failed_logins
+
+    reset = cli.run(
+        "setup", "--reset-password", "--profile", "amina", "--connection-key-stdin", "--json",
+        stdin=KEY + "\n",
+    )  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    output = json.loads(reset.stdout)
+    assert output["done"] == "password_reset" and output["check"]["ok"] is True
+    assert live_portal.state.account.password == output["new_password"]
+    assert cli.keyring_entry("amina:password") == output["new_password"]
+    assert live_portal.log()["password_resets"] == 1
+    # The block is lifted: the next check logs in.
+    assert cli.run("check", "--profile", "amina").returncode == 0
