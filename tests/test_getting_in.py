@@ -194,3 +194,45 @@ def test_refused_password_shows_the_three_ways_back_and_the_key_gets_back_in(
     assert live_portal.log()["password_resets"] == 1
     # The block is lifted: the next check logs in.
     assert cli.run("check", "--profile", "amina").returncode == 0
+
+
+@pytest.mark.parametrize("seed", [20261204, 7, 1552, 42, 11])
+def test_sigkill_during_activation_leaves_the_account_untouched_or_its_password_kept(
+    cli: Cli, live_portal: MockPortalServer, seed: int
+) -> None:
+    """A kill at a random moment of ``setup --activate`` (pages slowed to widen the windows):
+    either the portal still has its old password and no activation, or the keyring holds
+    exactly the password the portal has now. Never a password nobody has."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    live_portal.set_page_delay(300)
+    listed = live_portal.state.account.password
+    moment = random_moment(seed)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "setup", "--activate", "--profile", "amina",
+         "--identifier", IDENTIFIER, "--connection-key-stdin", "--consent", "Amina Test",
+         "--language", "en", "--portal-url", live_portal.login_url],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env,
+    )  # fmt: skip
+    assert process.stdin is not None
+    process.stdin.write((KEY + "\n").encode())
+    process.stdin.close()
+    time.sleep(moment)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    time.sleep(0.7)  # a request the kill cut short is answered (or not) by now
+    account = live_portal.state.account
+    stored = cli.keyring_entry("amina:password")
+    untouched = not account.activated and account.password == listed
+    assert untouched or stored == account.password, (moment, account, stored is None)
+
+
+def random_moment(seed: int) -> float:
+    import random
+
+    # From the start of the process to past the activation's last page (about 10 s here, the
+    # first check after it about 5 s more).
+    return random.Random(seed).uniform(0.5, 16.0)
