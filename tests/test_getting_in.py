@@ -13,7 +13,7 @@ import pytest
 
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
-from tests.conftest import IDENTIFIER, Cli, files_holding
+from tests.conftest import IDENTIFIER, PASSWORD, Cli, files_holding
 
 pytestmark = [pytest.mark.desktop, pytest.mark.browser]
 
@@ -72,6 +72,10 @@ def test_activation_from_the_key_ends_in_a_first_check_and_the_password_shown_on
     assert password not in done.stderr
     assert files_holding(cli.home, password) == []
     assert live_portal.log()["view_requests"] == []
+    # The fence let through the forms' POSTs and nothing else new: the activation's three steps
+    # and the first check's login.
+    posts = [r["path"] for r in live_portal.log()["requests"] if r["method"] == "POST"]
+    assert posts == ["/ofpra/user/activation"] * 3 + ["/ofpra/user/login"]
 
 
 @pytest.mark.parametrize(
@@ -228,6 +232,22 @@ def test_sigkill_during_activation_leaves_the_account_untouched_or_its_password_
     stored = cli.keyring_entry("amina:password")
     untouched = not account.activated and account.password == listed
     assert untouched or stored == account.password, (moment, account, stored is None)
+
+
+def test_show_password_asks_first_and_prints_only_the_password(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    live_portal.use_scenario("mixed")
+    assert cli.setup(live_portal.login_url, profile="amina").returncode == 0
+    # Not a terminal: no confirmation can be typed, so it is refused without --yes.
+    refused = cli.run("setup", "--show-password", "--profile", "amina")
+    assert refused.returncode == 16
+    assert "--show-password asks for a confirmation on a terminal" in refused.stderr
+    assert PASSWORD not in refused.stdout + refused.stderr
+    shown = cli.run("setup", "--show-password", "--profile", "amina", "--yes")
+    assert (shown.returncode, shown.stdout, shown.stderr) == (0, PASSWORD + "\n", "")
+    missing = cli.run("setup", "--show-password", "--profile", "hamid", "--yes")
+    assert missing.returncode == 18
 
 
 def random_moment(seed: int) -> float:
