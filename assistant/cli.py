@@ -155,7 +155,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     else:
         import getpass
 
-        from assistant.cli_setup import ConsentRefused, SetupStopped, run_wizard
+        from assistant.cli_setup import ConsentRefused, SetupStopped, WayIn, run_wizard
 
         if not sys.stdin.isatty():
             raise ConfigInvalidError(
@@ -174,7 +174,14 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 default_portal_url=args.portal_url or env.settings.default_portal_url,
                 identifier=args.identifier,
                 language=language,
+                ask_way_in=True,
             )
+        except WayIn as way:
+            from assistant.cli_getting_in import cmd_getting_in
+
+            setattr(args, way.option, True)
+            args.language = args.language or way.language
+            return cmd_getting_in(args)
         except ConsentRefused as refused:
             print(Translator(refused.language)._("Nothing was stored."))
             return int(ExitStatus.CONSENT_MISSING)

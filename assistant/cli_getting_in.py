@@ -59,6 +59,8 @@ def _get_in(args: argparse.Namespace) -> int:
     env.credentials.ensure_secure_backend()  # said before any question
     existing = env.state.profile(args.profile)
     language = language_option(args.language)
+    if language and not scripted:
+        t = Translator(language)  # the language the questions were asked in so far
     if args.reset_password:
         if existing is None:
             from assistant.errors import no_such_profile
