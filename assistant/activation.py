@@ -261,8 +261,7 @@ def reset_password(env: Environment, request: GettingIn) -> GotIn:
         raise ConsentMissingError(
             N_(
                 "No consent is recorded for the profile '{profile}', so the assistant will not "
-                "use the portal for it. Run 'ofpra-assistant setup --profile {profile}' with "
-                "the account holder."
+                "log in. Run 'ofpra-assistant setup --profile {profile}' with the account holder."
             ),
             profile=request.profile,
         )
@@ -361,7 +360,7 @@ def _in_browser(env: Environment, portal_url: str, flow: Callable[..., None]) ->
     except PlaywrightError as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise PortalUnavailableError(
-            N_("The portal could not be reached ({detail}). Try again later."), detail=detail
+            N_("The portal could not be read ({detail}). Try again later."), detail=detail
         ) from None
 
 

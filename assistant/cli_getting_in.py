@@ -74,7 +74,7 @@ def _get_in(args: argparse.Namespace) -> int:
         if scripted and not (args.identifier and args.consent):
             raise ConfigInvalidError(
                 N_(
-                    "Without questions, setup --activate needs {flags} as well "
+                    "Without questions, setup needs {flags} as well "
                     "(see 'ofpra-assistant setup --help')."
                 ),
                 flags="--identifier, --consent",
@@ -129,7 +129,12 @@ def _identifier(env: Environment, args: argparse.Namespace, t: Translator) -> st
         except CredentialsMissingError:
             pass
     if args.connection_key_stdin:
-        raise ConfigInvalidError(N_("Give the identifier with --identifier."))
+        raise ConfigInvalidError(
+            N_(
+                "Without questions, setup needs {flags} as well (see 'ofpra-assistant setup --help')."
+            ),
+            flags="--identifier",
+        )
     return ask_identifier(input, print, None, t)
 
 
@@ -140,7 +145,7 @@ def _ask_consent(ask: Ask, say: Say, t: Translator, language: str) -> tuple[str,
 
     say(consent_text(Translator(language)))
     say("")
-    name = ask_name(ask, say, t._("Name of the person who agrees (the account holder):"), t)
+    name = ask_name(ask, say, t._("Name of the account holder:"), t)
     if choose(ask, say, t._("Do you agree?"), [t._("Yes"), t._("No")], 1, t) != 0:
         raise ConsentRefused(t.language)
     return name, None
@@ -188,7 +193,7 @@ def _ask_password(ask: Ask, say: Say, secret: Ask, t: Translator) -> str:
             continue
         if secret(t._("Type the password again: ")) == password:
             return password
-        say(t._("The two passwords are not the same. Try again."))
+        say(t._("The two passwords are not the same (or empty). Try again."))
 
 
 def _report(env: Environment, got: GotIn, t: Translator, args: argparse.Namespace) -> int:
