@@ -256,3 +256,66 @@ def random_moment(seed: int) -> float:
     # From the start of the process to past the activation's last page (about 10 s here, the
     # first check after it about 5 s more).
     return random.Random(seed).uniform(0.5, 16.0)
+
+
+def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the_person(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "assistant", "setup", "--portal-url", live_portal.login_url],
+        env=cli.env,
+        encoding="utf-8",
+        timeout=90,
+        dimensions=(60, 250),
+    )
+    child.expect_exact("Language / Langue:")
+    child.sendline("")
+    child.expect_exact("The OFPRA personal space:")
+    child.expect_exact("2. I have not yet activated my personal space (I have the connection key)")
+    child.sendline("2")
+    child.expect_exact("This assistant will, on this computer only:")
+    child.expect_exact("Name of the account holder:")
+    child.sendline("Amina Test")
+    child.expect_exact("Do you agree?")
+    child.sendline("1")
+    child.expect_exact("AGDREF number or OFPRA file number: ")
+    child.sendline(IDENTIFIER)
+    child.expect_exact("Connection key (on the paper from the GUDA, 'CLÉ DE CONNEXION'): ")
+    child.sendline(KEY)
+    child.expect_exact("The new password:")
+    child.expect_exact("[1]: ")
+    child.sendline("2")
+    child.expect_exact("New password: ")
+    child.sendline("court-2026")
+    child.expect_exact("The portal would refuse this password:")
+    child.expect_exact("  - It has fewer than 12 characters.")
+    child.expect_exact("  - It has no upper-case letter (A to Z).")
+    child.expect_exact("New password: ")
+    child.sendline("Mon-Propre-Passe-2026")
+    child.expect_exact("Type the password again: ")
+    child.sendline("Mon-Propre-Passe-2026")
+    child.expect_exact("Mobile number (06 or 07), or Enter: ")
+    child.sendline("0112345678")
+    child.expect_exact("06 or 07 then 8 digits")
+    child.expect_exact("Mobile number (06 or 07), or Enter: ")
+    child.sendline("07 12 34 56 78")
+    child.expect_exact("E-mail, or Enter: ")
+    child.sendline("")
+    child.expect_exact("YOUR NEW PASSWORD FOR THE OFPRA PORTAL")
+    child.expect_exact("Mon-Propre-Passe-2026")
+    child.expect_exact("Write it down on paper or take a photo of it now")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    account = live_portal.state.account
+    assert (account.activated, account.password, account.mobile) == (
+        True,
+        "Mon-Propre-Passe-2026",
+        "0712345678",
+    )
+    assert cli.keyring_entry("default:password") == "Mon-Propre-Passe-2026"
