@@ -235,6 +235,58 @@ def test_activation_with_an_email_only(not_activated: FlaskClient) -> None:
     assert (account["mobile"], account["email"]) == (None, "amina@example.org")
 
 
+def test_activation_can_refuse_a_good_password_with_a_reason(not_activated: FlaskClient) -> None:
+    set_fault(not_activated, name="password_refused", times=1)
+    post_form(not_activated, "/ofpra/user/activation", identifier=IDENTIFIER, key=KEY)
+    html = post_form(
+        not_activated,
+        "/ofpra/user/activation",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    assert alerts(html) == ["Ce mot de passe a déjà été utilisé : choisissez-en un autre."]
+    assert not_activated.get("/__mock__/account").get_json()["password"] == "Mock-Portal-2026!"
+    # Once the fault is spent, the same password is taken.
+    html = post_form(
+        not_activated,
+        "/ofpra/user/activation",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    assert "<h2>MES COORDONNÉES</h2>" in html
+    assert not_activated.get("/__mock__/account").get_json()["password"] == NEW_PASSWORD
+
+
+def test_activation_can_refuse_a_valid_contact(not_activated: FlaskClient) -> None:
+    set_fault(not_activated, name="contact_refused")
+    post_form(not_activated, "/ofpra/user/activation", identifier=IDENTIFIER, key=KEY)
+    post_form(
+        not_activated,
+        "/ofpra/user/activation",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    html = post_form(not_activated, "/ofpra/user/activation", mobile="0712345678", email="")
+    assert alerts(html) == ["Ce numéro de téléphone est déjà associé à un autre espace personnel."]
+    account = not_activated.get("/__mock__/account").get_json()
+    assert (account["activated"], account["password"]) == (False, NEW_PASSWORD)
+
+
+def test_the_account_endpoint_gives_the_portals_current_password(mixed: FlaskClient) -> None:
+    assert mixed.get("/__mock__/account").get_json() == {
+        "activated": True,
+        "password": "Mock-Portal-2026!",
+        "mobile": "0612345678",
+        "email": None,
+        "locked": False,
+    }
+    post_form(mixed, "/ofpra/user/password", identifier=IDENTIFIER, key=KEY)
+    post_form(
+        mixed, "/ofpra/user/password", new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
+    )
+    assert mixed.get("/__mock__/account").get_json()["password"] == NEW_PASSWORD
+
+
 def test_activation_pages_in_english() -> None:
     with client_for("not_activated") as client:
         client.get("/ofpra/lang/en")
