@@ -131,7 +131,8 @@ def _identifier(env: Environment, args: argparse.Namespace, t: Translator) -> st
     if args.connection_key_stdin:
         raise ConfigInvalidError(
             N_(
-                "Without questions, setup needs {flags} as well (see 'ofpra-assistant setup --help')."
+                "Without questions, setup needs {flags} as well "
+                "(see 'ofpra-assistant setup --help')."
             ),
             flags="--identifier",
         )
