@@ -25,6 +25,7 @@ from assistant.errors import (
     CredentialsMissingError,
     PortalRefusedValueError,
     PortalUnavailableError,
+    ProfileBusyError,
     no_such_profile,
 )
 from assistant.privacy import REDACTOR
@@ -230,6 +231,7 @@ def activate_account(
     try:
         _in_browser(
             env,
+            request.profile,
             portal_url,
             lambda page, timeout: activate(
                 page, portal_url, _flow_request(request), store, timeout
@@ -275,6 +277,7 @@ def reset_password(env: Environment, request: GettingIn) -> GotIn:
     try:
         _in_browser(
             env,
+            request.profile,
             profile.portal_url,
             lambda page, timeout: reset_flow(
                 page, profile.portal_url, _flow_request(request), store, timeout
@@ -343,14 +346,30 @@ def _flow_request(request: GettingIn) -> GettingInRequest:
     )
 
 
-def _in_browser(env: Environment, portal_url: str, flow: Callable[..., None]) -> None:
+def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[..., None]) -> None:
     """Run ``flow(page, timeout_ms)`` in a fresh fenced context, holding the profile's portal
-    session lock like a check (never two sessions of one account at once)."""
+    session lock like a check: an agent's check meanwhile would type a password the portal may
+    not have yet. (Not ``CheckRunner.portal_session``: that one refuses a refused profile, which
+    is what a reset is for.)"""
+    from filelock import FileLock, Timeout
     from playwright.sync_api import Error as PlaywrightError
 
     from flows.browser import portal_context
 
     timeout_ms = env.settings.browser.timeout_seconds * 1000
+    env.session_locks_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(env.session_locks_dir / f"{profile}.lock")
+    try:
+        lock.acquire(timeout=max(30.0, env.settings.browser.timeout_seconds * 4))
+    except Timeout:
+        raise ProfileBusyError(
+            N_(
+                "Another check of the profile '{profile}' is under way (the agent's, or "
+                "another command's), and the portal gets one at a time. Try again in a few "
+                "minutes."
+            ),
+            profile=profile,
+        ) from None
     try:
         with (
             env.browser_source(env.settings, [portal_url]) as browser,
@@ -362,6 +381,8 @@ def _in_browser(env: Environment, portal_url: str, flow: Callable[..., None]) ->
         raise PortalUnavailableError(
             N_("The portal could not be read ({detail}). Try again later."), detail=detail
         ) from None
+    finally:
+        lock.release()
 
 
 # --- The ways back ----------------------------------------------------------------------------
