@@ -147,3 +147,24 @@ def test_a_connection_key_as_printed(typed: str) -> None:
 def test_a_connection_key_with_characters_a_key_has_not_is_refused(typed: str) -> None:
     with pytest.raises(ConfigInvalidError, match="connection key is empty or has characters"):
         check_connection_key(typed)
+
+
+def test_the_alert_of_a_refused_password_gives_the_three_ways_in_the_holders_language() -> None:
+    from assistant.alerts import failure_alert
+    from assistant.errors import LoginRejectedError, PortalUnavailableError
+    from assistant.i18n import Translator
+
+    refused = failure_alert(LoginRejectedError("refused"), Translator("fr"), "amina")
+    assert refused.body.splitlines()[1:] == [
+        "Trois façons de retrouver l'accès :",
+        "  1. Avec la clé de connexion (le papier du GUDA) : lancez 'ofpra-assistant setup "
+        "--reset-password --profile amina'.",
+        "  2. Sans la clé : sur le portail, « J'ai oublié mon mot de passe », puis « J'ai perdu "
+        "ma clé de connexion personnelle ». Un nouveau mot de passe arrive par SMS ou e-mail au "
+        "contact donné à l'activation ; enregistrez-le avec 'ofpra-assistant setup --profile "
+        "amina'.",
+        "  3. Ou demandez à la SPADA ou au centre d'hébergement.",
+    ]
+    # Only after a refusal: a portal that is down needs no new password.
+    down = failure_alert(PortalUnavailableError("down"), Translator("fr"), "amina")
+    assert "Trois façons" not in down.body
