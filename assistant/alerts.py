@@ -157,10 +157,15 @@ def failure_alert(error: AssistantError, t: Translator, profile: str) -> Alert:
 
 
 def _failure(error: AssistantError, profile: str, t: Translator) -> Alert:
+    from assistant.activation import WAYS_BACK_AFTER, ways_back_text
+
+    body = t.error(error)
+    if error.code in WAYS_BACK_AFTER:
+        body += "\n" + ways_back_text(t, profile)
     return Alert(
         kind="check_failed",
         title=_titled(t, t._("The OFPRA account could not be checked"), profile),
-        body=t.paragraph(t.error(error)),
+        body=t.paragraph(body),
         urgent=not error.retryable,
     )
 

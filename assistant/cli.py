@@ -129,6 +129,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
         set_up_profile,
     )
 
+    if args.activate or args.reset_password or args.show_password:
+        from assistant.cli_getting_in import cmd_getting_in
+
+        return cmd_getting_in(args)
     _, env = command_environment(args, console=sys.stdout)
     check_profile_name(args.profile)
     language = language_option(args.language)
@@ -171,7 +175,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     else:
         import getpass
 
-        from assistant.cli_setup import ConsentRefused, SetupStopped, run_wizard
+        from assistant.cli_setup import ConsentRefused, SetupStopped, WayIn, run_wizard
 
         if not sys.stdin.isatty():
             raise ConfigInvalidError(
@@ -192,7 +196,14 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 language=language,
                 # --lang said which language the questions are in: no need to ask it.
                 ui_language=args.lang if args.lang_given else None,
+                ask_way_in=True,
             )
+        except WayIn as way:
+            from assistant.cli_getting_in import cmd_getting_in
+
+            setattr(args, way.option, True)
+            args.language = args.language or way.language
+            return cmd_getting_in(args)
         except ConsentRefused as refused:
             print(Translator(refused.language)._("Nothing was stored."))
             return int(ExitStatus.CONSENT_MISSING)

@@ -44,6 +44,7 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
         lines.append(
             "  " + t._("Nothing can be said about your letters: check the portal yourself.")
         )
+        lines.extend(_ways_back(result.error.code, result.profile, t))
     elif not result.letters:
         lines.append("  " + t._("The list of letters was read: it is empty. No letter."))
     else:
@@ -75,6 +76,15 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
 
 def _sent_in(language: str, t: Translator) -> str:
     return t._("Sent in {language}.", language=LANGUAGES.get(language, language))
+
+
+def _ways_back(code: str | None, profile: str, t: Translator) -> list[str]:
+    """The guide's three ways back in, after the portal refused the password (or locked)."""
+    from assistant.activation import WAYS_BACK_AFTER, ways_back_text
+
+    if code not in WAYS_BACK_AFTER:
+        return []
+    return ["  " + line for line in ways_back_text(t, profile).splitlines()]
 
 
 def _letters_summary(result: CheckResult, t: Translator, all_letters: bool) -> list[str]:
@@ -292,6 +302,7 @@ def render_status(
                     code=last["error_code"],
                 )
             )
+            lines.extend(_ways_back(last["error_code"], status["profile"], t))
         success = status["last_successful_check"]
         lines.append(
             "  "

@@ -126,6 +126,45 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         ),
     )
 
+    # Getting in (issue 22): activation from the connection key, a new password with it, and
+    # showing the stored password to its holder.
+    getting_in = setup.add_mutually_exclusive_group()
+    getting_in.add_argument(
+        "--activate",
+        action="store_true",
+        help=t._(
+            "the personal space is not activated yet: activate it with the AGDREF number and the "
+            "connection key, with a new password the assistant chooses (shown once)"
+        ),
+    )
+    getting_in.add_argument(
+        "--reset-password",
+        action="store_true",
+        help=t._("'I forgot my password': a new password with the connection key (shown once)"),
+    )
+    getting_in.add_argument(
+        "--show-password",
+        action="store_true",
+        help=t._("show the stored password to its holder, after a confirmation"),
+    )
+    setup.add_argument(
+        "--connection-key-stdin",
+        action="store_true",
+        help=t._("read the connection key from standard input (with --activate, --reset-password)"),
+    )
+    setup.add_argument(
+        "--mobile", help=t._("with --activate: mobile number for the portal's notices (06/07...)")
+    )
+    setup.add_argument("--email", help=t._("with --activate: e-mail for the portal's notices"))
+    setup.add_argument(
+        "--yes", action="store_true", help=t._("with --show-password: do not ask for confirmation")
+    )
+    setup.add_argument(
+        "--json",
+        action="store_true",
+        help=t._("with --activate, --reset-password: print one JSON object"),
+    )
+
     check = command(
         "check",
         t._("log in now, read the list of letters, and alert"),

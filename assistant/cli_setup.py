@@ -49,6 +49,17 @@ class ConsentRefused(Exception):
         self.language = language
 
 
+class WayIn(Exception):
+    """The first choice: the space is not activated yet, or its password is lost; the setup
+    goes on with ``setup --activate`` or ``--reset-password`` (assistant/cli_getting_in.py)."""
+
+    def __init__(self, option: str, language: str) -> None:
+        super().__init__(option)
+        #: The option's name: "activate" or "reset_password".
+        self.option = option
+        self.language = language
+
+
 class SetupStopped(Exception):
     """Ctrl-D or Ctrl-C at a question: nothing is stored."""
 
@@ -159,9 +170,12 @@ def run_wizard(
     identifier: str | None = None,
     language: str | None = None,
     ui_language: str | None = None,
+    ask_way_in: bool = False,
 ) -> WizardAnswers:
     """``language``: the account holder's, when already given (``--language``);
-    ``ui_language``: the wizard's own, when already known (else the first question)."""
+    ``ui_language``: the wizard's own, when already known (else the first question);
+    ``ask_way_in``: first ask whether the space is activated and its password known (else
+    ``WayIn``)."""
     # The language spoken so far, to say "stopped" in it.
     spoken = [ui_language or default_language]
     try:
@@ -175,6 +189,7 @@ def run_wizard(
             language=language,
             ui_language=ui_language,
             spoke=spoken.append,
+            ask_way_in=ask_way_in,
         )
     except EOFError:
         say("")
@@ -195,6 +210,7 @@ def _questions(
     language: str | None,
     ui_language: str | None,
     spoke: Callable[[str], None],
+    ask_way_in: bool = False,
 ) -> WizardAnswers:
     codes = list(LANGUAGES)
     names = list(LANGUAGES.values())
@@ -213,6 +229,16 @@ def _questions(
     spoke(ui_language)
     t = Translator(ui_language)
     yes_no = [t._("Yes"), t._("No")]
+    if ask_way_in:
+        say("")
+        ways = [
+            t._("I have the password of the personal space"),
+            t._("I have not yet activated my personal space (I have the connection key)"),
+            t._("I forgot the password (I have the connection key)"),
+        ]
+        way = choose(ask, say, t._("The OFPRA personal space:"), ways, 0, t)
+        if way:
+            raise WayIn(("activate", "reset_password")[way - 1], ui_language)
 
     say("")
     own = (

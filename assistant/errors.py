@@ -15,12 +15,15 @@ from enum import IntEnum
 from flows.errors import (
     N_,
     AccountLockedError,
+    AlreadyActivatedError,
     BrowserUnavailableError,
     CaptchaError,
     CheckError,
+    ConnectionKeyRejectedError,
     LoginRejectedError,
     PageNotRecognisedError,
     PasswordChangeRequiredError,
+    PortalRefusedValueError,
     PortalUnavailableError,
 )
 
@@ -32,10 +35,12 @@ __all__ = [
     "N_",
     "AccountLockedError",
     "AgentAlreadyRunningError",
+    "AlreadyActivatedError",
     "AssistantError",
     "BrowserUnavailableError",
     "CaptchaError",
     "ConfigInvalidError",
+    "ConnectionKeyRejectedError",
     "ConsentMissingError",
     "CredentialsMissingError",
     "DiskFullError",
@@ -46,6 +51,7 @@ __all__ = [
     "LoginRejectedError",
     "PageNotRecognisedError",
     "PasswordChangeRequiredError",
+    "PortalRefusedValueError",
     "PortalUnavailableError",
     "ProfileBusyError",
     "ProfileMissingError",
@@ -84,6 +90,10 @@ class ExitStatus(IntEnum):
     HOME_READ_ONLY = 26
     KEYRING_LOCKED = 27
     PROFILE_BUSY = 28
+    # Getting in (activation, a new password with the connection key).
+    CONNECTION_KEY_REJECTED = 30
+    ALREADY_ACTIVATED = 31
+    PORTAL_REFUSED_VALUE = 32
 
 
 class CredentialsMissingError(AssistantError):
@@ -174,6 +184,9 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     DiskFullError,
     HomeReadOnlyError,
     ProfileBusyError,
+    ConnectionKeyRejectedError,
+    AlreadyActivatedError,
+    PortalRefusedValueError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.

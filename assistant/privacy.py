@@ -184,6 +184,16 @@ def scrubbed_standard_streams() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
+def print_secret_once(text: str) -> None:
+    """The one print of a secret meant for its holder (a new password, or the stored one on
+    request): to standard output past the scrubber, which would mask it, and nowhere else (no
+    log, no channel, no file)."""
+    stream = sys.stdout
+    raw = stream._stream if isinstance(stream, ScrubbingStream) else stream
+    raw.write(without_control_characters(text) + "\n")
+    raw.flush()
+
+
 def secret_masks(page: Page) -> list[Locator]:
     """What a screenshot of ``page`` must cover: every form field (what was typed), and every
     element whose text holds a registered secret (a portal that echoes it back)."""

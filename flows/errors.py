@@ -132,3 +132,31 @@ PORTAL_ERRORS: tuple[type[CheckError], ...] = (
     CaptchaError,
     BrowserUnavailableError,
 )
+
+
+class ConnectionKeyRejectedError(CheckError):
+    """The portal refused the identifier and connection key of an activation or a reset."""
+
+    code = "connection_key_rejected"
+
+
+class AlreadyActivatedError(CheckError):
+    """The activation found an account already activated: log in with its password instead."""
+
+    code = "already_activated"
+
+
+class PortalRefusedValueError(CheckError):
+    """The portal refused a new password or a contact the assistant checked: its reason is
+    shown, made safe like any text read from the portal."""
+
+    code = "portal_refused_value"
+    #: What was refused: "password" or "contact".
+    refused: str = "password"
+
+
+GETTING_IN_ERRORS: tuple[type[CheckError], ...] = (
+    ConnectionKeyRejectedError,
+    AlreadyActivatedError,
+    PortalRefusedValueError,
+)

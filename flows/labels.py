@@ -202,3 +202,39 @@ EMPTY_LIST_SHOWN = _pattern(
 
 # The documents table is the table with a "Document" column header.
 DOCUMENT_COLUMN = _pattern(r"^\s*(document|type de document|document type)\s*\*?\s*$")
+
+# The pages of getting in (activation, forgotten password): the labels of the guide's screenshots
+# (PORTAL.md) and their plausible variants. The order of fields and steps on the real portal is
+# unverified: each field is found by its label wherever it comes.
+ACTIVATION_LINK = _pattern(
+    r"pas\s+encore\s+activ", r"not\s+yet\s+activated", r"activer\s+mon\s+espace", r"activate\s+my"
+)
+FORGOT_PASSWORD_LINK = _pattern(
+    r"oubli[ée]\s+mon\s+mot\s+de\s+passe", r"mot\s+de\s+passe\s+oubli", r"forgot\s+(my|your)"
+)
+CONNECTION_KEY_FIELD = _pattern(r"cl[ée]\s+(de\s+connexion|personnelle)", r"connection\s+key")
+# "Nouveau mot de passe" but not "Confirmer le (nouveau) mot de passe".
+NEW_PASSWORD_ONLY_FIELD = _pattern(
+    r"^(?!.*confirm)\W*(nouveau\s+mot\s+de\s+passe|new\s+password|cr[ée]er\s+votre\s+mot\s+de"
+    r"\s+passe|create\s+your\s+password|choose\s+a\s+password)"
+)
+CONFIRM_PASSWORD_FIELD = _pattern(
+    r"confirm\w*\s+(le\s+|the\s+|your\s+|votre\s+)?(nouveau\s+|new\s+)?(mot\s+de\s+passe|password)",
+    r"(retape|ressaisi|re-?type|repeat)\w*\s.*(mot\s+de\s+passe|password)",
+)
+MOBILE_FIELD = _pattern(r"t[ée]l[ée]phone", r"\bportable\b", r"\bmobile\b")
+EMAIL_FIELD = _pattern(r"e-?\s*mail", r"courriel")
+SUBMIT_BUTTON = _pattern(
+    r"^\s*(valider|confirmer|envoyer|soumettre|enregistrer|continuer|suivant|"
+    r"validate|confirm|submit|send|save|continue|next)\s*$"
+)
+ALREADY_ACTIVATED_TEXT = _pattern(r"d[ée]j[àa]\s+activ", r"already\s+(been\s+)?activated")
+# The portal saying the activation or the new password is done (in a status message).
+GETTING_IN_DONE_TEXT = _pattern(
+    r"est\s+activ[ée]",
+    r"is\s+(now\s+)?activated",
+    r"activ[ée]\s+avec\s+succ[èe]s",
+    r"successfully\s+activated",
+    r"mot\s+de\s+passe\s+a\s+[ée]t[ée]\s+(modifi|chang|r[ée]initialis)",
+    r"password\s+(has\s+been|was)\s+(changed|reset|updated)",
+)

@@ -360,6 +360,7 @@ SAID = {
     "fr": {
         "zero": "« 0 » n'est pas un des choix. Tapez un nombre de 1 à 11",
         "dari": "Pour choisir دری (Dari), tapez son numéro : 3.",
+        "way_in": "L'espace personnel OFPRA :",
         "own": "Ce compte OFPRA est-il le vôtre ?",
         "holder_language": "Quelle langue le ou la titulaire du compte lit-il ou elle ?",
         "holder_name": "Nom du ou de la titulaire du compte :",
@@ -381,6 +382,7 @@ SAID = {
     "fa_AF": {
         "zero": "یکی از گزینه‌ها نیست. یک عدد از 1 تا",  # noqa: RUF001
         "dari": "نمبر آن را بنویسید:",
+        "way_in": "فضای شخصی OFPRA:",
         "own": "آیا این حساب OFPRA خود شماست؟",
         "holder_language": "صاحب حساب کدام زبان را می‌خواند؟",
         "holder_name": "نام صاحب حساب:",
@@ -402,6 +404,7 @@ SAID = {
     "ar": {
         "zero": "ليس من الخيارات. اكتب رقمًا من 1 إلى",
         "dari": "لاختيار",
+        "way_in": "الفضاء الشخصي على OFPRA:",
         "own": "هل هذا حساب OFPRA الخاص بك؟",
         "holder_language": "ما اللغة التي يقرؤها صاحب الحساب؟",
         "holder_name": "اسم صاحب الحساب:",
@@ -498,6 +501,8 @@ def test_setup_in_a_terminal_asks_again_with_reasons_and_keeps_the_two_languages
     child.sendline("dari")
     expect(child, said["dari"])
     child.sendline("")  # the system's language: the volunteer's
+    expect(child, said["way_in"])
+    child.sendline("")  # the password is known (issue 22: else activation or a reset)
     expect(child, said["own"])
     child.sendline("2")
     expect(child, said["holder_language"])
@@ -559,6 +564,8 @@ def test_ctrl_d_or_ctrl_c_in_a_terminal_leaves_cleanly_with_nothing_stored(
     terminal = Terminal(tmp_path, desktop, language, f"{language}-{key}")
     child = terminal.spawn("--portal-url", MOCK_LOGIN)
     expect(child, "Language / Langue:")
+    child.sendline("")
+    expect(child, said["way_in"])
     child.sendline("")
     expect(child, said["own"])
     if key == "ctrl-d":

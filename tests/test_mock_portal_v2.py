@@ -109,10 +109,10 @@ def test_activation_key_then_password_then_contact_then_login(not_activated: Fla
     assert "Numéro de dossier ou mot de passe incorrect." in log_in(client)
 
     html = post_form(client, "/ofpra/user/activation", identifier=IDENTIFIER, key=KEY.lower())
-    assert "<h2>Choisissez votre mot de passe</h2>" in html
+    assert "<h2>Créer votre mot de passe</h2>" in html
     assert (
-        "<li>un caractère spécial parmi ! # $ % ? &amp; [ ] @ ^ - + / ; : , &lt; &gt; *</li>"
-        in (html)
+        "<li>Au moins un caractère spécial parmi : ! # $ % ? &amp; [ ] @ ^ - + / ; : , &lt; &gt; "
+        "*</li>" in html
     )
     html = post_form(
         client,
@@ -120,8 +120,11 @@ def test_activation_key_then_password_then_contact_then_login(not_activated: Fla
         new_password=NEW_PASSWORD,
         confirm_password=NEW_PASSWORD,
     )
-    assert "<h2>Vos coordonnées</h2>" in html
-    assert '<label for="mobile">Numéro de téléphone portable (06 ou 07)</label>' in html
+    assert "<h2>MES COORDONNÉES</h2>" in html
+    assert (
+        '<label for="mobile">Numéro de téléphone portable (uniquement 06xxxxxxxx ou 07xxxxxxxx)'
+        "</label>"
+    ) in html
     html = post_form(client, "/ofpra/user/activation", mobile="07 12 34 56 78", email="")
     assert (
         '<div role="status">Votre espace personnel est activé. Connectez-vous avec votre nouveau '
@@ -140,7 +143,10 @@ def test_activation_key_then_password_then_contact_then_login(not_activated: Fla
 def test_activation_refuses_a_wrong_key(not_activated: FlaskClient) -> None:
     html = post_form(not_activated, "/ofpra/user/activation", identifier=IDENTIFIER, key="AAAA")
     assert alerts(html) == ["Numéro AGDREF ou clé de connexion incorrect."]
-    assert '<label for="key">Clé de connexion</label>' in html
+    assert (
+        '<label for="key">Clé de connexion (qui vous a été remise lors de votre passage en '
+        "guichet unique)</label>"
+    ) in html
 
 
 def test_activation_of_an_activated_account_says_so(mixed: FlaskClient) -> None:
@@ -156,9 +162,9 @@ def test_activation_of_an_activated_account_says_so(mixed: FlaskClient) -> None:
         pytest.param(
             "court",
             "court",
-            "Le mot de passe ne respecte pas toutes les règles. au moins 12 caractères une "
-            "lettre majuscule un chiffre un caractère spécial parmi ! # $ % ? & [ ] @ ^ - + / "
-            "; : , < > *",
+            "Le mot de passe ne respecte pas toutes les règles. Au moins 12 caractères (latin) "
+            "Au moins une majuscule Au moins un chiffre Au moins un caractère spécial parmi : "
+            "! # $ % ? & [ ] @ ^ - + / ; : , < > *",
             id="rules",
         ),
         pytest.param(
@@ -177,7 +183,7 @@ def test_activation_password_step_lists_the_broken_rules(
         not_activated, "/ofpra/user/activation", new_password=new, confirm_password=confirm
     )
     assert alerts(html) == [expected]
-    assert "<h2>Choisissez votre mot de passe</h2>" in html
+    assert "<h2>Créer votre mot de passe</h2>" in html
 
 
 @pytest.mark.parametrize(
@@ -229,14 +235,69 @@ def test_activation_with_an_email_only(not_activated: FlaskClient) -> None:
     assert (account["mobile"], account["email"]) == (None, "amina@example.org")
 
 
+def test_activation_can_refuse_a_good_password_with_a_reason(not_activated: FlaskClient) -> None:
+    set_fault(not_activated, name="password_refused", times=1)
+    post_form(not_activated, "/ofpra/user/activation", identifier=IDENTIFIER, key=KEY)
+    html = post_form(
+        not_activated,
+        "/ofpra/user/activation",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    assert alerts(html) == ["Ce mot de passe a déjà été utilisé : choisissez-en un autre."]
+    assert not_activated.get("/__mock__/account").get_json()["password"] == "Mock-Portal-2026!"
+    # Once the fault is spent, the same password is taken.
+    html = post_form(
+        not_activated,
+        "/ofpra/user/activation",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    assert "<h2>MES COORDONNÉES</h2>" in html
+    assert not_activated.get("/__mock__/account").get_json()["password"] == NEW_PASSWORD
+
+
+def test_activation_can_refuse_a_valid_contact(not_activated: FlaskClient) -> None:
+    set_fault(not_activated, name="contact_refused")
+    post_form(not_activated, "/ofpra/user/activation", identifier=IDENTIFIER, key=KEY)
+    post_form(
+        not_activated,
+        "/ofpra/user/activation",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    html = post_form(not_activated, "/ofpra/user/activation", mobile="0712345678", email="")
+    assert alerts(html) == ["Ce numéro de téléphone est déjà associé à un autre espace personnel."]
+    account = not_activated.get("/__mock__/account").get_json()
+    assert (account["activated"], account["password"]) == (False, NEW_PASSWORD)
+
+
+def test_the_account_endpoint_gives_the_portals_current_password(mixed: FlaskClient) -> None:
+    assert mixed.get("/__mock__/account").get_json() == {
+        "activated": True,
+        "password": "Mock-Portal-2026!",
+        "mobile": "0612345678",
+        "email": None,
+        "locked": False,
+    }
+    post_form(mixed, "/ofpra/user/password", identifier=IDENTIFIER, key=KEY)
+    post_form(
+        mixed, "/ofpra/user/password", new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD
+    )
+    assert mixed.get("/__mock__/account").get_json()["password"] == NEW_PASSWORD
+
+
 def test_activation_pages_in_english() -> None:
     with client_for("not_activated") as client:
         client.get("/ofpra/lang/en")
         html = page(client, "/ofpra/user/activation")
-        assert "<h1>Activate my personal account</h1>" in html
+        assert "<h1>ACTIVATION OF YOUR SECURE PERSONAL DIGITAL SPACE</h1>" in html
         assert '<label for="identifier">AGDREF number</label>' in html
-        assert '<label for="key">Connection key</label>' in html
-        assert '<button type="submit">Confirm</button>' in html
+        assert (
+            '<label for="key">Personal connection key (number given by the prefecture at the '
+            "One stop service)</label>"
+        ) in html
+        assert '<button type="submit">Validate</button>' in html
 
 
 # --- Forgotten password, lost key, forced change -----------------------------------------------

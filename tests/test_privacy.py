@@ -230,3 +230,83 @@ def test_files_are_0600_and_folders_0700(tmp_path: Path, desktop: DesktopSession
     for path in entries:
         mode = stat.S_IMODE(os.stat(path).st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+@pytest.mark.desktop
+@pytest.mark.browser
+def test_a_new_password_is_printed_once_and_found_nowhere_else(
+    tmp_path: Path, desktop: DesktopSession, http_receiver: HttpReceiver
+) -> None:
+    """Issue 22: ``setup --activate`` and ``setup --reset-password`` print the new password once
+    on standard output; no other output, no file of the home (log included), no process's
+    command line or environment and no channel holds it, nor the connection key."""
+    home = tmp_path / "home"
+    env = assistant_env(desktop, home, "ofpra-assistant-leak-new", BROWSER__TIMEOUT_SECONDS="10")
+    key = "LEAK-KEY-9Q7Z"
+    outputs: list[str] = []
+    seen_in_processes: list[bytes] = []
+    stop = threading.Event()
+
+    def watch_processes() -> None:
+        while not stop.is_set():
+            for text in process_tree_texts():
+                if key.encode() in text or b"LEAKCHECK" in text:
+                    seen_in_processes.append(text[:200])
+            stop.wait(0.05)
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+        )
+        outputs.extend([done.stdout, done.stderr])
+        return done
+
+    account = replace(
+        load_scenario("not_activated"), identifier=LEAK_IDENTIFIER, connection_key=key
+    )
+    watcher = threading.Thread(target=watch_processes, daemon=True)
+    with MockPortalServer(account) as portal:
+        watcher.start()
+        try:
+            activated = run(
+                "-v", "setup", "--activate", "--profile", "leak", "--identifier", "-",
+                "--connection-key-stdin", "--consent", LEAK_NAME, "--portal-url",
+                portal.login_url, "--mobile", "0612345678",
+                stdin=f"{LEAK_IDENTIFIER}\n{key}\n",
+            )  # fmt: skip
+            assert activated.returncode == 0, activated.stderr
+            first = portal.state.account.password
+            add = ("channel", "add", "--profile", "leak", "--to", "person", "--url-stdin")
+            run(*add, stdin=http_receiver.json_url("phone") + "\n")
+            reset = run(
+                "-v", "setup", "--reset-password", "--profile", "leak", "--connection-key-stdin",
+                "--json", stdin=f"{key}\n",
+            )  # fmt: skip
+            assert reset.returncode == 0, reset.stderr
+            second = portal.state.account.password
+            run("-v", "check", "--json")
+            run("status", "--json")
+            run("-v", "channel", "test", "--profile", "leak")
+        finally:
+            stop.set()
+            watcher.join()
+
+    assert first != second
+    everything = "\n".join(outputs)
+    assert everything.count(first) == 1 and first in activated.stdout
+    assert everything.count(second) == 1 and second in reset.stdout
+    assert key not in everything
+    assert LEAK_IDENTIFIER not in everything
+    sent = [post.body.decode() for post in http_receiver.posts] + http_receiver.texts()
+    assert sent, "the channel's test message"
+    for message in sent:
+        for secret in (first, second, key, LEAK_IDENTIFIER):
+            assert secret not in message
+    assert (home / "state.sqlite3").is_file(), "the scan below reads the state"
+    assert files_holding(home, first, second, key, LEAK_IDENTIFIER) == []
+    assert seen_in_processes == []

@@ -10,6 +10,7 @@ from flows.errors import (
     PageNotRecognisedError,
     PortalUnavailableError,
 )
+from flows.pages.activation import GettingInPage, open_link
 from flows.pages.base import PortalSession
 from flows.pages.home import HomePage
 from flows.pages.interruptions import wait_for_page
@@ -33,6 +34,16 @@ class LoginPage:
 
     def wait_until_shown(self) -> None:
         wait_for_page(self.session, {"form": self.password}, N_("the portal's login page"))
+
+    def go_to_activation(self) -> GettingInPage:
+        """The link "JE N'AI PAS ENCORE ACTIVÉ MON ESPACE PERSONNEL"."""
+        link = self.session.page.get_by_role("link", name=labels.ACTIVATION_LINK)
+        return open_link(self.session, link, N_("the activation of the personal space"))
+
+    def go_to_forgotten_password(self) -> GettingInPage:
+        """The link "J'ai oublié mon mot de passe" / "I forgot my password"."""
+        link = self.session.page.get_by_role("link", name=labels.FORGOT_PASSWORD_LINK)
+        return open_link(self.session, link, N_("'I forgot my password'"))
 
     def sign_in(self, identifier: str, password: str) -> HomePage:
         """Submit the password once. Whatever the answer, it is never submitted again by this
