@@ -48,6 +48,7 @@ __all__ = [
     "PasswordChangeRequiredError",
     "PortalUnavailableError",
     "ProfileBusyError",
+    "ProfileExistsError",
     "ProfileMissingError",
     "StateDamagedError",
     "UnsafeFolderError",
@@ -84,6 +85,7 @@ class ExitStatus(IntEnum):
     HOME_READ_ONLY = 26
     KEYRING_LOCKED = 27
     PROFILE_BUSY = 28
+    PROFILE_EXISTS = 29
 
 
 class CredentialsMissingError(AssistantError):
@@ -150,6 +152,13 @@ class ProfileBusyError(AssistantError):
     retryable = True
 
 
+class ProfileExistsError(AssistantError):
+    """``setup`` without questions for a profile that is already set up, without ``--replace``:
+    one person's profile is never replaced by another's silently."""
+
+    code = "profile_exists"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -170,6 +179,7 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     DiskFullError,
     HomeReadOnlyError,
     ProfileBusyError,
+    ProfileExistsError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.
