@@ -176,7 +176,9 @@ def test_a_mistyped_portal_address_is_refused_at_its_question_in_the_wizards_lan
         return passwords(prompt)
 
     answers = run_wizard(
-        scripted(["1", "", "1", "Amina", "1", "htp://www.usager.ofpra.gov.fr/login", "", "1234561552"]),
+        scripted(
+            ["1", "", "1", "Amina", "1", "htp://www.usager.ofpra.gov.fr/login", "", "1234561552"]
+        ),
         said.append,
         secret,
         default_language="en",
@@ -674,3 +676,99 @@ def test_setup_interrupted_while_storing_leaves_no_password_and_no_profile(tmp_p
     assert state.profiles() == []
     assert credentials.stored == {}
     state.close()
+
+
+# A volunteer's day: two people in a row, each in a profile of its own ---------------------
+
+
+@pytest.mark.desktop
+@pytest.mark.browser
+def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
+    tmp_path: Path, desktop: DesktopSession
+) -> None:
+    from fixtures.mock_portal import MockPortalServer
+
+    said = SAID["fr"]
+    terminal = Terminal(tmp_path, desktop, "fr", "two-people")
+    entry = tmp_path / "config" / "autostart" / "ofpra-assistant.desktop"
+    with MockPortalServer("decision_9_days") as portal:
+        # Amina, who reads Dari: the first check runs at the end, then the agent is offered.
+        child = terminal.spawn("--portal-url", portal.login_url)
+        expect(child, "Language / Langue:")
+        child.sendline("")
+        expect(child, "ne doit donc pas être le nom de la personne")
+        expect(child, "Nom de ce profil [person-1] : ")
+        child.sendline("")
+        expect(child, said["own"])
+        child.sendline("2")
+        expect(child, said["holder_language"])
+        child.sendline("3")  # Dari
+        expect(child, said["holder_name"])
+        child.sendline("Amina K.")
+        expect(child, said["helper_name"])
+        child.sendline("Marie")
+        expect(child, said["agree"])
+        child.sendline("1")
+        expect(child, said["portal"])
+        child.sendline("")
+        expect(child, said["identifier"])
+        child.sendline("1234561552")
+        expect(child, said["password"])
+        child.sendline("Mock-Portal-2026!")
+        expect(child, said["again"])
+        child.sendline("Mock-Portal-2026!")
+        expect(child, "Le profil 'person-1' est prêt pour ******1552")
+        # The first check, said in French to the volunteer as it goes, and its result.
+        expect(child, "Première vérification du compte, maintenant")
+        expect(child, "Connexion au site...")
+        expect(child, "Déconnexion...")
+        expect(child, "Profil 'person-1', vérifié le")
+        expect(child, "Démarrer l'agent à chaque ouverture de session ?")
+        expect(child, "[1]: ")
+        child.sendline("")  # yes, the default
+        expect(child, f"L'agent démarre à l'ouverture de session (xdg) : {entry}")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+
+    # Bilal, his own account, on the same laptop: person-2 is proposed; person-1 is refused.
+    child = terminal.spawn("--portal-url", MOCK_LOGIN, "--no-check")
+    expect(child, "Language / Langue:")
+    child.sendline("")
+    expect(child, "Nom de ce profil [person-2] : ")
+    child.sendline("person-1")
+    expect(child, "Le profil 'person-1' existe déjà, pour Amina K., ******1552.")
+    expect(child, "Le remplacer ?")
+    expect(child, "[2]: ")
+    child.sendline("")  # no: another name
+    expect(child, "Nom de ce profil [person-2] : ")
+    child.sendline("")
+    expect(child, said["own"])
+    child.sendline("1")
+    expect(child, said["name"])
+    child.sendline("Bilal")
+    expect(child, "[2]: ")
+    child.sendline("1")
+    expect(child, said["portal"])
+    child.sendline("")
+    expect(child, said["identifier"])
+    child.sendline("9876540042")
+    expect(child, said["password"])
+    child.sendline("Other-Pass-2026!")
+    expect(child, said["again"])
+    child.sendline("Other-Pass-2026!")
+    expect(child, "Le profil 'person-2' est prêt pour ******0042")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    assert "Démarrer l'agent" not in (child.before or "")  # it starts at login already
+    assert "remplacé" not in (child.before or "")
+    profiles = {row["name"]: row["language"] for row in terminal.rows("profiles")}
+    assert profiles == {"person-1": "fa_AF", "person-2": "fr"}
+    consents = {(c["profile"], c["given_by"], c["holder_name"]) for c in terminal.rows("consents")}
+    assert consents == {("person-1", "Marie", "Amina K."), ("person-2", "Bilal", "Bilal")}
+    assert [c["ok"] for c in terminal.rows("checks")] == [1]  # Amina's first check
+    assert terminal.keyring_entries("person-1") == ["person-1:identifier", "person-1:password"]
+    assert terminal.keyring_entries("person-2") == ["person-2:identifier", "person-2:password"]
+    assert f"OFPRA_ASSISTANT_HOME={terminal.home}" in entry.read_text()
