@@ -66,7 +66,7 @@ class ExistingProfile:
 
     @property
     def who(self) -> str:
-        """"Amina K., ******1552": the holder and the masked identifier, whichever are known."""
+        """ "Amina K., ******1552": the holder and the masked identifier, whichever are known."""
         return ", ".join(part for part in (self.holder, self.masked_identifier) if part) or "?"
 
 
