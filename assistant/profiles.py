@@ -159,9 +159,9 @@ class SetUp:
     keyring: str
     #: The profile this one replaced (``--replace``, or the wizard's "replace it"), if any.
     replaced: ExistingProfile | None = None
-    #: The replaced profile watched another account: everything it knew was removed first.
-    #: False when it was the same account (same identifier, same portal): a new password or
-    #: consent, and its letters, reminders and channels stay the account's own.
+    #: What was removed first, when the replaced profile watched another account; None when it
+    #: was the same account (same identifier, same portal): a new password or consent, and its
+    #: letters, reminders and channels stay the account's own.
     removed: Forgotten | None = None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from assistant.cli_setup import run_wizard
 from assistant.consent import make_consent
 from assistant.errors import ExitStatus, ProfileExistsError, exit_status_of
 from assistant.i18n import Translator
-from assistant.profiles import proposed_profile_name, set_up_profile
+from assistant.profiles import SetUp, proposed_profile_name, set_up_profile
 from assistant.settings import Paths
 from assistant.state import StateStore
 from fixtures.desktop_session import DesktopSession
@@ -48,7 +49,7 @@ def test_the_proposed_name_is_the_first_free_person_n(
     assert proposed_profile_name(taken) == proposed
 
 
-def ask_from(answers: list[str]) -> tuple[list[str], list[str], object]:
+def ask_from(answers: list[str]) -> tuple[list[str], list[str], Callable[[str], str]]:
     queue = list(answers)
     asked: list[str] = []
     said: list[str] = []
@@ -79,7 +80,7 @@ def test_the_wizard_proposes_a_name_and_refuses_a_taken_one_unless_replaced() ->
         ]
     )
     answers = run_wizard(
-        ask,  # type: ignore[arg-type]
+        ask,
         said.append,
         lambda _: next(passwords),
         default_language="en",
@@ -109,7 +110,7 @@ def test_the_wizard_takes_the_proposed_name_with_enter() -> None:
     passwords = iter(["Secret-Pass-2026!"] * 2)
     _, said, ask = ask_from(["", "1", "Amina", "1", "", "1234561552"])
     answers = run_wizard(
-        ask,  # type: ignore[arg-type]
+        ask,
         said.append,
         lambda _: next(passwords),
         default_language="en",
@@ -128,7 +129,7 @@ def set_up(
     identifier: str,
     *,
     replace: bool = False,
-) -> object:
+) -> SetUp:
     return set_up_profile(
         state,
         credentials,
@@ -165,6 +166,39 @@ def test_a_profile_that_exists_is_refused_without_replace_and_left_as_it_was(
         "another name with --profile."
     )
     assert credentials.load("person-1").identifier == "1234561552"
+    state.close()
+
+
+@pytest.mark.parametrize(
+    ("identifier", "kept"),
+    [("1234561552", True), ("9876540042", False)],
+    ids=["same-account-keeps-its-history", "another-account-removes-it"],
+)
+def test_replacing_keeps_the_same_accounts_history_and_removes_another_accounts(
+    tmp_path: Path, identifier: str, kept: bool
+) -> None:
+    from assistant.state import CheckRecord
+
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    paths.ensure()
+    state = StateStore(paths.state_file)
+    credentials = MemoryCredentialStore()
+    set_up(state, credentials, paths, "1234561552")
+    state.record_check("person-1", CheckRecord(WHEN, WHEN, True, None, 1, 1, 1))
+    credentials.save_channels("person-1", '{"channels": ["the old phone"]}')
+    calendar = paths.data_dir / "calendars" / "person-1.ics"
+    calendar.parent.mkdir(mode=0o700)
+    calendar.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+
+    done = set_up(state, credentials, paths, identifier, replace=True)
+
+    assert done.replaced is not None
+    assert done.replaced.who == "Amina K., ******1552"
+    assert (done.removed is None) is kept
+    assert len(state.checks("person-1")) == (1 if kept else 0)
+    assert (credentials.load_channels("person-1") is not None) is kept
+    assert calendar.exists() is kept
+    assert credentials.load("person-1").identifier == identifier
     state.close()
 
 
