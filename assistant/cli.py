@@ -30,6 +30,7 @@ from assistant.cli_context import (
 from assistant.cli_parser import build_parser
 from assistant.errors import (
     N_,
+    AssistantError,
     ConfigInvalidError,
     ExitStatus,
     as_assistant_error,
@@ -38,6 +39,9 @@ from assistant.errors import (
 
 if TYPE_CHECKING:
     from assistant.browsers import BrowserWorkers
+    from assistant.i18n import Translator
+    from assistant.profiles import SetUp
+    from assistant.results import CheckResult
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,13 +122,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     from assistant.cli_help import INTERRUPTED
-    from assistant.cli_setup import keyring_name
     from assistant.consent import make_consent
-    from assistant.credentials import mask_identifier
     from assistant.i18n import Translator, normalise_language, system_language
     from assistant.profiles import (
         check_identifier,
         check_profile_name,
+        existing_profile,
         identifier_doubt,
         set_up_profile,
     )
@@ -133,11 +136,14 @@ def cmd_setup(args: argparse.Namespace) -> int:
         from assistant.cli_getting_in import cmd_getting_in
 
         return cmd_getting_in(args)
-    _, env = command_environment(args, console=sys.stdout)
-    check_profile_name(args.profile)
+    # With --json, standard output carries the JSON object only: console alerts go to stderr.
+    paths, env = command_environment(args, console=sys.stderr if args.json else sys.stdout)
+    if args.profile is not None:
+        check_profile_name(args.profile)
     language = language_option(args.language)
     holder_name: str | None = args.holder
-    non_interactive = args.password_stdin or args.consent is not None
+    non_interactive = args.password_stdin or args.consent is not None or args.json
+    replace = args.replace
     if non_interactive:
         missing = [
             flag
@@ -156,6 +162,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 ),
                 flags=", ".join(missing),
             )
+        # Scripts and QA have always had this one; the wizard proposes person-1, person-2...
+        profile = args.profile or "default"
         if args.identifier == "-":
             args.identifier = sys.stdin.readline().strip()
         password = sys.stdin.readline().rstrip("\r\n")
@@ -185,6 +193,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 )
             )
         env.credentials.ensure_secure_backend()  # say it before asking for a password
+        existing = {}
+        for stored in env.state.profiles():
+            found = existing_profile(env.state, env.credentials, stored.name)
+            if found is not None:
+                existing[stored.name] = found.who
         try:
             answers = run_wizard(
                 input,
@@ -197,6 +210,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 # --lang said which language the questions are in: no need to ask it.
                 ui_language=args.lang if args.lang_given else None,
                 ask_way_in=True,
+                existing=existing,
+                profile=args.profile,
             )
         except WayIn as way:
             from assistant.cli_getting_in import cmd_getting_in
@@ -218,20 +233,70 @@ def cmd_setup(args: argparse.Namespace) -> int:
         identifier, password = answers.identifier, answers.password
         given_by, role = answers.given_by, answers.role
         holder_name = answers.holder_name
+        profile, replace = answers.profile, answers.replace or replace
     now = env.clock()
     done = set_up_profile(
         env.state,
         env.credentials,
-        profile=args.profile,
+        profile=profile,
         portal_url=portal_url,
         language=normalise_language(language) or language,
         identifier=identifier,
         password=password,
         consent=make_consent(given_by, role, language, now, holder_name=holder_name),
         now=now,
+        replace=replace,
+        paths=paths,
     )
     # Said to whoever set it up, in the language they chose for the questions.
     t = Translator(ui_language)
+    if not args.json:
+        _say_set_up(done, identifier, ui_language, t)
+    status = 0
+    result = None
+    if not args.no_check:
+        from assistant.cli_first_check import first_check
+
+        result = first_check(paths, env, done.profile, t, show_result=not args.json)
+        if result.error is not None:
+            status = int(exit_status_of(result.error))
+    elif not args.json:
+        print(
+            t._(
+                "Run 'ofpra-assistant check --profile {profile}' to check now.",
+                profile=done.profile,
+            )
+        )
+    autostart = _offer_autostart(t, ask=not non_interactive, quiet=args.json)
+    if args.json:
+        from assistant.privacy import scrubbed
+
+        print(json.dumps(scrubbed(_setup_json(done, result, autostart)), ensure_ascii=False))
+    return status
+
+
+def _say_set_up(done: SetUp, identifier: str, ui_language: str, t: Translator) -> None:
+    from assistant.cli_setup import keyring_name
+    from assistant.credentials import mask_identifier
+
+    if done.replaced is not None and done.removed is not None:
+        print(
+            t._(
+                "The profile '{profile}' of {who} was replaced: what it knew of that account "
+                "was removed (letters, reminders, calendar, channels).",
+                profile=done.profile,
+                who=done.replaced.who,
+            )
+        )
+    elif done.replaced is not None:
+        print(
+            t._(
+                "The profile '{profile}' already watched this account ({who}): its password "
+                "and consent are updated, and what it knew of the account is kept.",
+                profile=done.profile,
+                who=done.replaced.who,
+            )
+        )
     print(
         t._(
             "Profile '{profile}' is set up for {identifier} on {url}.",
@@ -243,10 +308,64 @@ def cmd_setup(args: argparse.Namespace) -> int:
     print(t._("The password is kept in {keyring}.", keyring=keyring_name(done.keyring, t)))
     if ui_language != done.language:
         print(t._("The alerts will be in {language}.", language=language_name(done.language)))
-    print(
-        t._("Run 'ofpra-assistant check --profile {profile}' to check now.", profile=done.profile)
+
+
+def _offer_autostart(t: Translator, *, ask: bool, quiet: bool) -> str:
+    """When nothing starts the agent at login yet: the wizard offers it (yes by default), a
+    script is told how in one line. Returns "enabled", "offered" (said or declined), or
+    "already" (an entry is there, whatever home folder it starts)."""
+    from assistant.autostart import Autostart
+    from assistant.cli_output import render_autostart
+    from assistant.cli_setup import choose
+
+    autostart = Autostart.here()
+    if autostart.state().path is not None:
+        return "already"
+    if not ask:
+        if not quiet:
+            print(
+                t._(
+                    "Nothing starts the agent at login yet: run 'ofpra-assistant autostart "
+                    "enable' so that it checks every week."
+                )
+            )
+        return "offered"
+    print("")
+    question = t._(
+        "Start the agent at every login? It checks every week and reminds before each "
+        "deadline; without it, nothing runs until someone types 'ofpra-assistant run'."
     )
-    return 0
+    if choose(input, print, question, [t._("Yes"), t._("No")], 0, t) != 0:
+        print(t._("Not enabled. 'ofpra-assistant autostart enable' does it later."))
+        return "offered"
+    try:
+        state = autostart.enable()
+    except AssistantError as error:  # said, and the profile stays set up
+        print(f"ofpra-assistant: {t.error(error)}", file=sys.stderr)
+        return "offered"
+    print(render_autostart(state, t))
+    return "enabled"
+
+
+def _setup_json(done: SetUp, result: CheckResult | None, autostart: str) -> dict[str, object]:
+    output: dict[str, object] = {
+        "ok": result is None or result.error is None,
+        "profile": done.profile,
+        "portal_url": done.portal_url,
+        "language": done.language,
+        "replaced": None
+        if done.replaced is None
+        else {
+            "holder": done.replaced.holder,
+            "identifier": done.replaced.masked_identifier,
+            "account_data_removed": done.removed is not None,
+        },
+        "first_check": None if result is None else result.to_json(),
+        "autostart": autostart,
+    }
+    if result is not None and result.error is not None:
+        output["error"] = result.error.to_json()
+    return output
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -93,7 +93,31 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "with --password-stdin and --consent it asks nothing (for volunteers and scripts)."
         ),
     )
-    setup.add_argument("--profile", default="default", help=t._("profile name (default: default)"))
+    setup.add_argument(
+        "--profile",
+        help=t._(
+            "profile name: up to 40 letters (a to z), digits, '-', '_' or '.', not the person's "
+            "name (default: asked, else 'default' without questions)"
+        ),
+    )
+    setup.add_argument(
+        "--replace",
+        action="store_true",
+        help=t._(
+            "replace the profile of that name if it exists (another account's letters, "
+            "reminders, calendar and channels are removed first)"
+        ),
+    )
+    setup.add_argument(
+        "--no-check",
+        action="store_true",
+        help=t._("do not run the first check at the end (it runs by default)"),
+    )
+    setup.add_argument(
+        "--json",
+        action="store_true",
+        help=t._("without questions: print one JSON object (with the first check's result)"),
+    )
     setup.add_argument("--portal-url", help=t._("address of the portal's login page"))
     setup.add_argument(
         "--identifier",

@@ -11,13 +11,18 @@ again with the reason; Ctrl-D or Ctrl-C stops the wizard before anything is stor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from assistant.consent import consent_text
 from assistant.errors import ConfigInvalidError
 from assistant.i18n import LANGUAGES, Translator
-from assistant.profiles import check_identifier, identifier_doubt
+from assistant.profiles import (
+    check_identifier,
+    check_profile_name,
+    identifier_doubt,
+    proposed_profile_name,
+)
 from assistant.settings import check_portal_url
 
 Ask = Callable[[str], str]
@@ -34,6 +39,10 @@ class WizardAnswers:
     given_by: str
     identifier: str
     password: str
+    #: The profile's name: proposed (``person-1``...), typed, or given with ``--profile``.
+    profile: str
+    #: The volunteer chose to replace the profile of that name.
+    replace: bool = False
     #: The account holder's name, when a helper gave the consent with them.
     holder_name: str | None = None
     #: The language the wizard spoke, when it is not the account holder's.
@@ -123,6 +132,54 @@ def ask_name(ask: Ask, say: Say, question: str, t: Translator) -> str:
         say(t._("A name is needed here. Type it, then press Enter."))
 
 
+def ask_profile_name(
+    ask: Ask, say: Say, existing: Mapping[str, str], given: str | None, t: Translator
+) -> tuple[str, bool]:
+    """The profile's name, and whether to replace the profile of that name. ``existing``: each
+    profile set up here, with whose account it is ("Amina K., ******1552"). A name taken is
+    refused unless the volunteer chooses to replace it, after being told whose it is."""
+    proposal = proposed_profile_name(existing)
+    if given is None:
+        say(
+            t._(
+                "Each profile has a name. Messages to a helper name the profile, so it should "
+                "not be the person's name: the proposed one is fine. Allowed: up to 40 letters "
+                "(a to z), digits, '-', '_' or '.'."
+            )
+        )
+    while True:
+        typed = given if given else ask(t._("Name of this profile [{name}]: ", name=proposal))
+        given = None
+        try:
+            name = check_profile_name(typed.strip() or proposal)
+        except ConfigInvalidError as error:
+            say(t.error(error))
+            continue
+        if name not in existing:
+            return name, False
+        say(
+            t._(
+                "The profile '{profile}' is already set up, for {who}.",
+                profile=name,
+                who=existing[name],
+            )
+        )
+        question = t._(
+            "Replace it? If the new account is another one, everything the profile knew of the "
+            "old one is removed: letters, reminders, calendar, channels."
+        )
+        options = [t._("Yes, replace it"), t._("No, choose another name")]
+        if choose(ask, say, question, options, 1, t) == 0:
+            say(
+                t._(
+                    "The profile '{profile}' of {who} will be replaced.",
+                    profile=name,
+                    who=existing[name],
+                )
+            )
+            return name, True
+
+
 def ask_portal_url(ask: Ask, say: Say, default: str, t: Translator) -> str:
     while True:
         answer = ask(t._("Address of the portal's login page [{url}]: ", url=default)).strip()
@@ -171,11 +228,14 @@ def run_wizard(
     language: str | None = None,
     ui_language: str | None = None,
     ask_way_in: bool = False,
+    existing: Mapping[str, str] | None = None,
+    profile: str | None = None,
 ) -> WizardAnswers:
     """``language``: the account holder's, when already given (``--language``);
     ``ui_language``: the wizard's own, when already known (else the first question);
     ``ask_way_in``: first ask whether the space is activated and its password known (else
-    ``WayIn``)."""
+    ``WayIn``); ``existing``: the profiles set up here, each with whose account it is;
+    ``profile``: the name given with ``--profile`` (else asked, after the language)."""
     # The language spoken so far, to say "stopped" in it.
     spoken = [ui_language or default_language]
     try:
@@ -188,6 +248,8 @@ def run_wizard(
             identifier=identifier,
             language=language,
             ui_language=ui_language,
+            existing=existing or {},
+            profile=profile,
             spoke=spoken.append,
             ask_way_in=ask_way_in,
         )
@@ -209,6 +271,8 @@ def _questions(
     identifier: str | None,
     language: str | None,
     ui_language: str | None,
+    existing: Mapping[str, str],
+    profile: str | None,
     spoke: Callable[[str], None],
     ask_way_in: bool = False,
 ) -> WizardAnswers:
@@ -239,6 +303,10 @@ def _questions(
         way = choose(ask, say, t._("The OFPRA personal space:"), ways, 0, t)
         if way:
             raise WayIn(("activate", "reset_password")[way - 1], ui_language)
+
+    # First, where it goes: a name already taken is known before anyone reads the consent.
+    say("")
+    profile, replace = ask_profile_name(ask, say, existing, profile, t)
 
     say("")
     own = (
@@ -297,6 +365,8 @@ def _questions(
         given_by=given_by,
         identifier=checked_identifier,
         password=password,
+        profile=profile,
+        replace=replace,
         holder_name=holder_name,
         ui_language=None if own else ui_language,
     )

@@ -54,6 +54,7 @@ __all__ = [
     "PortalRefusedValueError",
     "PortalUnavailableError",
     "ProfileBusyError",
+    "ProfileExistsError",
     "ProfileMissingError",
     "StateDamagedError",
     "UnsafeFolderError",
@@ -90,6 +91,7 @@ class ExitStatus(IntEnum):
     HOME_READ_ONLY = 26
     KEYRING_LOCKED = 27
     PROFILE_BUSY = 28
+    PROFILE_EXISTS = 29
     # Getting in (activation, a new password with the connection key).
     CONNECTION_KEY_REJECTED = 30
     ALREADY_ACTIVATED = 31
@@ -164,6 +166,13 @@ class ProfileBusyError(AssistantError):
     retryable = True
 
 
+class ProfileExistsError(AssistantError):
+    """``setup`` without questions for a profile that is already set up, without ``--replace``:
+    one person's profile is never replaced by another's silently."""
+
+    code = "profile_exists"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -184,6 +193,7 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     DiskFullError,
     HomeReadOnlyError,
     ProfileBusyError,
+    ProfileExistsError,
     ConnectionKeyRejectedError,
     AlreadyActivatedError,
     PortalRefusedValueError,

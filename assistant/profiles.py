@@ -6,16 +6,26 @@ import os
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.credentials import Credentials, CredentialStoreLike, mask_identifier
-from assistant.errors import N_, AssistantError, ConfigInvalidError, ProfileMissingError
+from assistant.errors import (
+    N_,
+    AssistantError,
+    ConfigInvalidError,
+    ProfileExistsError,
+    ProfileMissingError,
+)
 from assistant.privacy import forget_in_log
 from assistant.settings import Paths, check_own_folder, check_portal_url
 from assistant.state import Consent, StateStore
 
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+#: The names the wizard proposes: ``person-1``, ``person-2``... Messages to a helper name the
+#: profile, and a remote channel must never carry the person's name (DESIGN.md, promise 5).
+PROPOSED_NAME = "person-{number}"
 #: The AGDREF number's length (PORTAL.md: 10 digits; some sources say 9 or 10).
 AGDREF_DIGITS = 10
 
@@ -24,12 +34,77 @@ def check_profile_name(name: str) -> str:
     if not PROFILE_NAME.fullmatch(name):
         raise ConfigInvalidError(
             N_(
-                "'{name}' cannot be a profile name: use up to 40 letters, digits, '-', '_' or "
-                "'.', for instance 'default' or 'amina'."
+                "'{name}' cannot be a profile name: use up to 40 letters (a to z), digits, '-', "
+                "'_' or '.', starting with a letter or a digit, for instance 'person-1'."
             ),
             name=name,
         )
     return name
+
+
+def proposed_profile_name(taken: Iterable[str]) -> str:
+    """The first free name of ``person-1``, ``person-2``...: a name that is not the person's."""
+    names = set(taken)
+    number = 1
+    while PROPOSED_NAME.format(number=number) in names:
+        number += 1
+    return PROPOSED_NAME.format(number=number)
+
+
+@dataclass(frozen=True)
+class ExistingProfile:
+    """Whose account a profile watches, as the volunteer who would replace it is told."""
+
+    profile: str
+    portal_url: str
+    #: The account holder's name from the consent (None without a consent).
+    holder: str | None
+    #: The identifier as the log shows it (``******1552``), "" when the keyring has none.
+    masked_identifier: str
+    #: The identifier itself, to tell a new password for the same account from another account.
+    identifier: str | None
+
+    @property
+    def who(self) -> str:
+        """ "Amina K., ******1552": the holder and the masked identifier, whichever are known."""
+        return ", ".join(part for part in (self.holder, self.masked_identifier) if part) or "?"
+
+
+def existing_profile(
+    state: StateStore, credentials: CredentialStoreLike, profile: str
+) -> ExistingProfile | None:
+    """The profile ``profile`` as it is set up now, or None when there is none of that name."""
+    stored = state.profile(profile)
+    if stored is None:
+        return None
+    consent = state.consent(profile)
+    holder = None
+    if consent is not None:
+        holder = consent.holder_name or (consent.given_by if consent.role == "holder" else None)
+    try:
+        identifier: str | None = credentials.load(profile).identifier
+    except AssistantError:
+        identifier = None  # no password stored (yet), or a keyring that will not say
+    return ExistingProfile(
+        profile=profile,
+        portal_url=stored.portal_url,
+        holder=holder,
+        masked_identifier=mask_identifier(identifier) if identifier else "",
+        identifier=identifier,
+    )
+
+
+def profile_exists_error(existing: ExistingProfile) -> ProfileExistsError:
+    return ProfileExistsError(
+        N_(
+            "The profile '{profile}' is already set up ({who}): it was not changed. To replace "
+            "it, run the same command with --replace (what it knew of that account is removed: "
+            "letters, reminders, calendar, channels). To set up another person, choose another "
+            "name with --profile."
+        ),
+        profile=existing.profile,
+        who=existing.who,
+    )
 
 
 def check_identifier(identifier: str) -> str:
@@ -82,6 +157,12 @@ class SetUp:
     portal_url: str
     language: str
     keyring: str
+    #: The profile this one replaced (``--replace``, or the wizard's "replace it"), if any.
+    replaced: ExistingProfile | None = None
+    #: What was removed first, when the replaced profile watched another account; None when it
+    #: was the same account (same identifier, same portal): a new password or consent, and its
+    #: letters, reminders and channels stay the account's own.
+    removed: Forgotten | None = None
 
 
 def set_up_profile(
@@ -95,8 +176,16 @@ def set_up_profile(
     password: str,
     consent: Consent,
     now: datetime,
+    replace: bool = False,
+    paths: Paths | None = None,
 ) -> SetUp:
-    """Check everything first, then store: a refusal leaves nothing half-written."""
+    """Check everything first, then store: a refusal leaves nothing half-written.
+
+    A profile of that name is replaced only with ``replace`` (else ``profile_exists``). Replaced
+    by another account (another identifier or portal), it is first removed as ``forget`` removes
+    it (``paths`` is then needed): nothing the old account's checks found is ever shown under
+    the new credentials. The same account keeps what it has: that is how a new password, or a
+    portal that really changed, is confirmed (portal_memory.py)."""
     check_profile_name(profile)
     portal_url = check_portal_url(portal_url)
     identifier = check_identifier(identifier)
@@ -107,6 +196,15 @@ def set_up_profile(
     if not consent.given_by:
         raise ConfigInvalidError(N_("Consent needs the name of the person who gives it."))
     keyring_name = credentials.ensure_secure_backend()
+    existing = existing_profile(state, credentials, profile)
+    removed = None
+    if existing is not None:
+        if not replace:
+            raise profile_exists_error(existing)
+        if (existing.identifier, existing.portal_url) != (identifier, portal_url):
+            if paths is None:
+                raise ValueError("replacing a profile by another account needs its paths")
+            removed = forget_profile(state, credentials, paths, profile)
     new = state.profile(profile) is None
     credentials.save(profile, Credentials(identifier=identifier, password=password))
     try:
@@ -122,7 +220,7 @@ def set_up_profile(
             state.remove_profile(profile)
             credentials.delete(profile)
         raise
-    return SetUp(profile, portal_url, language, keyring_name)
+    return SetUp(profile, portal_url, language, keyring_name, existing, removed)
 
 
 @dataclass(frozen=True)

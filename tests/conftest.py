@@ -138,9 +138,20 @@ class Cli:
         done = self.run(*args, "--json")
         return done.returncode, json.loads(done.stdout)
 
-    def setup(self, portal_url: str, profile: str = "default") -> subprocess.CompletedProcess[str]:
+    def setup(
+        self,
+        portal_url: str,
+        profile: str = "default",
+        *,
+        first_check: bool = False,
+        replace: bool = False,
+    ) -> subprocess.CompletedProcess[str]:
+        """A scripted setup. Without the first check by default: most tests check when and
+        how they mean to, and a browser at every setup would add minutes to the suite."""
         return self.run(
             "setup",
+            *(() if first_check else ("--no-check",)),
+            *(("--replace",) if replace else ()),
             "--profile",
             profile,
             "--portal-url",

@@ -64,8 +64,9 @@ def test_a_refused_password_is_typed_once_by_check_check_all_and_capture(
     [status] = cli.json("status")[1]["profiles"]
     assert status["next_check_due"] is None, "the agent is paused too"
 
-    # setup stores credentials again: the next check may type them, once.
-    assert cli.setup(refusing_portal.login_url).returncode == 0
+    # setup stores credentials again (the same account: --replace keeps its profile): the next
+    # check may type them, once.
+    assert cli.setup(refusing_portal.login_url, replace=True).returncode == 0
     assert cli.json("check")[0] == ExitStatus.LOGIN_REJECTED
     assert refusing_portal.log()["failed_logins"] == 2
 

@@ -256,6 +256,7 @@ def test_the_calendar_command_writes_the_checks_dates_and_forget_removes_the_age
         setup = run_cli(
             env,
             "setup",
+            "--no-check",
             "--portal-url",
             portal.login_url,
             "--identifier",

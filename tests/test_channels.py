@@ -382,6 +382,7 @@ def set_up(env: dict[str, str]) -> None:
     done = run_cli(
         env,
         "setup",
+        "--no-check",
         "--portal-url",
         "http://127.0.0.1:9/ofpra/user/login",
         "--identifier",

@@ -325,6 +325,7 @@ def test_capture_redacted_saves_outlines_without_personal_data(
     account = live_portal.state.scenario
     done = cli.run(
         "setup",
+        "--no-check",
         "--portal-url",
         live_portal.login_url,
         "--identifier",
@@ -557,6 +558,7 @@ def test_setup_without_questions_warns_of_a_doubtful_identifier_and_says_the_key
 ) -> None:
     done = cli.run(
         "setup",
+        "--no-check",
         "--portal-url",
         LOCAL_PORTAL,
         "--identifier",

@@ -62,7 +62,7 @@ def wizard(
 def test_wizard_lists_languages_by_their_own_names_and_speaks_the_chosen_one() -> None:
     ukrainian = list(LANGUAGES).index("uk") + 1
     answers, said = wizard(
-        [str(ukrainian), "1", "Olena", "1", "", "1234561552"],
+        [str(ukrainian), "", "1", "Olena", "1", "", "1234561552"],
         ["Secret-Pass-2026!", "Secret-Pass-2026!"],
     )
 
@@ -76,12 +76,14 @@ def test_wizard_lists_languages_by_their_own_names_and_speaks_the_chosen_one() -
         given_by="Olena",
         identifier="1234561552",
         password="Secret-Pass-2026!",
+        profile="person-1",
     )
 
 
 def test_wizard_records_a_helper_and_asks_again_until_the_answer_is_a_choice() -> None:
     answers, said = wizard(
         [
+            "",  # the profile's name: the proposed one
             "yes",
             "2",
             "Amina K.",  # the account holder's name, asked since there are two
@@ -103,7 +105,7 @@ def test_wizard_records_a_helper_and_asks_again_until_the_answer_is_a_choice() -
 
 def test_wizard_asks_the_password_again_when_the_two_differ() -> None:
     answers, said = wizard(
-        ["1", "Amina", "1", "", "1234561552"],
+        ["", "1", "Amina", "1", "", "1234561552"],
         ["Secret-Pass-2026!", "Secret-Pass-2026?", "Secret-Pass-2026!", "Secret-Pass-2026!"],
         language="en",
     )
@@ -114,7 +116,7 @@ def test_wizard_asks_the_password_again_when_the_two_differ() -> None:
 
 def test_wizard_stops_when_the_person_does_not_agree() -> None:
     with pytest.raises(ConsentRefused):
-        wizard(["1", "Amina", ""], [], language="en")  # "No" is the default
+        wizard(["", "1", "Amina", ""], [], language="en")  # "No" is the default
 
 
 # Each answer checked as it is given, with the reason, in the wizard's language ---------------
@@ -136,7 +138,7 @@ PASSWORDS = ["Secret-Pass-2026!", "Secret-Pass-2026!"]
 def test_a_wrong_language_answer_is_asked_again_with_the_reason(wrong: str, reason: str) -> None:
     said: list[str] = []
     answers = run_wizard(
-        scripted([wrong, "2", "1", "Amina", "1", "", "1234561552"]),
+        scripted([wrong, "2", "", "1", "Amina", "1", "", "1234561552"]),
         said.append,
         scripted(PASSWORDS),
         default_language="en",
@@ -149,7 +151,7 @@ def test_a_wrong_language_answer_is_asked_again_with_the_reason(wrong: str, reas
 
 def test_a_number_typed_in_persian_or_arabic_digits_is_a_choice() -> None:
     answers, _ = wizard(
-        ["۲", "٣", "Amina", "Marie", "1", "", "1234561552"], PASSWORDS, ui_language="en"
+        ["", "۲", "٣", "Amina", "Marie", "1", "", "1234561552"], PASSWORDS, ui_language="en"
     )
 
     # "۲" is 2: not my account; the holder's language is the 3rd, Dari.
@@ -158,7 +160,7 @@ def test_a_number_typed_in_persian_or_arabic_digits_is_a_choice() -> None:
 
 
 def test_an_empty_name_is_asked_again_with_the_reason() -> None:
-    answers, said = wizard(["1", "", "   ", "Amina", "1", "", "1234561552"], PASSWORDS, "en")
+    answers, said = wizard(["", "1", "", "   ", "Amina", "1", "", "1234561552"], PASSWORDS, "en")
 
     assert said.count("A name is needed here. Type it, then press Enter.") == 2
     assert answers.given_by == "Amina"
@@ -174,7 +176,9 @@ def test_a_mistyped_portal_address_is_refused_at_its_question_in_the_wizards_lan
         return passwords(prompt)
 
     answers = run_wizard(
-        scripted(["1", "1", "Amina", "1", "htp://www.usager.ofpra.gov.fr/login", "", "1234561552"]),
+        scripted(
+            ["1", "", "1", "Amina", "1", "htp://www.usager.ofpra.gov.fr/login", "", "1234561552"]
+        ),
         said.append,
         secret,
         default_language="en",
@@ -219,25 +223,25 @@ def test_a_doubtful_identifier_is_shown_in_full_and_must_be_confirmed(
     typed: str, shown: str, why: str
 ) -> None:
     # First "No, type it again" (the default, Enter), then the right one.
-    answers, said = wizard(["1", "Amina", "1", "", typed, "", "1234561552"], PASSWORDS, "en")
+    answers, said = wizard(["", "1", "Amina", "1", "", typed, "", "1234561552"], PASSWORDS, "en")
 
     assert shown in said and why in said
     assert "Is it right?" in said
     assert answers.identifier == "1234561552"
 
-    confirmed, _ = wizard(["1", "Amina", "1", "", typed, "1"], PASSWORDS, "en")
+    confirmed, _ = wizard(["", "1", "Amina", "1", "", typed, "1"], PASSWORDS, "en")
     assert confirmed.identifier == shown.removeprefix("You typed: ")
 
 
 def test_an_agdref_number_is_accepted_without_a_question_and_persian_digits_are_read() -> None:
-    answers, said = wizard(["1", "Amina", "1", "", "۱۲۳۴ ۵۶۱ ۵۵۲"], PASSWORDS, "en")
+    answers, said = wizard(["", "1", "Amina", "1", "", "۱۲۳۴ ۵۶۱ ۵۵۲"], PASSWORDS, "en")
 
     assert answers.identifier == "1234561552"
     assert "Is it right?" not in said
 
 
 def test_an_empty_identifier_is_asked_again_with_the_reason() -> None:
-    answers, said = wizard(["1", "Amina", "1", "", "  ", "1234561552"], PASSWORDS, "en")
+    answers, said = wizard(["", "1", "Amina", "1", "", "  ", "1234561552"], PASSWORDS, "en")
 
     assert (
         "The identifier is empty or too long. Type the AGDREF number (on the asylum application "
@@ -254,7 +258,7 @@ def test_a_helper_is_asked_in_their_language_and_the_holder_reads_the_consent_in
     dari = list(LANGUAGES).index("fa_AF") + 1
     said: list[str] = []
     answers = run_wizard(
-        scripted([str(french), "2", str(dari), "Amina K.", "Marie", "1", "", "1234561552"]),
+        scripted([str(french), "", "2", str(dari), "Amina K.", "Marie", "1", "", "1234561552"]),
         said.append,
         scripted(PASSWORDS),
         default_language="en",
@@ -268,6 +272,7 @@ def test_a_helper_is_asked_in_their_language_and_the_holder_reads_the_consent_in
         given_by="Marie",
         identifier="1234561552",
         password="Secret-Pass-2026!",
+        profile="person-1",
         holder_name="Amina K.",
         ui_language="fr",
     )
@@ -285,7 +290,7 @@ def test_a_helper_is_asked_in_their_language_and_the_holder_reads_the_consent_in
 
 def test_the_account_holder_setting_up_their_own_account_is_asked_one_language() -> None:
     dari = list(LANGUAGES).index("fa_AF") + 1
-    answers, said = wizard([str(dari), "1", "Amina", "1", "", "1234561552"], PASSWORDS)
+    answers, said = wizard([str(dari), "", "1", "Amina", "1", "", "1234561552"], PASSWORDS)
 
     assert answers.language == "fa_AF"
     assert answers.ui_language is None and answers.holder_name is None
@@ -313,7 +318,7 @@ def test_ctrl_d_or_ctrl_c_stops_the_wizard_in_the_language_it_spoke(
     arabic = list(LANGUAGES).index("ar") + 1
     with pytest.raises(SetupStopped) as stopped:
         run_wizard(
-            raising(error, [str(arabic), "1"]),
+            raising(error, [str(arabic), "", "1"]),
             lambda _: None,
             scripted([]),
             default_language="fr",
@@ -327,7 +332,7 @@ def test_ctrl_d_or_ctrl_c_stops_the_wizard_in_the_language_it_spoke(
 def test_ctrl_c_at_the_password_stops_the_wizard_too() -> None:
     with pytest.raises(SetupStopped) as stopped:
         run_wizard(
-            scripted(["1", "Amina", "1", "", "1234561552"]),
+            scripted(["", "1", "Amina", "1", "", "1234561552"]),
             lambda _: None,
             raising(KeyboardInterrupt(), []),
             default_language="fr",
@@ -448,6 +453,11 @@ class Terminal:
         self.env["OFPRA_ASSISTANT_HOME"] = str(self.home)
         self.env["OFPRA_ASSISTANT_KEYRING_SERVICE"] = self.service
         self.env.pop("PYTHON_KEYRING_BACKEND", None)
+        # The autostart entry the wizard offers goes here, never into the real user's login
+        # items (no systemd user session in this runtime folder: an XDG entry).
+        self.env["HOME"] = str(tmp_path / "user")
+        self.env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+        self.env["XDG_RUNTIME_DIR"] = str(tmp_path / "runtime")
 
     def spawn(self, *args: str) -> pexpect.spawn:
         return pexpect.spawn(
@@ -459,12 +469,13 @@ class Terminal:
             dimensions=(60, 250),
         )
 
-    def keyring_entries(self) -> list[str]:
+    def keyring_entries(self, profile: str = "person-1") -> list[str]:
         # One keyring service per home folder (assistant/credentials.py).
         service = f"{self.service}@{home_identity(self.home)}"
+        users = tuple(f"{profile}:{what}" for what in ("identifier", "password", "channels"))
         code = (
             "import keyring; "
-            f"print([u for u in ('default:identifier', 'default:password') "
+            f"print([u for u in {users!r} "
             f"if keyring.get_password({service!r}, u) is not None])"
         )
         done = subprocess.run(
@@ -493,7 +504,7 @@ def test_setup_in_a_terminal_asks_again_with_reasons_and_keeps_the_two_languages
     said = SAID[language]
     holder_language, holder_number = HOLDER_READS[language]
     terminal = Terminal(tmp_path, desktop, language, f"{language}-answers")
-    child = terminal.spawn("--portal-url", MOCK_LOGIN)
+    child = terminal.spawn("--portal-url", MOCK_LOGIN, "--no-check")
 
     expect(child, "Language / Langue:")
     child.sendline("0")
@@ -503,6 +514,8 @@ def test_setup_in_a_terminal_asks_again_with_reasons_and_keeps_the_two_languages
     child.sendline("")  # the system's language: the volunteer's
     expect(child, said["way_in"])
     child.sendline("")  # the password is known (issue 22: else activation or a reset)
+    expect(child, "person-1")  # the proposed name, in the prompt
+    child.sendline("")  # the proposed name
     expect(child, said["own"])
     child.sendline("2")
     expect(child, said["holder_language"])
@@ -538,6 +551,8 @@ def test_setup_in_a_terminal_asks_again_with_reasons_and_keeps_the_two_languages
     expect(child, said["again"])
     child.sendline("Secret-Pass-2026!")
     expect(child, said["kept"])
+    expect(child, "[1]: ")  # start the agent at login? Not on this test's desktop
+    child.sendline("2")
     child.expect(pexpect.EOF)
     child.close()
 
@@ -551,7 +566,7 @@ def test_setup_in_a_terminal_asks_again_with_reasons_and_keeps_the_two_languages
         "helper",
         "Amina K.",
     )
-    assert terminal.keyring_entries() == ["default:identifier", "default:password"]
+    assert terminal.keyring_entries() == ["person-1:identifier", "person-1:password"]
 
 
 @pytest.mark.desktop
@@ -562,10 +577,12 @@ def test_ctrl_d_or_ctrl_c_in_a_terminal_leaves_cleanly_with_nothing_stored(
 ) -> None:
     said = SAID[language]
     terminal = Terminal(tmp_path, desktop, language, f"{language}-{key}")
-    child = terminal.spawn("--portal-url", MOCK_LOGIN)
+    child = terminal.spawn("--portal-url", MOCK_LOGIN, "--no-check")
     expect(child, "Language / Langue:")
     child.sendline("")
     expect(child, said["way_in"])
+    child.sendline("")
+    expect(child, "person-1")  # the proposed name, in the prompt
     child.sendline("")
     expect(child, said["own"])
     if key == "ctrl-d":
@@ -666,3 +683,99 @@ def test_setup_interrupted_while_storing_leaves_no_password_and_no_profile(tmp_p
     assert state.profiles() == []
     assert credentials.stored == {}
     state.close()
+
+
+# A volunteer's day: two people in a row, each in a profile of its own ---------------------
+
+
+@pytest.mark.desktop
+@pytest.mark.browser
+def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
+    tmp_path: Path, desktop: DesktopSession
+) -> None:
+    from fixtures.mock_portal import MockPortalServer
+
+    said = SAID["fr"]
+    terminal = Terminal(tmp_path, desktop, "fr", "two-people")
+    entry = tmp_path / "config" / "autostart" / "ofpra-assistant.desktop"
+    with MockPortalServer("decision_9_days") as portal:
+        # Amina, who reads Dari: the first check runs at the end, then the agent is offered.
+        child = terminal.spawn("--portal-url", portal.login_url)
+        expect(child, "Language / Langue:")
+        child.sendline("")
+        expect(child, "ne doit donc pas être le nom de la personne")
+        expect(child, "Nom de ce profil [person-1] : ")
+        child.sendline("")
+        expect(child, said["own"])
+        child.sendline("2")
+        expect(child, said["holder_language"])
+        child.sendline("3")  # Dari
+        expect(child, said["holder_name"])
+        child.sendline("Amina K.")
+        expect(child, said["helper_name"])
+        child.sendline("Marie")
+        expect(child, said["agree"])
+        child.sendline("1")
+        expect(child, said["portal"])
+        child.sendline("")
+        expect(child, said["identifier"])
+        child.sendline("1234561552")
+        expect(child, said["password"])
+        child.sendline("Mock-Portal-2026!")
+        expect(child, said["again"])
+        child.sendline("Mock-Portal-2026!")
+        expect(child, "Le profil 'person-1' est prêt pour ******1552")
+        # The first check, said in French to the volunteer as it goes, and its result.
+        expect(child, "Première vérification du compte, maintenant")
+        expect(child, "Connexion au site...")
+        expect(child, "Déconnexion...")
+        expect(child, "Profil 'person-1', vérifié le")
+        expect(child, "Démarrer l'agent à chaque ouverture de session ?")
+        expect(child, "[1]: ")
+        child.sendline("")  # yes, the default
+        expect(child, f"L'agent démarre à l'ouverture de session (xdg) : {entry}")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+
+    # Bilal, his own account, on the same laptop: person-2 is proposed; person-1 is refused.
+    child = terminal.spawn("--portal-url", MOCK_LOGIN, "--no-check")
+    expect(child, "Language / Langue:")
+    child.sendline("")
+    expect(child, "Nom de ce profil [person-2] : ")
+    child.sendline("person-1")
+    expect(child, "Le profil 'person-1' existe déjà, pour Amina K., ******1552.")
+    expect(child, "Le remplacer ?")
+    expect(child, "[2]: ")
+    child.sendline("")  # no: another name
+    expect(child, "Nom de ce profil [person-2] : ")
+    child.sendline("")
+    expect(child, said["own"])
+    child.sendline("1")
+    expect(child, said["name"])
+    child.sendline("Bilal")
+    expect(child, "[2]: ")
+    child.sendline("1")
+    expect(child, said["portal"])
+    child.sendline("")
+    expect(child, said["identifier"])
+    child.sendline("9876540042")
+    expect(child, said["password"])
+    child.sendline("Other-Pass-2026!")
+    expect(child, said["again"])
+    child.sendline("Other-Pass-2026!")
+    expect(child, "Le profil 'person-2' est prêt pour ******0042")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    assert "Démarrer l'agent" not in (child.before or "")  # it starts at login already
+    assert "remplacé" not in (child.before or "")
+    profiles = {row["name"]: row["language"] for row in terminal.rows("profiles")}
+    assert profiles == {"person-1": "fa_AF", "person-2": "fr"}
+    consents = {(c["profile"], c["given_by"], c["holder_name"]) for c in terminal.rows("consents")}
+    assert consents == {("person-1", "Marie", "Amina K."), ("person-2", "Bilal", "Bilal")}
+    assert [c["ok"] for c in terminal.rows("checks")] == [1]  # Amina's first check
+    assert terminal.keyring_entries("person-1") == ["person-1:identifier", "person-1:password"]
+    assert terminal.keyring_entries("person-2") == ["person-2:identifier", "person-2:password"]
+    assert f"OFPRA_ASSISTANT_HOME={terminal.home}" in entry.read_text()

@@ -117,6 +117,7 @@ def _setup(env: dict[str, str], outputs: list[str], profile: str, url: str) -> N
         env,
         outputs,
         "setup",
+        "--no-check",
         "--profile",
         profile,
         "--portal-url",

@@ -128,6 +128,7 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
         try:
             run(
                 "setup",
+                "--no-check",
                 "--portal-url",
                 portal.login_url,
                 "--identifier",
@@ -151,9 +152,12 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
             portal.use_scenario("wrong_password")
             # The helper's e-mail gets the refused password.
             run("-v", "check")
-            # A refused password is typed again only once setup stores one (same password here).
+            # A refused password is typed again only once setup stores one (same password here;
+            # the same account, so --replace keeps its profile and channels).
             run(
                 "setup",
+                "--no-check",
+                "--replace",
                 "--portal-url",
                 portal.login_url,
                 "--identifier",
@@ -203,6 +207,7 @@ def test_files_are_0600_and_folders_0700(tmp_path: Path, desktop: DesktopSession
             (
                 (
                     "setup",
+                    "--no-check",
                     "--portal-url",
                     portal.login_url,
                     "--identifier",

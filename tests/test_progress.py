@@ -167,7 +167,8 @@ def test_progress_lines_come_on_stderr_while_a_retry_waits_and_json_stays_clean(
     with MockPortalServer("decision_9_days") as live:
         setup = subprocess.run(
             [
-                *(sys.executable, "-m", "assistant", "setup", "--portal-url", live.login_url),
+                *(sys.executable, "-m", "assistant", "setup", "--no-check"),
+                *("--portal-url", live.login_url),
                 *("--identifier", IDENTIFIER, "--password-stdin"),
                 *("--consent", "Amina Test", "--language", "en"),
             ],

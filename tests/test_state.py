@@ -147,6 +147,8 @@ def test_setup_records_when_the_credentials_were_stored(tmp_path: Path) -> None:
             password="secret",
             consent=make_consent("Amina", "holder", "fr", when),
             now=when,
+            # The second time, the same account: its profile is kept, with a new date.
+            replace=when != NOW,
         )
 
     profile = state.profile("amina")
