@@ -44,6 +44,7 @@ __all__ = [
     "KeyringLockedError",
     "KeyringUnavailableError",
     "LoginRejectedError",
+    "NotReadyError",
     "PageNotRecognisedError",
     "PasswordChangeRequiredError",
     "PortalUnavailableError",
@@ -84,6 +85,8 @@ class ExitStatus(IntEnum):
     HOME_READ_ONLY = 26
     KEYRING_LOCKED = 27
     PROFILE_BUSY = 28
+    # 29 to 34 are taken by other changes in flight; `doctor`'s own comes after them.
+    NOT_READY = 35
 
 
 class CredentialsMissingError(AssistantError):
@@ -150,6 +153,13 @@ class ProfileBusyError(AssistantError):
     retryable = True
 
 
+class NotReadyError(AssistantError):
+    """``doctor`` found something this computer lacks for a check to run (a browser, an
+    unlocked keyring, a usable home folder...); what and how to fix it are in its report."""
+
+    code = "not_ready"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -170,6 +180,7 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     DiskFullError,
     HomeReadOnlyError,
     ProfileBusyError,
+    NotReadyError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.
