@@ -158,7 +158,11 @@ def _no_answer(name: str, t: Translator, seconds: float) -> Finding:
     return Finding(
         name,
         False,
-        t._("It did not answer within {seconds} seconds.", seconds=int(seconds)),
+        t.ngettext(
+            "It did not answer within {count} second.",
+            "It did not answer within {count} seconds.",
+            max(1, round(seconds)),
+        ),
         t._("Restart the computer's session (log out and in again), then run doctor again."),
         required=name not in ADVICE,
     )
@@ -311,10 +315,12 @@ def _linux_install_command(os_release: dict[str, str] | None) -> str | None:
         except OSError:
             return None
     names = [os_release.get("ID", ""), *os_release.get("ID_LIKE", "").split()]
-    # Ubuntu's chromium package only installs the snap; Debian's is the real one (RECIPES.md).
+    # Ubuntu's chromium package only installs the snap; Debian's (and Mint's) is the real one.
+    if os_release.get("ID") == "ubuntu":
+        return "sudo snap install chromium"
     for name, command in (
-        ("ubuntu", "sudo snap install chromium"),
         ("debian", "sudo apt-get install chromium"),
+        ("ubuntu", "sudo apt-get install chromium"),
         ("fedora", "sudo dnf install chromium"),
         ("rhel", "sudo dnf install chromium"),
         ("arch", "sudo pacman -S chromium"),
