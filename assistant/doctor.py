@@ -562,6 +562,9 @@ BLOCKS: dict[str, str] = {
 }
 
 
+LAST_CHECK_FAILED = N_("its last check failed ({code})")
+
+
 def probe_profiles(t: Translator, paths: Paths) -> list[Finding]:
     """Each profile's last successful check, and what stops its checks (from the state: no
     keyring, no portal)."""
@@ -604,7 +607,7 @@ def probe_profiles(t: Translator, paths: Paths) -> list[Finding]:
             if code is None:
                 findings.append(Finding("profile", True, f"{profile.name}: {when}.", facts=facts))
                 continue
-            reason = t._(BLOCKS.get(code, N_("its last check failed ({code})")), code=code)
+            reason = t._(BLOCKS.get(code, LAST_CHECK_FAILED), code=code)
             blocked = (
                 t._(
                     "checks stopped since {date}: {reason}",

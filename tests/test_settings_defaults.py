@@ -14,7 +14,7 @@ from assistant.settings import DEFAULT_SETTINGS_FILE, Paths, load_settings
 
 def test_the_default_settings_file_is_inside_the_package() -> None:
     package = Path(assistant.__file__).parent
-    assert DEFAULT_SETTINGS_FILE == package / "defaults" / "default.toml"
+    assert package / "defaults" / "default.toml" == DEFAULT_SETTINGS_FILE
     assert DEFAULT_SETTINGS_FILE.is_file()
 
 
