@@ -340,7 +340,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(render_doctor(report, t))
+        print(render_doctor(report, t), flush=True)  # the report, then the verdict on stderr
         if error is not None:
             print(f"ofpra-assistant: {t.error(error)}", file=sys.stderr)
     return 0 if error is None else int(exit_status_of(error))
