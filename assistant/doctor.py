@@ -110,7 +110,12 @@ def examine(t: Translator, paths: Paths) -> Report:
     findings = [home, settings_finding]
     findings.append(bounded("keyring", t, DBUS_SECONDS * 3, lambda: probe_keyring(t)))
     findings.append(bounded("notifications", t, DBUS_SECONDS * 2, lambda: probe_notifications(t)))
-    state_findings = bounded_many("profiles", t, LOCAL_SECONDS, lambda: probe_profiles(t, paths))
+    # Nothing is read from a home folder that is not safe (as no command reads from it).
+    state_findings = (
+        bounded_many("profiles", t, LOCAL_SECONDS, lambda: probe_profiles(t, paths))
+        if home.ok
+        else []
+    )
     last_check = _latest_check(state_findings)
     findings.append(bounded("clock", t, LOCAL_SECONDS, lambda: probe_clock(t, last_check)))
     findings.append(bounded("agent", t, LOCAL_SECONDS, lambda: probe_agent(t, paths)))

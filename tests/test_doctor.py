@@ -192,6 +192,26 @@ def test_doctor_names_each_profile_and_what_blocks_it(cli: Cli) -> None:
     )
 
 
+def test_doctor_refuses_a_home_folder_every_user_can_change(cli: Cli) -> None:
+    cli.home.mkdir(mode=0o700)
+    cli.home.chmod(0o777)
+
+    status, report = doctor_json(cli)
+
+    assert status == 35
+    home = by_name(report)["home"]
+    assert (home["ok"], home["required"], home["path"]) == (False, True, str(cli.home))
+    assert home["detail"] == (
+        f"Every user of this computer can change the folder {cli.home}, so the assistant will not "
+        f"keep anything in it. Remove that right (chmod o-w {cli.home}) or set "
+        "OFPRA_ASSISTANT_HOME to a folder of your own."
+    )
+    assert home["fix"].startswith("Fix that folder as said, or set OFPRA_ASSISTANT_HOME")
+    # Nothing is read from it, and nothing changed: the folder is as it was.
+    assert [c for c in report["checks"] if c["name"] in ("profile", "profiles")] == []
+    assert cli.home.stat().st_mode & 0o777 == 0o777
+
+
 def test_doctor_speaks_the_terminal_language(cli: Cli) -> None:
     done = cli.run("doctor", env={**cli.env, "LANG": "fr_FR.UTF-8"})
     assert done.returncode == 0, done.stderr
