@@ -155,7 +155,22 @@ def bounded_many(
         return answer[0]
     if failure:
         error = as_assistant_error(failure[0])
-        return [Finding(name, False, t.error(error), t._("See the assistant's log for details."))]
+        if error.code != "internal_error":  # a named fault (a damaged state...) says what to do
+            return [Finding(name, False, t.error(error), required=name not in ADVICE)]
+        # A bug in a probe: said as such (doctor writes no log file: the home may be the fault).
+        cause = f"{type(failure[0]).__name__}: {failure[0]}"
+        return [
+            Finding(
+                name,
+                False,
+                t._(
+                    "This could not be looked at: an unexpected error ({error}).",
+                    error=cause,
+                ),
+                t._("Please report it, with what doctor printed."),
+                required=name not in ADVICE,
+            )
+        ]
     return [_no_answer(name, t, seconds)]
 
 

@@ -243,8 +243,11 @@ def test_a_probe_that_fails_is_a_finding_without_a_traceback() -> None:
 
     finding = bounded("agent", Translator("en"), 5, broken)
 
-    assert finding.ok is False
-    assert finding.detail.startswith("An unexpected error stopped the check (RuntimeError).")
+    assert (finding.ok, finding.required) == (False, False)
+    assert (
+        finding.detail == "This could not be looked at: an unexpected error (RuntimeError: boom)."
+    )
+    assert finding.fix == "Please report it, with what doctor printed."
 
 
 @pytest.mark.parametrize(
