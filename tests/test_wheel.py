@@ -3,7 +3,8 @@ catalog, no stale build), installed into a fresh virtual environment with only i
 dependencies (pinned by the lock), and run from outside the checkout: ``--version``, ``doctor
 --json`` and ``demo`` in a private desktop session, with the Debian Chromium.
 
-About a minute (mostly pip): select it with ``-m wheel``, leave it out with ``-m "not wheel"``.
+About two minutes on two quiet cores (mostly pip installing Playwright and the rest): select it
+with ``-m wheel``, leave it out with ``-m "not wheel"``.
 """
 
 from __future__ import annotations
