@@ -480,6 +480,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """What a check needs here, what is missing and how to fix it; never the portal, never a
+    password (assistant/doctor.py)."""
+    from assistant.cli_output import render_doctor
+    from assistant.doctor import examine
+    from assistant.settings import Paths
+
+    paths = Paths.from_environment()
+    configure_logging(None, args.verbose)  # the home folder may be what is wrong: no log file
+    t = ui_translator()
+    report = examine(t, paths)
+    error = report.error()
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_doctor(report, t), flush=True)  # the report, then the verdict on stderr
+        if error is not None:
+            print(f"ofpra-assistant: {t.error(error)}", file=sys.stderr)
+    return 0 if error is None else int(exit_status_of(error))
+
+
 def cmd_autostart(args: argparse.Namespace) -> int:
     from assistant.autostart import Autostart
     from assistant.cli_output import render_autostart
@@ -598,5 +619,6 @@ def _handler(command: str) -> Callable[[argparse.Namespace], int]:
         "autostart": cmd_autostart,
         "capture": cmd_capture,
         "demo": cmd_demo,
+        "doctor": cmd_doctor,
     }
     return handlers[command]

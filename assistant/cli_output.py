@@ -1,5 +1,5 @@
 """Text that the CLI prints, in the person's language: a check's letters and alerts, the status,
-what forget removed, the demo, what the agent does, and its autostart entry."""
+what forget removed, the demo, what the agent does, its autostart entry, and what doctor found."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from assistant.autostart import AutostartState
     from assistant.capture_command import CaptureOutcome
     from assistant.demo import DemoOutcome
+    from assistant.doctor import Report
     from assistant.profiles import Forgotten
     from assistant.settings import Paths, Settings
 
@@ -592,3 +593,37 @@ def render_demo(outcome: DemoOutcome, t: Translator) -> str:
             t._("The demo profile, its keyring entries and its state were removed."),
         ]
     )
+
+
+def render_doctor(report: Report, t: Translator) -> str:
+    """One block per finding: its mark, what it is about, what was found, how to fix it."""
+    titles = {
+        "home": t._("Home folder"),
+        "settings": t._("Settings"),
+        "browser": t._("Browser"),
+        "keyring": t._("Keyring"),
+        "notifications": t._("Desktop notifications"),
+        "clock": t._("Clock and time zone"),
+        "agent": t._("Agent"),
+        "autostart": t._("Start at login"),
+        "profile": t._("Profile"),
+        "profiles": t._("Profiles"),
+    }
+    lines = [t._("What a check needs on this computer (home folder {home}):", home=report.home)]
+    for finding in report.findings:
+        if finding.ok:
+            mark = t._("OK")
+        elif finding.required:
+            mark = t._("MISSING")
+        else:
+            mark = t._("ADVICE")
+        title = titles.get(finding.name, finding.name)
+        lines.append(f"[{mark}] {title}: {finding.detail}")
+        if finding.fix and not finding.ok:
+            lines.append("    " + t._("To fix: {fix}", fix=finding.fix))
+    lines.append("")
+    if report.ready:
+        lines.append(t._("A check can run on this computer."))
+    else:
+        lines.append(t._("A check cannot run yet: fix what is marked MISSING, in that order."))
+    return "\n".join(lines)

@@ -300,6 +300,19 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         "--language", help=t._("language of the alerts (default: the terminal's, see --lang)")
     )
 
+    doctor = command(
+        "doctor",
+        t._("say what a check needs on this computer, what is missing, and how to fix it"),
+        t._(
+            "Look at what a check needs here, without the portal and without reading any "
+            "password: the browser that will be used, the keyring (reachable, unlocked), the "
+            "desktop notification service, the clock and time zone, the home folder, the "
+            "agent and its start at login, and each profile's last success and what blocks "
+            "it. Exits with not_ready when a check cannot run."
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help=t._("print one JSON object"))
+
     channel = command(
         "channel",
         t._("send alerts to a phone or a helper too: add, list, test or remove a channel"),

@@ -246,6 +246,56 @@ class CredentialStore:
         return identifier, password
 
 
+@dataclass(frozen=True)
+class KeyringHealth:
+    """What ``doctor`` learns of the keyring without reading any entry: which backend is in
+    use, and whether it is locked (None where it cannot be told without a prompt)."""
+
+    backend: str | None
+    locked: bool | None = None
+    #: Why no keyring can be used (the same error ``setup`` and ``check`` would raise).
+    problem: KeyringUnavailableError | None = None
+
+
+def keyring_health() -> KeyringHealth:
+    """The keyring's state, asked without reading a password and without unlocking anything:
+    keyring itself would unlock a locked Secret Service collection, which opens a prompt."""
+    try:
+        backend = CredentialStore("").ensure_secure_backend()
+    except KeyringUnavailableError as error:
+        return KeyringHealth(backend=None, problem=error)
+    return KeyringHealth(backend=backend, locked=_secret_service_locked())
+
+
+def _secret_service_locked() -> bool | None:
+    """Whether the Secret Service collection keyring uses is locked; None with another
+    backend (Windows, macOS, KWallet), which says so only when an entry is read."""
+    import keyring
+    from keyring.backends import chainer
+
+    backend = keyring.get_keyring()
+    backends = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
+    secret_service = [b for b in backends if type(b).__module__ == "keyring.backends.SecretService"]
+    if not secret_service:
+        return None
+    import secretstorage
+    from secretstorage.exceptions import SecretStorageException
+
+    collection_path = getattr(secret_service[0], "preferred_collection", None)
+    connection = secretstorage.dbus_init()
+    try:
+        if collection_path:
+            collection = secretstorage.Collection(connection, collection_path)
+        else:  # the default collection, as keyring takes it (never created here: a prompt)
+            collection = secretstorage.Collection(connection)
+        return bool(collection.is_locked())
+    except SecretStorageException:
+        # No such collection: keyring would have to create one, which asks for a password.
+        return True
+    finally:
+        connection.close()
+
+
 def _raise_if_locked(error: Exception) -> None:
     from keyring.errors import KeyringLocked
 

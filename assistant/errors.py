@@ -49,6 +49,7 @@ __all__ = [
     "KeyringLockedError",
     "KeyringUnavailableError",
     "LoginRejectedError",
+    "NotReadyError",
     "PageNotRecognisedError",
     "PasswordChangeRequiredError",
     "PortalRefusedValueError",
@@ -96,6 +97,8 @@ class ExitStatus(IntEnum):
     CONNECTION_KEY_REJECTED = 30
     ALREADY_ACTIVATED = 31
     PORTAL_REFUSED_VALUE = 32
+    # `open` has 33 and 34.
+    NOT_READY = 35
 
 
 class CredentialsMissingError(AssistantError):
@@ -173,6 +176,13 @@ class ProfileExistsError(AssistantError):
     code = "profile_exists"
 
 
+class NotReadyError(AssistantError):
+    """``doctor`` found something this computer lacks for a check to run (a browser, an
+    unlocked keyring, a usable home folder...); what and how to fix it are in its report."""
+
+    code = "not_ready"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -197,6 +207,7 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     ConnectionKeyRejectedError,
     AlreadyActivatedError,
     PortalRefusedValueError,
+    NotReadyError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.

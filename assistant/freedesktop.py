@@ -100,12 +100,42 @@ def send(notification: Notification, app_name: str) -> int:
     return int(notification_id)
 
 
+@dataclass(frozen=True)
+class ServerInformation:
+    """Who shows the notifications, and what it can do (``doctor``)."""
+
+    name: str
+    version: str
+    capabilities: tuple[str, ...]
+
+
+def server_information(timeout: float = CALL_TIMEOUT_SECONDS) -> ServerInformation:
+    """Ask the notification service who it is and what it supports, without showing
+    anything. Any failure (no bus, no service, no answer in time) is a ``FreedesktopError``."""
+    try:
+        with open_dbus_connection(bus="SESSION") as connection:
+            name, _vendor, version, _spec = _call(
+                connection, "GetServerInformation", timeout=timeout
+            )
+            (capabilities,) = _call(connection, "GetCapabilities", timeout=timeout)
+    except DBusErrorResponse as error:
+        raise FreedesktopError(f"{error.name}") from None
+    except KeyError:
+        raise FreedesktopError(
+            "no desktop session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
+        ) from None
+    except (OSError, TimeoutError, ValueError) as error:
+        raise FreedesktopError(f"{type(error).__name__}: {error}") from None
+    return ServerInformation(str(name), str(version), tuple(str(c) for c in capabilities))
+
+
 def _call(
     connection: DBusConnection,
     method: str,
     signature: str | None = None,
     body: tuple[object, ...] = (),
+    timeout: float = CALL_TIMEOUT_SECONDS,
 ) -> tuple[Any, ...]:
     message = new_method_call(NOTIFICATIONS, method, signature, body)
-    reply = connection.send_and_get_reply(message, timeout=CALL_TIMEOUT_SECONDS)
+    reply = connection.send_and_get_reply(message, timeout=timeout)
     return tuple(unwrap_msg(reply))

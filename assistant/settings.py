@@ -1,7 +1,8 @@
 """Where the assistant keeps things, and its one settings model, validated at start.
 
-Settings come from, lowest first: the defaults here, ``config/default.toml`` shipped with the
-program, ``settings.toml`` in the home folder, and ``OFPRA_ASSISTANT_*`` environment variables.
+Settings come from, lowest first: the defaults here, ``assistant/defaults/default.toml`` shipped
+inside the package (read with ``importlib.resources``), ``settings.toml`` in the home folder,
+and ``OFPRA_ASSISTANT_*`` environment variables.
 They hold the keyring's service name, never a password.
 """
 
@@ -12,6 +13,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +31,8 @@ from flows.portal_address import PortalAddressError, parse_portal_address
 APP_NAME = "ofpra-assistant"
 HOME_VARIABLE = "OFPRA_ASSISTANT_HOME"
 ENV_PREFIX = "OFPRA_ASSISTANT_"
-DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+# Inside the package, so that an installed wheel has it; a folder, never a zip, so a path.
+DEFAULT_SETTINGS_FILE = Path(str(files("assistant") / "defaults" / "default.toml"))
 GUIDE_PORTAL_URL = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
 
 
@@ -153,7 +156,7 @@ class BrowserSettings(BaseModel):
 
 
 class AgentSettings(BaseModel):
-    """How ``ofpra-assistant run`` paces itself (config/default.toml explains each one)."""
+    """How ``ofpra-assistant run`` paces itself (defaults/default.toml explains each one)."""
 
     model_config = {"extra": "forbid"}
 
@@ -213,6 +216,15 @@ class Settings(BaseSettings):
 
 def load_settings(paths: Paths) -> Settings:
     """Read and validate the settings; a bad value names its file (or variable) and field."""
+    if not DEFAULT_SETTINGS_FILE.is_file():
+        # An installation without it would run on the model's defaults without a word.
+        raise ConfigInvalidError(
+            N_(
+                "The program's default settings file {path} is missing: this installation is "
+                "incomplete. Install ofpra-assistant again."
+            ),
+            path=str(DEFAULT_SETTINGS_FILE),
+        )
     files = [f for f in (DEFAULT_SETTINGS_FILE, paths.settings_file) if f.is_file()]
     parsed = {f: _read_toml(f) for f in files}
 
@@ -238,7 +250,7 @@ def load_settings(paths: Paths) -> Settings:
         raise ConfigInvalidError(
             N_(
                 "The settings are not valid: {problems}. Fix or remove that value "
-                "(config/default.toml lists every setting with its default)."
+                "(assistant/defaults/default.toml lists every setting with its default)."
             ),
             problems="; ".join(problems),
         ) from None

@@ -207,6 +207,46 @@ def launch_browser(
         *launch_arguments([portal.host for portal in portals]),
         *fence_arguments(portals, proxy.port),
     ]
+    try:
+        choice, browser = _first_browser(playwright, args, executable_path, channel, headless)
+    except BaseException:
+        proxy.close()
+        raise
+    log.info("browser: %s %s", choice.describe(), browser.version)
+    browser.on("disconnected", lambda _browser: proxy.close())
+    return browser
+
+
+def find_browser(
+    playwright: Playwright,
+    executable_path: str | None = None,
+    channel: str | None = None,
+    timeout_seconds: float = 20,
+) -> tuple[BrowserChoice, str]:
+    """The browser a check would use, and its version: started fenced (no portal: nothing
+    may leave) and closed at once. ``BrowserUnavailableError`` says what was tried."""
+    proxy = RefusingProxy()
+    args = [*launch_arguments([]), *fence_arguments([], proxy.port)]
+    try:
+        choice, browser = _first_browser(
+            playwright, args, executable_path, channel, True, timeout_ms=timeout_seconds * 1000
+        )
+        version = browser.version
+        browser.close()
+        return choice, version
+    finally:
+        proxy.close()
+
+
+def _first_browser(
+    playwright: Playwright,
+    args: list[str],
+    executable_path: str | None,
+    channel: str | None,
+    headless: bool,
+    timeout_ms: float | None = None,
+) -> tuple[BrowserChoice, Browser]:
+    """The first candidate that starts (DESIGN.md's order), or what each one said."""
     tried: list[str] = []
     for choice in browser_candidates(playwright, executable_path, channel):
         try:
@@ -215,15 +255,18 @@ def launch_browser(
                 channel=choice.channel,
                 headless=headless,
                 args=args,
+                timeout=timeout_ms,  # None: Playwright's own (30 s)
             )
         except PlaywrightError as error:
             tried.append(f"{choice.describe()} ({str(error).splitlines()[0]})")
             continue
-        log.info("browser: %s %s", choice.describe(), browser.version)
-        browser.on("disconnected", lambda _browser: proxy.close())
-        return browser
-    proxy.close()
-    raise BrowserUnavailableError(
+        return choice, browser
+    raise no_browser_error(tried)
+
+
+def no_browser_error(tried: list[str]) -> BrowserUnavailableError:
+    """No browser started: what was tried, and what to install."""
+    return BrowserUnavailableError(
         N_(
             "No Chromium-based browser could be started (tried: {tried}). Install Google "
             "Chrome, Microsoft Edge or Chromium{hint}, or set [browser] executable_path in the "
@@ -370,17 +413,7 @@ class BrowserServer:
             f"{choice.describe()} ({reason})"
             for choice, reason in zip(candidates, reasons, strict=False)
         ]
-        raise BrowserUnavailableError(
-            N_(
-                "No Chromium-based browser could be started (tried: {tried}). Install Google "
-                "Chrome, Microsoft Edge or Chromium{hint}, or set [browser] executable_path in "
-                "the settings file."
-            ),
-            tried="; ".join(tried) or "none found",
-            hint=" (on Debian or Ubuntu: apt-get install chromium)"
-            if sys.platform == "linux"
-            else "",
-        )
+        raise no_browser_error(tried)
 
     def close(self) -> None:
         """Close the browser (its standard input closed) and wait for it, killed if it must."""

@@ -10,6 +10,7 @@ Compiling the .mo files is part of the build (the Makefile), never done by hand.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,10 +66,14 @@ def update(template: Catalog) -> None:
             with path.open("rb") as file:
                 catalog = read_po(file, locale=language)
             # No fuzzy guesses: a near-miss translation shown to a person is worse than English.
-            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+            # A copy each time: Babel puts the template's own message objects into the catalog,
+            # so the English copies made for "en" below showed up as other languages' texts.
+            catalog.update(
+                copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False
+            )
         else:
             catalog = Catalog(locale=language, project="ofpra-assistant", version="0.1")
-            catalog.update(template)
+            catalog.update(copy.deepcopy(template))
         catalog.header_comment = "# " + "\n# ".join(REVIEW_NOTE.splitlines())
         catalog.revision_date = datetime.now(UTC)
         catalog.fuzzy = False
