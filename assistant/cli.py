@@ -489,7 +489,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     paths = Paths.from_environment()
     configure_logging(None, args.verbose)  # the home folder may be what is wrong: no log file
-    t = ui_translator()
+    t = terminal_translator(args)
     report = examine(t, paths)
     error = report.error()
     if args.json:

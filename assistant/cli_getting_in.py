@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from assistant.cli_context import (
     command_environment,
     language_option,
-    ui_translator,
+    terminal_translator,
 )
 from assistant.cli_setup import Ask, Say, ask_identifier, ask_name, choose
 from assistant.errors import N_, ConfigInvalidError, ExitStatus, exit_status_of
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 
 def cmd_getting_in(args: argparse.Namespace) -> int:
+    # Getting in names its profile as setup without questions does ('default' when not given).
+    args.profile = args.profile or "default"
     if args.show_password:
         return _show_password(args)
     return _get_in(args)
@@ -47,7 +49,7 @@ def _get_in(args: argparse.Namespace) -> int:
 
     check_profile_name(args.profile)
     _, env = command_environment(args, console=sys.stderr if args.json else sys.stdout)
-    t = ui_translator()
+    t = terminal_translator(args)
     scripted = args.connection_key_stdin
     if not scripted and not sys.stdin.isatty():
         raise ConfigInvalidError(
@@ -254,7 +256,7 @@ def _show_password(args: argparse.Namespace) -> int:
 
     check_profile_name(args.profile)
     _, env = command_environment(args, console=sys.stdout)
-    t = ui_translator()
+    t = terminal_translator(args)
     if not args.yes:
         if not sys.stdin.isatty():
             raise ConfigInvalidError(
