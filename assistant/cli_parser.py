@@ -183,11 +183,6 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     setup.add_argument(
         "--yes", action="store_true", help=t._("with --show-password: do not ask for confirmation")
     )
-    setup.add_argument(
-        "--json",
-        action="store_true",
-        help=t._("with --activate, --reset-password: print one JSON object"),
-    )
 
     check = command(
         "check",
