@@ -109,7 +109,7 @@ class ConsoleNotifier:
         from assistant.i18n import LANGUAGES, Translator, system_language
 
         t = self.terminal or Translator(system_language())
-        language = LANGUAGES.get(alert.language or "", "")
+        language = LANGUAGES.get(alert.language, alert.language) if alert.language else ""
         if alert.profile and language:
             return t._(
                 "Alert for '{profile}' (in {language}):", profile=alert.profile, language=language

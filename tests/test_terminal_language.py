@@ -36,6 +36,11 @@ RLM = "\u200f"
 DARI_NEW_DECISION = f"{RLM}مکتوب جدید از OFPRA: {RLM}{RLM}فیصله{RLM} ({RLM}Décision{RLM}){RLM}"
 #: "Letter not opened yet: Decision (Décision)", the same letter at the next check.
 DARI_UNOPENED_DECISION = f"{RLM}مکتوب هنوز باز نشده: {RLM}{RLM}فیصله{RLM} ({RLM}Décision{RLM}){RLM}"
+#: "New letter from OFPRA: Decision (Décision) (karim)" as the Arabic catalog says it.
+ARABIC_NEW_DECISION = (
+    f"{RLM}{RLM}رسالة جديدة من OFPRA: {RLM}{RLM}القرار{RLM} ({RLM}Décision{RLM}){RLM}"
+    f"{RLM} ({RLM}karim{RLM})"
+)
 CODES = "fr, en, fa_AF, ps, ar, bn, tr, ru, uk, ka, ht"
 
 
@@ -54,9 +59,11 @@ def french_cli(tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureR
     return cli
 
 
-def set_up_dari_holder(cli: Cli, portal: MockPortalServer) -> None:
+def set_up_holder(cli: Cli, portal: MockPortalServer, profile: str, language: str) -> None:
     done = cli.run(
         "setup",
+        "--profile",
+        profile,
         "--portal-url",
         portal.login_url,
         "--identifier",
@@ -69,7 +76,7 @@ def set_up_dari_holder(cli: Cli, portal: MockPortalServer) -> None:
         "--holder",
         "Amina K.",
         "--language",
-        "fa_AF",
+        language,
         stdin=PASSWORD + "\n",
     )
     assert done.returncode == 0, done.stderr
@@ -82,10 +89,10 @@ def set_up_dari_holder(cli: Cli, portal: MockPortalServer) -> None:
 
 @pytest.mark.desktop
 @pytest.mark.browser
-def test_a_french_terminal_reads_french_and_the_dari_holders_desktop_reads_dari(
+def test_a_french_terminal_reads_french_and_each_holder_their_own_language(
     french_cli: Cli, live_portal: MockPortalServer, desktop: DesktopSession
 ) -> None:
-    set_up_dari_holder(french_cli, live_portal)
+    set_up_holder(french_cli, live_portal, "default", "fa_AF")
 
     done = french_cli.run("check")
 
@@ -111,19 +118,27 @@ def test_a_french_terminal_reads_french_and_the_dari_holders_desktop_reads_dari(
     assert "Profil 'default' (" in status.stdout, status.stdout
     assert "\n  alertes : en دری (Dari)\n" in status.stdout
 
-    # Without a notification service, the alert printed on the terminal is the holder's,
-    # said as such in the terminal's language. With --json, on standard error.
+    # A second person, who reads Arabic; both checked in one run. Without a notification
+    # service, each alert printed on the terminal is its holder's, said as such in French.
+    # With --json, the alerts go to standard error.
+    set_up_holder(french_cli, live_portal, "karim", "ar")
     french_cli.env["OFPRA_ASSISTANT_NOTIFIER"] = "console"
-    done = french_cli.run("check", "--json")
+    done = french_cli.run("check", "--all", "--json")
 
     assert done.returncode == 0, done.stderr
     assert (
         f"Alerte pour « default » (en دری (Dari)) :\n** {DARI_UNOPENED_DECISION}\n" in done.stderr
     ), done.stderr
-    assert "Démarrage du navigateur..." in done.stderr
+    assert f"Alerte pour « karim » (en العربية (Arabic)) :\n** {ARABIC_NEW_DECISION}\n" in (
+        done.stderr
+    )
+    assert "karim : Connexion au site..." in done.stderr.splitlines()
     # The JSON keeps the alerts' own words, and says in which language they are.
-    [alert] = json.loads(done.stdout)["alerts"]
+    default, karim = json.loads(done.stdout)["results"]
+    [alert] = default["alerts"]
     assert (alert["title"], alert["language"]) == (DARI_UNOPENED_DECISION, "fa_AF")
+    [alert] = karim["alerts"]
+    assert (alert["title"], alert["language"]) == (ARABIC_NEW_DECISION, "ar")
 
 
 @pytest.mark.desktop
