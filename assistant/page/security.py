@@ -121,7 +121,7 @@ class PageGuard:
     def _headers(self, response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
-        if request.endpoint != "static":
+        if request.endpoint != "static" or response.status_code not in (200, 304):
             # S7: whatever is not the stylesheet or the font may name a person: never kept.
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
