@@ -589,15 +589,11 @@ def decision_notes(deadlines: LetterDeadlines, w: Words) -> list[Markup]:
 
 def _check_line(check: Any, w: Words) -> CheckLine:
     if check.ok:
-        outcome = (
-            w.ngettext(
-                "Read the list: {count} letter, {new} new",
-                "Read the list: {count} letters, {new} new",
-                check.letters or 0,
-                new=check.new_letters or 0,
-            )
-            if check.letters is not None
-            else w._("Read the list")
+        outcome = w.ngettext(
+            "Read the list: {count} letter, {new} new",
+            "Read the list: {count} letters, {new} new",
+            check.letters or 0,
+            new=check.new_letters or 0,
         )
     elif check.error_code == "page_not_recognised":
         outcome = w._("Failed: a page the assistant does not recognise")

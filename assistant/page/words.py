@@ -82,11 +82,18 @@ class Words:
     def moment(self, moment: datetime) -> Markup:
         """A moment as Paris tells it, said as such (the CLI's own words)."""
         local = moment.astimezone(PARIS)
+        clock = f"{local.hour}:{local.minute:02d}"
         return Markup('<time datetime="{}">{}</time>').format(
             local.isoformat(timespec="minutes"),
-            self._(
-                "{date}, {time}, Paris time",
-                date=self.t.date(local.date()),
-                time=f"{local.hour}:{local.minute:02d}",
-            ),
+            self._("{date}, {time}, Paris time", date=self.t.date(local.date()), time=clock),
         )
+
+    @property
+    def frame(self) -> dict[str, Markup]:
+        """The words around every page (the templates hold none of their own)."""
+        return {
+            "brand": self._("OFPRA assistant"),
+            "skip": self._("Skip to the content"),
+            "menu": self._("Menu"),
+            "continue": self._("Continue to the page"),
+        }
