@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -78,6 +79,8 @@ class Line:
     level: str
     sign: str
     urgency: Markup
+    #: The letter it is about, if any.
+    letter: str = ""
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Card:
 
 @dataclass
 class LetterView:
+    #: The letter's id (its date and kind, as the check's JSON names it).
+    id: str
     title: Markup
     facts: list[Markup]
     notes: list[Markup]
@@ -221,14 +226,14 @@ def todo_line(report: LetterReport, w: Words) -> Line:
             "letter, and it may have a deadline.",
             name=name,
         )
-        return Line(text, "soon", _sign("soon"), _urgency_word("soon", w))
+        return Line(text, "soon", _sign("soon"), _urgency_word("soon", w), letter.id)
     if deadlines.deemed_notified:
         text = w._(
             "Open {name} on the OFPRA site now: it counts as received since {date}.",
             name=name,
             date=w.date(deadlines.deemed_notified_on),
         )
-        return Line(text, "urgent", _sign("urgent"), _urgency_word("urgent", w))
+        return Line(text, "urgent", _sign("urgent"), _urgency_word("urgent", w), letter.id)
     days = deadlines.days_left or 0
     text = w.ngettext(
         "Open {name} on the OFPRA site by {date}: {count} day left.",
@@ -238,7 +243,7 @@ def todo_line(report: LetterReport, w: Words) -> Line:
         date=w.date(deadlines.open_by),
     )
     level, sign, _rank = _level(days)
-    return Line(text, level, sign, _urgency_word(level, w))
+    return Line(text, level, sign, _urgency_word(level, w), letter.id)
 
 
 def _problems(status: dict[str, Any], undelivered: int, w: Words) -> list[Line]:
@@ -346,7 +351,7 @@ def _card(status: dict[str, Any], reports: list[LetterReport], undelivered: int,
     return Card(
         name=name,
         title=isolate(name),
-        href=f"/profiles/{name}",
+        href="/profiles/" + quote(name),
         rank=rank,
         soonest=soonest,
         urgency=_urgency_word(level, w),
@@ -541,6 +546,7 @@ def _letter(report: LetterReport, w: Words) -> LetterView:
     elif letter.kind is LetterKind.DECISION and not letter.read:
         notes.append(Markup.escape(decision_rule(w.t)))
     return LetterView(
+        id=letter.id,
         title=letter_title(letter, w),
         facts=facts,
         notes=notes,
