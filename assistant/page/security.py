@@ -1,6 +1,6 @@
 """The page's guard, in one place for every route (Syncthing's GUI middleware, not a decorator
 per view): Host (S2), session (S3), CSRF and Origin on every POST (S6), and the headers of
-every response (S7). DESIGN.md, "The page", lists the properties; tests/test_page_security.py
+every response (S7). DESIGN.md, "The page", lists the properties; tests/test_page_app.py
 has one test each, and one that walks the URL map.
 """
 

@@ -1,6 +1,7 @@
-"""The page's security properties (DESIGN.md, "The page", S1-S9), one test each or more, through
-Flask's test client; and a walk of the URL map that fails when a route lacks the protections.
-The real browser's side (the opener file, S8's requests) is in tests/test_page_browser.py."""
+"""The page's Flask app through its test client: the security properties (DESIGN.md, "The page",
+S1-S9), one test each or more, a walk of the URL map that fails when a route lacks the
+protections, and what the pages show. The real browser's side (the opener file, S8's requests,
+axe-core, 360 px) is in tests/test_page_browser.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import re
 import socket
 import sqlite3
 import stat
-from datetime import date
+from datetime import date, timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,9 @@ from assistant.page.tokens import (
     mint_token,
     write_opener_file,
 )
+from assistant.results import Alert
 from assistant.settings import PageSettings, Paths, Settings, load_settings
-from assistant.state import StateStore
+from assistant.state import CheckRecord, StateStore
 from flows.models import LetterKind, PortalLetter
 from tests.conftest import IDENTIFIER, NOW, PASSWORD, FakeClock
 
@@ -548,6 +551,45 @@ def test_page_profile_in_the_holders_language_and_back(client: FlaskClient, key:
     english = get(client, "/profiles/amina?lang=en").get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in english
     assert 'href="/profiles/amina?lang=fa_AF"' in english
+
+
+def test_page_overview_says_what_needs_a_person(
+    client: FlaskClient, key: bytes, paths: Paths
+) -> None:
+    state = StateStore.open(paths.state_file)
+    # amina: the portal refused the password (the automatic checks pause).
+    refused = NOW - timedelta(hours=3)
+    state.record_check(
+        "amina", CheckRecord(refused, refused, False, "login_rejected", None, None, None)
+    )
+    # jean: last success ten days ago, a page not recognised since; a channel down for two
+    # days, its alert still waiting.
+    old = NOW - timedelta(days=10)
+    state.record_check("jean", CheckRecord(old, old, True, None, 1, 0, 0))
+    failed = NOW - timedelta(hours=2)
+    state.record_check(
+        "jean", CheckRecord(failed, failed, False, "page_not_recognised", None, None, None)
+    )
+    since = NOW - timedelta(days=2)
+    [alert_id] = state.enqueue_alerts(
+        "jean", [Alert("reminder", "t", "b")], ["channel:jean:person-ntfy"], since
+    )
+    state.record_delivery(
+        alert_id, "channel:jean:person-ntfy", since, error=CHANNEL_URL, next_try_at=NOW
+    )
+    state.close()
+    log_in(client, key)
+    html = unescape(get(client, "/?lang=en").get_data(as_text=True))
+    amina, jean = html.split('data-profile="jean"')
+    assert "The portal refused the password, or the account is locked" in amina
+    assert "'ofpra-assistant setup --profile amina' again" in amina
+    assert "No successful check since <time" in jean
+    assert "The alert channel <bdi>person-ntfy</bdi> has not worked since" in jean
+    assert "1 alert is waiting to be delivered" in jean
+    assert CHANNEL_URL not in html
+    # The 8-day alarm says it, not the last failure's own words.
+    assert "does not recognise" not in jean
+    assert "‼ Urgent" in html.replace('<span class="sign" aria-hidden="true">‼</span> ', "‼ ")
 
 
 def test_page_one_profile_goes_straight_to_it(
