@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from assistant.page.server import PageServer
 from assistant.page.tokens import mint_token, write_opener_file
 from assistant.settings import Paths, Settings
-from assistant.state import StateStore
+from assistant.state import CheckRecord, StateStore
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
 from flows.models import LetterKind, PortalLetter
@@ -109,6 +109,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, desktop: DesktopSession) ->
         ],
         now,
     )
+    # The check that read it (the page shows what the last successful check read).
+    state.record_check("hostile", CheckRecord(now - timedelta(minutes=1), now, True, None, 1, 1, 0))
     state.close()
     settings = Settings(keyring_service=cli.env["OFPRA_ASSISTANT_KEYRING_SERVICE"])
     server = PageServer.start(paths, settings)
