@@ -6,11 +6,15 @@ axe-core, 360 px) is in tests/test_page_browser.py."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import os
 import re
 import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
@@ -203,6 +207,24 @@ def test_page_file_names_the_address_and_goes_with_the_server(paths: Paths) -> N
     finally:
         server.stop()
     assert not paths.page_file.exists()
+    assert page_address(paths) is None
+
+
+def test_page_address_is_none_when_no_agent_serves_it(paths: Paths) -> None:
+    assert page_address(paths) is None  # no file
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()
+    url = f"http://127.0.0.1:{port}/"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    for pid in (int(gone.stdout), os.getpid()):
+        # A pid no longer alive; this process, alive, but nothing answers on the port.
+        paths.page_file.write_text(json.dumps({"url": url, "pid": pid}))
+        assert page_address(paths) is None
+    paths.page_file.write_text("not json")
     assert page_address(paths) is None
 
 
