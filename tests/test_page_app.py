@@ -680,6 +680,40 @@ def test_page_fault_is_a_plain_page_and_logged(
     assert "amina's page broke" in caplog.text
 
 
+def test_page_server_keeps_serving_after_a_fault(
+    paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from assistant.page import model
+
+    server = PageServer.start(paths, Settings())
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        key = paths.page_key_file.read_bytes()
+        form = urllib.parse.urlencode({"token": mint_token(key)}).encode()
+        with opener.open(server.url + "session", data=form, timeout=10) as answer:
+            cookie = answer.headers["Set-Cookie"].split(";")[0]
+        overview = urllib.request.Request(server.url + "?lang=en", headers={"Cookie": cookie})
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("amina's page broke")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(model.PageData, "cards", broken)
+            with pytest.raises(urllib.error.HTTPError) as failed:
+                opener.open(overview, timeout=10)
+            assert failed.value.code == 500
+            assert b"amina" not in failed.value.read()
+        with opener.open(overview, timeout=10) as answer:
+            assert answer.status == 200
+            assert b"amina" in answer.read()
+    finally:
+        server.stop()
+
+
 # Every route -----------------------------------------------------------------------------------
 
 #: The only routes open without a session; adding one means changing this test on purpose.
