@@ -35,6 +35,7 @@ from assistant.page.tokens import (
     TokenBook,
     ensure_opener_key,
     mint_token,
+    stored_opener_key,
     write_opener_file,
 )
 from assistant.results import Alert
@@ -312,6 +313,19 @@ def test_page_token_signed_by_another_key_or_altered_is_refused() -> None:
     assert book.redeem("") is False
     assert book.redeem("not base64 at all!") is False
     assert book.redeem(token) is True
+
+
+def test_page_token_of_a_key_made_again_is_redeemed_once(paths: Paths, key: bytes) -> None:
+    """``open`` made the key again (its file was removed): the agent reads the new one."""
+    book = TokenBook(key, key_source=lambda: stored_opener_key(paths))
+    paths.page_key_file.unlink()
+    fresh = ensure_opener_key(paths)
+    assert fresh != key
+    token = mint_token(fresh)
+    assert book.redeem(token) is True
+    assert book.redeem(token) is False
+    assert book.redeem(mint_token(key)) is False  # the old key is gone
+    assert book.redeem(mint_token(bytes(32))) is False
 
 
 def test_page_token_holds_32_random_bytes() -> None:
