@@ -575,6 +575,18 @@ def test_page_profile_shows_the_dates_written_by_hand(client: FlaskClient, key: 
     assert "This is not legal advice" in jean
 
 
+def test_page_commands_and_portal_labels_keep_their_order_right_to_left(
+    client: FlaskClient, key: bytes
+) -> None:
+    log_in(client, key)
+    dari = get(client, "/help?lang=fa_AF").get_data(as_text=True)
+    assert "<bdi>&#39;ofpra-assistant autostart disable&#39;</bdi>" in dari
+    assert "«<bdi>J&#39;ai oublié mon mot de passe</bdi>»" in dari
+    english = get(client, "/help?lang=en").get_data(as_text=True)
+    assert "&#39;ofpra-assistant autostart disable&#39;" in english
+    assert "<bdi>&#39;ofpra" not in english
+
+
 def test_page_overview_most_urgent_first(client: FlaskClient, key: bytes) -> None:
     log_in(client, key)
     html = get(client, "/?lang=en").get_data(as_text=True)

@@ -8,6 +8,7 @@ bidi overrides cannot turn the sentence around.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from markupsafe import Markup, escape
@@ -24,6 +25,11 @@ from assistant.i18n import (
 )
 
 Day = date
+#: In a right-to-left sentence, a command ('ofpra-assistant open') or a label of the French
+#: portal («J'ai oublié mon mot de passe») is a left-to-right run: isolated, its quotes and
+#: words keep their order (escaped text: ' is &#39;).
+_COMMAND = re.compile(r"&#39;(ofpra-assistant[^&<]*?)&#39;")
+_QUOTED = re.compile(r"«([^«»<]*[A-Za-z][^«»<]*)»")
 #: The ``lang`` attribute of each catalog's language (BCP 47).
 HTML_LANG = {"fa_AF": "fa-AF"}
 
@@ -69,13 +75,20 @@ class Words:
         if not values:
             # The same words (a heading, "Urgent") come back on every card.
             if message not in self._plain:
-                self._plain[message] = Markup(escape(self._catalog.gettext(message)))
+                self._plain[message] = self._template(self._catalog.gettext(message))
             return self._plain[message]
-        return Markup(escape(self._catalog.gettext(message))).format(**values)
+        return self._template(self._catalog.gettext(message)).format(**values)
 
     def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> Markup:
         text = self._catalog.ngettext(singular, plural, count)
-        return Markup(escape(text)).format(count=count, **values)
+        return self._template(text).format(count=count, **values)
+
+    def _template(self, text: str) -> Markup:
+        escaped = str(escape(text))
+        if self.direction == "rtl":
+            escaped = _COMMAND.sub(r"<bdi>&#39;\1&#39;</bdi>", escaped)
+            escaped = _QUOTED.sub(r"«<bdi>\1</bdi>»", escaped)
+        return Markup(escaped)
 
     def text(self, message: str) -> str:
         """A message stored elsewhere (``N_``), translated, as plain text."""
