@@ -32,6 +32,7 @@ __all__ = [
     "N_",
     "AccountLockedError",
     "AgentAlreadyRunningError",
+    "AgentNotStartedError",
     "AssistantError",
     "BrowserUnavailableError",
     "CaptchaError",
@@ -44,6 +45,7 @@ __all__ = [
     "KeyringLockedError",
     "KeyringUnavailableError",
     "LoginRejectedError",
+    "NoBrowserError",
     "PageNotRecognisedError",
     "PasswordChangeRequiredError",
     "PortalUnavailableError",
@@ -84,6 +86,9 @@ class ExitStatus(IntEnum):
     HOME_READ_ONLY = 26
     KEYRING_LOCKED = 27
     PROFILE_BUSY = 28
+    # 33 and 34 are `open`'s: the page could not be shown.
+    NO_BROWSER = 33
+    AGENT_NOT_STARTED = 34
 
 
 class CredentialsMissingError(AssistantError):
@@ -150,6 +155,18 @@ class ProfileBusyError(AssistantError):
     retryable = True
 
 
+class NoBrowserError(AssistantError):
+    """``open`` found no web browser to show the page in."""
+
+    code = "no_browser"
+
+
+class AgentNotStartedError(AssistantError):
+    """``open`` started the agent, and it did not serve the page in time."""
+
+    code = "agent_not_started"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -170,6 +187,8 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     DiskFullError,
     HomeReadOnlyError,
     ProfileBusyError,
+    NoBrowserError,
+    AgentNotStartedError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.

@@ -68,6 +68,9 @@ class Alert:
     body: str
     urgent: bool = False
     letter_id: str | None = None
+    #: The profile it is about, set where it is delivered (the outbox knows it), for the desktop
+    #: alert's "Open" action; not part of what the alert says, so not compared.
+    profile: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
