@@ -72,7 +72,9 @@ class NotificationActions:
     def __init__(self, on_open: Callable[[str], None], label_for: Callable[[str], str]) -> None:
         self.on_open = on_open
         self.label_for = label_for
-        self._profiles: OrderedDict[int, str] = OrderedDict()
+        #: Each notification sent and not closed yet: its profile, and the server that showed
+        #: it (its unique name on the bus: only that server may say it was clicked).
+        self._sent: OrderedDict[int, tuple[str, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._connection: DBusConnection | None = None
         self._router: DBusRouter | None = None
@@ -123,14 +125,15 @@ class NotificationActions:
                 timeout=CALL_TIMEOUT_SECONDS,
             )
             (notification_id,) = unwrap_msg(reply)
+            server = str(reply.header.fields.get(_SENDER, ""))
         except DBusErrorResponse as error:
             raise FreedesktopError(f"the notification service refused: {error.name}") from None
         except (OSError, TimeoutError, ValueError) as error:
             raise FreedesktopError(f"{type(error).__name__}: {error}") from None
         with self._lock:
-            self._profiles[int(notification_id)] = profile
-            while len(self._profiles) > REMEMBERED:
-                self._profiles.popitem(last=False)
+            self._sent[int(notification_id)] = (profile, server)
+            while len(self._sent) > REMEMBERED:
+                self._sent.popitem(last=False)
         return int(notification_id)
 
     def _call(self, message: Message) -> tuple[Any, ...]:
@@ -139,18 +142,20 @@ class NotificationActions:
         assert self._router is not None
         return tuple(unwrap_msg(self._router.send_and_get_reply(message, timeout=5.0)))
 
-    def handle(self, member: str, body: tuple[Any, ...]) -> None:
-        """A signal of the notification service: a click on one of ours opens its profile."""
+    def handle(self, member: str, body: tuple[Any, ...], sender: str) -> None:
+        """A signal of the notification service: a click on one of ours opens its profile.
+        Signals are not checked by the bus: one from any other sender is ignored."""
+        with self._lock:
+            sent = self._sent.get(int(body[0])) if body else None
+        if sent is None or sent[1] != sender:
+            return  # another program's notification, one of ours forgotten, or not the server
         if member == "NotificationClosed":
             with self._lock:
-                self._profiles.pop(int(body[0]), None)
+                self._sent.pop(int(body[0]), None)
             return
         if member != "ActionInvoked" or body[1] not in (OPEN_ACTION, DEFAULT_ACTION):
             return
-        with self._lock:
-            profile = self._profiles.get(int(body[0]))
-        if profile is None:
-            return  # another program's notification, or one of ours long forgotten
+        profile = sent[0]
         log.info("the alert's Open action: the page of %s", profile)
         threading.Thread(target=self._open, args=(profile,), name="open-page", daemon=True).start()
 
@@ -166,7 +171,12 @@ class NotificationActions:
             if message is _STOP:
                 return
             try:
-                self.handle(str(message.header.fields.get(_MEMBER, "")), tuple(message.body))
+                fields = message.header.fields
+                self.handle(
+                    str(fields.get(_MEMBER, "")),
+                    tuple(message.body),
+                    str(fields.get(_SENDER, "")),
+                )
             except Exception:  # a malformed signal must not end the listening
                 log.exception("a notification signal could not be read")
 
@@ -182,13 +192,13 @@ class NotificationActions:
             self._listener.join(timeout=5)
 
 
-def _member_field() -> Any:
+def _header_fields() -> tuple[Any, Any]:
     from jeepney.low_level import HeaderFields
 
-    return HeaderFields.member
+    return HeaderFields.member, HeaderFields.sender
 
 
-_MEMBER = _member_field()
+_MEMBER, _SENDER = _header_fields()
 
 
 def listen_for_actions(
