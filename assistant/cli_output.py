@@ -4,6 +4,7 @@ what forget removed, the demo, what the agent does, and its autostart entry."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,45 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class LetterGroups:
+    """A check's letters as the person should see them (the CLI and the page alike)."""
+
+    #: Unread notified letters, the soonest deadline (or one counted as received) on top; then
+    #: the unread letters of a kind the assistant does not know, which may carry a deadline.
+    urgent: list[LetterReport]
+    #: Unread letters for information only.
+    information: list[LetterReport]
+    #: Opened letters on which days still run (a decision's appeal) or whose dates do not fit.
+    running: list[LetterReport]
+    #: The other opened letters.
+    opened: list[LetterReport]
+
+
+def group_letters(reports: list[LetterReport]) -> LetterGroups:
+    urgent = sorted(
+        (r for r in reports if r.needs_opening or r.unknown_unread),
+        key=lambda r: (r.unknown_unread, r.deadlines.days_left or 0),
+    )
+    information = [r for r in reports if not (r.letter.read or r.needs_opening or r.unknown_unread)]
+    # An opened letter still matters when days run on it (a decision's appeal) or its dates
+    # do not fit: it is shown with them, never only counted.
+    running = [r for r in reports if r.letter.read and _has_notes(r)]
+    opened = [r for r in reports if r.letter.read and r not in running]
+    return LetterGroups(urgent, information, running, opened)
+
+
+def _has_notes(report: LetterReport) -> bool:
+    """Whether ``_letter_notes`` says anything about the letter (in any language)."""
+    deadlines = report.deadlines
+    return bool(report.date_warnings) or None not in (
+        deadlines.legal_aid_by,
+        deadlines.legal_aid_deadline,
+        deadlines.appeal_by,
+        deadlines.appeal_deadline,
+    )
+
+
 def _letters_summary(result: CheckResult, t: Translator, all_letters: bool) -> list[str]:
     reports = result.letters
     if result.first_check:
@@ -89,17 +129,9 @@ def _letters_summary(result: CheckResult, t: Translator, all_letters: bool) -> l
                 new=sum(r.new for r in reports),
             )
         ]
-    # The legal clocks first, the soonest deadline (or a letter counted as received) on top;
-    # then the letters of a kind the assistant does not know, which may carry a deadline.
-    urgent = sorted(
-        (r for r in reports if r.needs_opening or r.unknown_unread),
-        key=lambda r: (r.unknown_unread, r.deadlines.days_left or 0),
-    )
-    information = [r for r in reports if not (r.letter.read or r.needs_opening or r.unknown_unread)]
-    # An opened letter still matters when days run on it (a decision's appeal) or its dates
-    # do not fit: it is shown with them, never only counted.
-    running = [r for r in reports if r.letter.read and _letter_notes(r, t)]
-    opened = [r for r in reports if r.letter.read and r not in running]
+    groups = group_letters(reports)
+    urgent, information = groups.urgent, groups.information
+    running, opened = groups.running, groups.opened
     flag = not result.first_check
 
     def listed(section: list[LetterReport]) -> list[str]:

@@ -74,6 +74,21 @@ class Paths:
     def lock_file(self) -> Path:
         return self.data_dir / "agent.lock"
 
+    @property
+    def page_file(self) -> Path:
+        """Where the running agent writes its page's address (assistant/page/server.py)."""
+        return self.data_dir / "page.json"
+
+    @property
+    def page_key_file(self) -> Path:
+        """The page's opener key, shared by the agent and ``open`` (assistant/page/tokens.py)."""
+        return self.data_dir / "page.key"
+
+    @property
+    def page_opener_file(self) -> Path:
+        """The one-time file that hands a token to the browser (assistant/page/tokens.py)."""
+        return self.data_dir / "page-open.html"
+
     def ensure(self) -> None:
         """Create the folders, readable by their owner only; check those that exist."""
         # The home folders themselves may be links (a data folder moved elsewhere); the ones
@@ -195,6 +210,26 @@ class RetrySettings(BaseModel):
         return float(self.backoff_seconds * 2 ** (attempt - 2))
 
 
+class PageSettings(BaseModel):
+    """Where the agent serves the page (DESIGN.md, "The page")."""
+
+    model_config = {"extra": "forbid"}
+
+    #: S1: the page listens on this computer only; any other address is refused at start.
+    address: str = "127.0.0.1"
+    #: 0: any free port, chosen at start and written to the home folder for ``open``.
+    port: int = Field(default=0, ge=0, le=65535)
+
+    @field_validator("address")
+    @classmethod
+    def _loopback_only(cls, address: str) -> str:
+        if address != "127.0.0.1":
+            raise ValueError(
+                "the page listens on 127.0.0.1 only, so that no other computer can reach it"
+            )
+        return address
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
@@ -207,6 +242,7 @@ class Settings(BaseSettings):
     browser: BrowserSettings = BrowserSettings()
     agent: AgentSettings = AgentSettings()
     retry: RetrySettings = RetrySettings()
+    page: PageSettings = PageSettings()
     #: Save a picture of the page a check failed on (every input field masked), for debugging.
     debug_screenshot: bool = False
 

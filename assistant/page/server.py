@@ -1,0 +1,155 @@
+"""The page served on 127.0.0.1, in daemon threads of the agent's own process.
+
+waitress, not Flask's development server: threaded, pure Python, made for this. It listens on a
+socket bound here first, so that the app knows its port (S2 checks ``Host`` against it) before
+the first request. A view's fault is answered by the app (assistant/page/app.py); the server's
+threads are daemons, so neither keeps the agent from stopping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.errors import N_, ConfigInvalidError
+from assistant.page.tokens import TokenBook, ensure_opener_key, write_private_file
+from assistant.settings import Paths, Settings
+
+log = logging.getLogger(__name__)
+LOOPBACK = "127.0.0.1"
+#: Enough for a few tabs and a volunteer's clicks; a stuck tab holds one thread, no lock.
+THREADS = 4
+
+
+@dataclass
+class PageServer:
+    """The page served on 127.0.0.1 by a threaded WSGI server that is not Flask's development
+    server, in daemon threads of the calling process."""
+
+    url: str
+    port: int
+    paths: Paths
+    _server: Any = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    @classmethod
+    def start(cls, paths: Paths, settings: Settings, *, key: bytes | None = None) -> PageServer:
+        """Bind [page] address/port (a non-loopback address is refused: S1), start serving,
+        and write the page file (``{"url": ..., "pid": ...}``, 0600) for ``open`` to find."""
+        from waitress.server import create_server
+
+        from assistant.page.app import create_app
+
+        address = settings.page.address
+        if address != LOOPBACK:
+            raise ConfigInvalidError(
+                N_(
+                    "The page can listen on 127.0.0.1 only (this computer), not on {address}. "
+                    "Remove the [page] address setting."
+                ),
+                address=address,
+            )
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind((LOOPBACK, settings.page.port))
+        except OSError as error:
+            listener.close()
+            raise ConfigInvalidError(
+                N_(
+                    "The page cannot listen on port {port} ({error}). Choose another port in "
+                    "the [page] port setting, or 0 for any free one."
+                ),
+                port=settings.page.port,
+                error=error.strerror or str(error),
+            ) from None
+        listener.listen(32)
+        port = listener.getsockname()[1]
+        tokens = TokenBook(key if key is not None else ensure_opener_key(paths))
+        app = create_app(paths, port=port, tokens=tokens, settings=settings)
+        server = create_server(
+            app,
+            sockets=[listener],
+            threads=THREADS,
+            ident="ofpra-assistant",
+            # The page is on loopback: no proxy in front, no header to trust.
+            trusted_proxy=None,
+            clear_untrusted_proxy_headers=True,
+            expose_tracebacks=False,
+        )
+        thread = threading.Thread(target=server.run, name="page-server", daemon=True)
+        thread.start()
+        url = f"http://{LOOPBACK}:{port}/"
+        page = cls(url=url, port=port, paths=paths, _server=server, _thread=thread)
+        write_private_file(
+            paths.page_file,
+            json.dumps({"url": url, "pid": os.getpid()}).encode("utf-8"),
+        )
+        log.info("the page is served at %s", url)
+        return page
+
+    def stop(self) -> None:
+        """Stop serving, and remove the page file (if it is still this server's)."""
+        # Answers being written finish first: closing under them makes waitress log a trace.
+        dispatcher = self._server.task_dispatcher
+        deadline = time.monotonic() + 2
+        while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with contextlib.suppress(Exception):
+            self._server.close()
+        self._thread.join(timeout=5)
+        if _read_page_file(self.paths).get("url") == self.url:
+            self.paths.page_file.unlink(missing_ok=True)
+
+
+def _read_page_file(paths: Paths) -> dict[str, Any]:
+    try:
+        found = json.loads(paths.page_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if os.name != "posix":
+        return True  # the answer on the port decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def page_address(paths: Paths) -> str | None:
+    """The running agent's page address from the page file, or None when no agent serves it
+    (no file, or the pid in it is not alive, or nothing answers on the port)."""
+    found = _read_page_file(paths)
+    url = found.get("url")
+    if not isinstance(url, str) or not url.startswith(f"http://{LOOPBACK}:"):
+        return None
+    if not _alive(found.get("pid")):
+        return None
+    # Any answer will do (401 without a session): it is the page, not a stranger on the port,
+    # when it sends the page's own header.
+    request = urllib.request.Request(url + "static/page.css", method="HEAD")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=2) as answer:
+            server = answer.headers.get("Server", "")
+    except urllib.error.HTTPError as error:
+        server = error.headers.get("Server", "")
+    except (OSError, ValueError):
+        return None
+    return url if server.startswith("ofpra-assistant") else None

@@ -1,0 +1,86 @@
+"""The page's words: the catalogs' translations made into safe HTML.
+
+A message is written in English and wrapped in ``w._``/``w.ngettext`` (extracted into the
+catalogs like every other); its values are escaped, and text from the portal is isolated in a
+``<bdi>`` (S9) so that a French label keeps its order inside a Dari sentence and a label with
+bidi overrides cannot turn the sentence around.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from markupsafe import Markup, escape
+
+from assistant.deadlines import PARIS
+from assistant.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    RIGHT_TO_LEFT,
+    Translator,
+    _catalog,
+    normalise_language,
+    system_language,
+)
+
+#: The ``lang`` attribute of each catalog's language (BCP 47).
+HTML_LANG = {"fa_AF": "fa-AF"}
+
+
+def isolate(text: object) -> Markup:
+    """Text from the portal (or typed by a person, like a profile's name): escaped, isolated."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def page_language(requested: str | None) -> str:
+    """The language asked for in the address (``?lang=``), else the system's."""
+    if requested:
+        found = normalise_language(requested)
+        if found:
+            return found
+    return system_language()
+
+
+class Words:
+    """One language's words for one request."""
+
+    def __init__(self, language: str) -> None:
+        self.t = Translator(language)
+        self.language = self.t.language
+        self._catalog = _catalog(self.language)
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG.get(self.language, self.language)
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in RIGHT_TO_LEFT else "ltr"
+
+    @property
+    def language_name(self) -> str:
+        return LANGUAGES.get(self.language, LANGUAGES[DEFAULT_LANGUAGE])
+
+    def _(self, message: str, /, **values: object) -> Markup:
+        text = self._catalog.gettext(message)
+        return Markup(escape(text)).format(**values) if values else Markup(escape(text))
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> Markup:
+        text = self._catalog.ngettext(singular, plural, count)
+        return Markup(escape(text)).format(count=count, **values)
+
+    def text(self, message: str) -> str:
+        """A message stored elsewhere (``N_``), translated, as plain text."""
+        return self._catalog.gettext(message)
+
+    def date(self, day: date | None) -> str:
+        return "" if day is None else self.t.date(day)
+
+    def moment(self, moment: datetime) -> Markup:
+        """A moment as Paris tells it, said as such (the CLI's own words)."""
+        local = moment.astimezone(PARIS)
+        return self._(
+            "{date}, {time}, Paris time",
+            date=self.t.date(local.date()),
+            time=f"{local.hour}:{local.minute:02d}",
+        )
