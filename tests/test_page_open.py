@@ -183,7 +183,7 @@ def test_open_with_no_agent_starts_one_in_the_background_as_at_login(home: Home)
     assert opened.returncode == 0, opened.stderr
     log = home.folder / "logs" / "assistant.log"
     assert (
-        "The agent was not running: it now runs in the background (its log: " f"{log})."
+        f"The agent was not running: it now runs in the background (its log: {log})."
     ) in opened.stderr
     served = home.served()
     pid = served["pid"]
