@@ -105,14 +105,17 @@ def running_page(
     url = page_address(paths)
     if url is not None:
         return url, False
-    agent = start(paths)
-    log.info("open: no agent served the page; started one (pid %s)", agent.pid)
+    # An agent holding the lock is starting (at login, say): its page comes in a moment, and a
+    # second agent would only be refused.
+    agent = None if agent_holds_lock(paths) else start(paths)
+    if agent is not None:
+        log.info("open: no agent served the page; started one (pid %s)", agent.pid)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         url = page_address(paths)
         if url is not None:
-            return url, True
-        if agent.poll() is not None:
+            return url, agent is not None
+        if agent is not None and agent.poll() is not None and not agent_holds_lock(paths):
             log.warning("open: the agent it started exited with %s", agent.returncode)
             break
         time.sleep(_POLL_SECONDS)
@@ -123,6 +126,22 @@ def running_page(
         ),
         log=str(paths.log_file),
     )
+
+
+def agent_holds_lock(paths: Paths) -> bool:
+    """Whether an agent holds the home folder's lock: ``assistant.agent.agent_running``'s
+    look, without importing the agent's modules (``open`` is on a person's click)."""
+    from filelock import FileLock, Timeout
+
+    if not paths.lock_file.exists():
+        return False
+    probe = FileLock(paths.lock_file)
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
+    probe.release()
+    return False
 
 
 def show_in_browser(address: str, opener_file: Path | None = None) -> None:

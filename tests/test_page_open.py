@@ -226,3 +226,34 @@ def test_open_of_a_profile_that_does_not_exist_starts_nothing(home: Home) -> Non
     assert done.returncode == ExitStatus.PROFILE_MISSING
     assert "There is no profile named 'nobody'." in done.stderr
     assert not home.page_file.exists()
+
+
+def test_open_waits_for_the_page_of_an_agent_that_is_starting_instead_of_starting_another(
+    home: Home,
+) -> None:
+    from assistant.agent import AgentLock
+    from assistant.page.server import PageServer
+    from assistant.settings import Paths, Settings
+
+    paths = Paths(config_dir=home.folder, data_dir=home.folder)
+    with AgentLock(paths):  # an agent at login, its page not served yet
+        opener = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "open", "--print-url"],
+            env=home.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)
+        assert opener.poll() is None, "open waits"
+        page = PageServer.start(paths, Settings())
+        try:
+            out, err = opener.communicate(timeout=WAIT_SECONDS)
+        finally:
+            page.stop()
+
+    assert opener.returncode == 0, err
+    assert out.startswith("file://")
+    assert "The agent was not running" not in err
+    log = (home.folder / "logs" / "assistant.log").read_text()
+    assert "Another ofpra-assistant agent" not in log
