@@ -63,6 +63,8 @@ class Watch:
     cpu_ticks: int = 0
     seconds: float = 0.0
     page_url: str = ""
+    #: VmRSS once settled, the page served but not opened yet.
+    unused_rss_kb: int = 0
 
 
 def measure(window_seconds: float = WINDOW_SECONDS) -> list[Figure]:
@@ -90,6 +92,13 @@ def measure(window_seconds: float = WINDOW_SECONDS) -> list[Figure]:
             "MB",
             Target(TARGET_RSS_MB, "MB"),
             note=f"highest VmRSS over {watch.seconds:.0f} s{others}",
+        ),
+        Figure(
+            f"{name}: resident memory, page not opened yet",
+            watch.unused_rss_kb / 1024,
+            "MB",
+            Target(TARGET_RSS_MB, "MB"),
+            note="VmRSS once settled, before the overview was loaded",
         ),
         Figure(
             f"{name}: CPU",
@@ -130,7 +139,8 @@ def watch_agent(env: dict[str, str], home: Path, window_seconds: float) -> Watch
             if elapsed > SETTLE_LIMIT_SECONDS:
                 raise BenchmarkError("the agent did not settle: a browser stays open")
             time.sleep(0.5)
-        watch = Watch(page_url=use_the_page(home))
+        unused = _rss_kb(agent.pid)
+        watch = Watch(page_url=use_the_page(home), unused_rss_kb=unused)
         first = _cpu_ticks(agent.pid)
         window_start = time.monotonic()
         while time.monotonic() - window_start < window_seconds:
