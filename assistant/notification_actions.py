@@ -49,10 +49,12 @@ _STOP = object()
 
 
 def notify_body(
-    notification: Notification, app_name: str, capabilities: list[str], label: str
+    notification: Notification, app_name: str, capabilities: list[str], label: str | None
 ) -> tuple[object, ...]:
-    """The ``Notify`` call's arguments, with the actions when the server shows them."""
-    actions = [DEFAULT_ACTION, label, OPEN_ACTION, label] if "actions" in capabilities else []
+    """The ``Notify`` call's arguments, with the actions when the server shows them (and there
+    is a ``label``: no page served, no button)."""
+    shown = label is not None and "actions" in capabilities
+    actions = [DEFAULT_ACTION, label, OPEN_ACTION, label] if shown else []
     return (
         app_name,
         0,  # replaces no earlier notification
@@ -69,9 +71,16 @@ class NotificationActions:
     """One D-Bus connection, kept open while the agent runs: it sends the alerts about letters
     and hears which notification was clicked. ``on_open(profile)`` runs in a thread of its own."""
 
-    def __init__(self, on_open: Callable[[str], None], label_for: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        on_open: Callable[[str], None],
+        label_for: Callable[[str], str],
+        available: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.on_open = on_open
         self.label_for = label_for
+        #: Whether a click can be answered now (the page is served).
+        self.available = available
         #: Each notification sent and not closed yet: its profile, and the server that showed
         #: it (its unique name on the bus: only that server may say it was clicked).
         self._sent: OrderedDict[int, tuple[str, str]] = OrderedDict()
@@ -119,7 +128,8 @@ class NotificationActions:
             raise FreedesktopError("the agent's notification connection is closed")
         try:
             capabilities = self._call(new_method_call(NOTIFICATIONS, "GetCapabilities"))[0]
-            body = notify_body(notification, app_name, capabilities, self.label_for(profile))
+            label = self.label_for(profile) if self.available() else None
+            body = notify_body(notification, app_name, capabilities, label)
             reply = self._router.send_and_get_reply(
                 new_method_call(NOTIFICATIONS, "Notify", "susssasa{sv}i", body),
                 timeout=CALL_TIMEOUT_SECONDS,
@@ -220,7 +230,9 @@ def listen_for_actions(
             return
         open_in_browser(paths, served.url, profile)
 
-    actions = NotificationActions(on_open, lambda profile: open_label(paths, profile))
+    actions = NotificationActions(
+        on_open, lambda profile: open_label(paths, profile), lambda: page() is not None
+    )
     try:
         actions.start()
     except (ImportError, FreedesktopError) as error:

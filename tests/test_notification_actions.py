@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from assistant.freedesktop import Notification, Urgency
-from assistant.notification_actions import NotificationActions, notify_body
-from assistant.notifiers import DesktopNotifier
+from assistant.notification_actions import NotificationActions, listen_for_actions, notify_body
+from assistant.notifiers import AlertDispatcher, DesktopNotifier
 from assistant.results import Alert
+from assistant.settings import Paths
 from fixtures.desktop_session import DesktopSession
 
 WAIT_SECONDS = 10.0
@@ -40,12 +43,14 @@ def actions(desktop: DesktopSession) -> Iterator[tuple[NotificationActions, Open
     listener.stop()
 
 
-def test_the_open_action_is_sent_only_to_a_server_that_shows_actions() -> None:
+def test_the_open_action_is_sent_only_to_a_server_that_shows_actions_for_a_served_page() -> None:
     with_actions = notify_body(NOTIFICATION, "OFPRA assistant", ["actions", "body"], "Ouvrir")
     without = notify_body(NOTIFICATION, "OFPRA assistant", ["body"], "Ouvrir")
 
+    no_page = notify_body(NOTIFICATION, "OFPRA assistant", ["actions", "body"], None)
+
     assert with_actions[5] == ["default", "Ouvrir", "open", "Ouvrir"]
-    assert without[5] == []
+    assert without[5] == [] and no_page[5] == []
     assert (
         with_actions[:5]
         == without[:5]
@@ -122,3 +127,44 @@ def test_a_signal_from_another_sender_or_about_another_notification_opens_nothin
     assert opened.profiles == ["amina"]
     listener.handle("NotificationClosed", (7, 2), ":1.42")
     assert 7 not in listener._sent
+
+
+@pytest.mark.desktop
+def test_the_agents_alerts_open_the_served_page_at_the_profile_in_the_default_browser(
+    desktop: DesktopSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    opened_file = tmp_path / "browser-was-given.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf %s "$1" > "{opened_file}"\n')
+    browser.chmod(0o700)
+    monkeypatch.setenv("BROWSER", str(browser))
+    # Looked up again, with no display: no desktop's own browser, and no slow xdg-settings.
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    paths = Paths(config_dir=tmp_path, data_dir=tmp_path)
+    notifier = DesktopNotifier()
+
+    class Served:
+        url = "http://127.0.0.1:8765/"
+
+    actions = listen_for_actions(paths, AlertDispatcher([notifier]), lambda: Served())
+    assert actions is not None
+    try:
+        assert notifier.actions is actions
+        reminder = Alert("reminder", "Letter not opened yet: Convocation", "3 days left", True)
+        notifier.send(Alert(**{**reminder.__dict__, "profile": "bilal"}))
+        dunst_action(desktop)
+        wait_until = time.monotonic() + WAIT_SECONDS
+        while not opened_file.exists() and time.monotonic() < wait_until:
+            time.sleep(0.05)
+    finally:
+        actions.stop()
+
+    address = opened_file.read_text()
+    assert address.startswith("file://")
+    opener = Path(address.removeprefix("file://")).read_text()
+    assert 'action="http://127.0.0.1:8765/session"' in opener
+    assert 'name="next" value="/profiles/bilal"' in opener
