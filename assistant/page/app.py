@@ -81,7 +81,10 @@ def _http_error(error: HTTPException) -> Response:
         text = words._("There is no such page. Go back to the overview.")
     else:
         title = words._("Something went wrong")
-        text = words._("The page could not be shown. Try again in a moment.")
+        text = words._(
+            "The page could not be shown. The checks and the alerts go on: this does not stop "
+            "them. Try again in a moment."
+        )
     return _error_page(code, title, text)
 
 

@@ -14,18 +14,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
-from assistant.alerts import KIND_NAMES, decision_dates, decision_rule
+from assistant.alerts import KIND_NAMES, decision_rule
 from assistant.cli_output import group_letters
 from assistant.credentials import CredentialStore, mask_identifier
-from assistant.deadlines import deadlines_as_of, paris_today
+from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
 from assistant.environment import Environment
 from assistant.errors import N_
 from assistant.notifiers import AlertDispatcher
 from assistant.page.words import Words, isolate
-from assistant.plausibility import warning_text
+from assistant.plausibility import review_dates, warning_text
 from assistant.results import LetterReport
 from assistant.settings import Paths, Settings
 from assistant.state import StateStore
@@ -78,6 +79,8 @@ class Line:
     level: str
     sign: str
     urgency: Markup
+    #: The letter it is about, if any.
+    letter: str = ""
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Card:
 
 @dataclass
 class LetterView:
+    #: The letter's id (its date and kind, as the check's JSON names it).
+    id: str
     title: Markup
     facts: list[Markup]
     notes: list[Markup]
@@ -133,10 +138,19 @@ class ProfileView:
     help_note: Markup
 
 
+class _ReadingState(StateStore):
+    """The state as a page reads it (S6: no GET changes anything). ``status`` stores the agent's
+    random seed on first use; the page only borrows one (it never shows the random delay)."""
+
+    def set_meta_once(self, key: str, value: str) -> str:
+        stored = self.meta(key)
+        return value if stored is None else stored
+
+
 @contextmanager
 def opened_state(paths: Paths) -> Iterator[StateStore]:
     """The state, open for one request: SQLite in WAL mode lets a check write meanwhile."""
-    state = StateStore.open(paths.state_file)
+    state = _ReadingState.open(paths.state_file)
     try:
         yield state
     finally:
@@ -168,10 +182,17 @@ def letter_title(letter: PortalLetter, w: Words) -> Markup:
 
 def reports_of(state: StateStore, profile: str, today: date) -> list[LetterReport]:
     """The state's letters with their deadlines counted to ``today``, as ``status`` counts."""
+    seen_letters = state.letters(profile)
+    # The dates of the table that do not fit together, as the check said them.
+    warnings = review_dates([s.letter for s in seen_letters], today).warnings
     reports = []
-    for seen in state.letters(profile):
+    for seen in seen_letters:
         deadlines = deadlines_as_of(seen.letter, paris_today(seen.last_seen_at), today)
-        reports.append(LetterReport(seen.letter, deadlines, new=False))
+        reports.append(
+            LetterReport(
+                seen.letter, deadlines, new=False, date_warnings=warnings.get(seen.letter.id, ())
+            )
+        )
     return reports
 
 
@@ -205,14 +226,14 @@ def todo_line(report: LetterReport, w: Words) -> Line:
             "letter, and it may have a deadline.",
             name=name,
         )
-        return Line(text, "soon", _sign("soon"), _urgency_word("soon", w))
+        return Line(text, "soon", _sign("soon"), _urgency_word("soon", w), letter.id)
     if deadlines.deemed_notified:
         text = w._(
             "Open {name} on the OFPRA site now: it counts as received since {date}.",
             name=name,
             date=w.date(deadlines.deemed_notified_on),
         )
-        return Line(text, "urgent", _sign("urgent"), _urgency_word("urgent", w))
+        return Line(text, "urgent", _sign("urgent"), _urgency_word("urgent", w), letter.id)
     days = deadlines.days_left or 0
     text = w.ngettext(
         "Open {name} on the OFPRA site by {date}: {count} day left.",
@@ -222,7 +243,7 @@ def todo_line(report: LetterReport, w: Words) -> Line:
         date=w.date(deadlines.open_by),
     )
     level, sign, _rank = _level(days)
-    return Line(text, level, sign, _urgency_word(level, w))
+    return Line(text, level, sign, _urgency_word(level, w), letter.id)
 
 
 def _problems(status: dict[str, Any], undelivered: int, w: Words) -> list[Line]:
@@ -330,7 +351,7 @@ def _card(status: dict[str, Any], reports: list[LetterReport], undelivered: int,
     return Card(
         name=name,
         title=isolate(name),
-        href=f"/profiles/{name}",
+        href="/profiles/" + quote(name),
         rank=rank,
         soonest=soonest,
         urgency=_urgency_word(level, w),
@@ -519,12 +540,13 @@ def _letter(report: LetterReport, w: Words) -> LetterView:
             w._("Counts as received on {date}", date=w.date(deadlines.legally_notified_on))
         )
     notes = [Markup.escape(warning_text(code, letter, w.t)) for code in report.date_warnings]
-    dates = decision_dates(deadlines, w.t)
-    if dates is not None:
-        notes.append(Markup.escape(dates))
+    dates = decision_notes(deadlines, w)
+    if dates:
+        notes.extend(dates)
     elif letter.kind is LetterKind.DECISION and not letter.read:
         notes.append(Markup.escape(decision_rule(w.t)))
     return LetterView(
+        id=letter.id,
         title=letter_title(letter, w),
         facts=facts,
         notes=notes,
@@ -534,17 +556,50 @@ def _letter(report: LetterReport, w: Words) -> LetterView:
     )
 
 
+def decision_notes(deadlines: LetterDeadlines, w: Words) -> list[Markup]:
+    """For a notified decision: the legal-aid and appeal days, advised and last (the words of
+    ``alerts.decision_dates``, with dates a browser and a test can read); none for any other
+    letter."""
+    aid_by, aid_last = deadlines.legal_aid_by, deadlines.legal_aid_deadline
+    appeal_by, appeal_last = deadlines.appeal_by, deadlines.appeal_deadline
+    if aid_by is None or aid_last is None or appeal_by is None or appeal_last is None:
+        return []
+    today = deadlines.as_of
+    if today is None or today <= aid_last:
+        aid = w._(
+            "If the decision is negative, ask for a free lawyer (legal aid) by {aid_by}; the "
+            "law's last day is {aid_last}.",
+            aid_by=w.date(aid_by),
+            aid_last=w.date(aid_last),
+        )
+    else:
+        aid = w._(
+            "If the decision is negative, the 15 days to ask for a free lawyer (legal aid) "
+            "ended on {aid_last}.",
+            aid_last=w.date(aid_last),
+        )
+    if today is None or today <= appeal_last:
+        appeal = w._(
+            "The appeal to the CNDA must be sent by {appeal_last} at the latest; send it by "
+            "{appeal_by} to be safe.",
+            appeal_last=w.date(appeal_last),
+            appeal_by=w.date(appeal_by),
+        )
+    else:
+        appeal = w._(
+            "The month to send an appeal to the CNDA ended on {appeal_last}.",
+            appeal_last=w.date(appeal_last),
+        )
+    return [aid, appeal, _not_legal_advice(w)]
+
+
 def _check_line(check: Any, w: Words) -> CheckLine:
     if check.ok:
-        outcome = (
-            w.ngettext(
-                "Read the list: {count} letter, {new} new",
-                "Read the list: {count} letters, {new} new",
-                check.letters or 0,
-                new=check.new_letters or 0,
-            )
-            if check.letters is not None
-            else w._("Read the list")
+        outcome = w.ngettext(
+            "Read the list: {count} letter, {new} new",
+            "Read the list: {count} letters, {new} new",
+            check.letters or 0,
+            new=check.new_letters or 0,
         )
     elif check.error_code == "page_not_recognised":
         outcome = w._("Failed: a page the assistant does not recognise")

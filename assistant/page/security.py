@@ -1,6 +1,6 @@
 """The page's guard, in one place for every route (Syncthing's GUI middleware, not a decorator
 per view): Host (S2), session (S3), CSRF and Origin on every POST (S6), and the headers of
-every response (S7). DESIGN.md, "The page", lists the properties; tests/test_page_security.py
+every response (S7). DESIGN.md, "The page", lists the properties; tests/test_page_app.py
 has one test each, and one that walks the URL map.
 """
 
@@ -121,7 +121,7 @@ class PageGuard:
     def _headers(self, response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
-        if request.endpoint != "static":
+        if request.endpoint != "static" or response.status_code not in (200, 304):
             # S7: whatever is not the stylesheet or the font may name a person: never kept.
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"

@@ -40,6 +40,7 @@ class PageServer:
     paths: Paths
     _server: Any = field(repr=False)
     _thread: threading.Thread = field(repr=False)
+    _stopping: threading.Event = field(repr=False)
 
     @classmethod
     def start(cls, paths: Paths, settings: Settings, *, key: bytes | None = None) -> PageServer:
@@ -85,10 +86,15 @@ class PageServer:
             clear_untrusted_proxy_headers=True,
             expose_tracebacks=False,
         )
-        thread = threading.Thread(target=server.run, name="page-server", daemon=True)
+        stopping = threading.Event()
+        thread = threading.Thread(
+            target=_serve, args=(server, stopping), name="page-server", daemon=True
+        )
         thread.start()
         url = f"http://{LOOPBACK}:{port}/"
-        page = cls(url=url, port=port, paths=paths, _server=server, _thread=thread)
+        page = cls(
+            url=url, port=port, paths=paths, _server=server, _thread=thread, _stopping=stopping
+        )
         write_private_file(
             paths.page_file,
             json.dumps({"url": url, "pid": os.getpid()}).encode("utf-8"),
@@ -98,16 +104,39 @@ class PageServer:
 
     def stop(self) -> None:
         """Stop serving, and remove the page file (if it is still this server's)."""
+        from waitress import wasyncore
+
+        server = self._server
         # Answers being written finish first: closing under them makes waitress log a trace.
-        dispatcher = self._server.task_dispatcher
+        dispatcher = server.task_dispatcher
         deadline = time.monotonic() + 2
         while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
             time.sleep(0.02)
+        # The loop ends on its own thread before its sockets are closed on this one.
+        self._stopping.set()
         with contextlib.suppress(Exception):
-            self._server.close()
+            server.pull_trigger()
         self._thread.join(timeout=5)
+        with contextlib.suppress(Exception):
+            dispatcher.shutdown(timeout=2)
+        with contextlib.suppress(Exception):
+            wasyncore.close_all(server._map)
         if _read_page_file(self.paths).get("url") == self.url:
             self.paths.page_file.unlink(missing_ok=True)
+
+
+def _serve(server: Any, stopping: threading.Event) -> None:
+    """waitress's own loop, in short rounds, so that ``stop`` ends it from this thread."""
+    from waitress import wasyncore
+
+    while not stopping.is_set():
+        try:
+            wasyncore.loop(
+                timeout=0.5, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1
+            )
+        except Exception:  # never raised into the agent; the page just stops answering
+            log.exception("the page's server stopped")
+            return
 
 
 def _read_page_file(paths: Paths) -> dict[str, Any]:

@@ -140,7 +140,6 @@ def profile(name: str) -> str:
         switch_label=w._("Read this page in:"),
         labels={
             "todo": w._("What to do"),
-            "problems": w._("Needs a person"),
             "letters": w._("Letters"),
             "kinds": w._("What these letters are"),
             "checks": w._("The last ten checks"),

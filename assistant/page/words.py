@@ -73,14 +73,27 @@ class Words:
         """A message stored elsewhere (``N_``), translated, as plain text."""
         return self._catalog.gettext(message)
 
-    def date(self, day: date | None) -> str:
-        return "" if day is None else self.t.date(day)
+    def date(self, day: date | None) -> Markup:
+        """A date as people write it in this language, and as a machine reads it."""
+        if day is None:
+            return Markup("")
+        return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self.t.date(day))
 
     def moment(self, moment: datetime) -> Markup:
         """A moment as Paris tells it, said as such (the CLI's own words)."""
         local = moment.astimezone(PARIS)
-        return self._(
-            "{date}, {time}, Paris time",
-            date=self.t.date(local.date()),
-            time=f"{local.hour}:{local.minute:02d}",
+        clock = f"{local.hour}:{local.minute:02d}"
+        return Markup('<time datetime="{}">{}</time>').format(
+            local.isoformat(timespec="minutes"),
+            self._("{date}, {time}, Paris time", date=self.t.date(local.date()), time=clock),
         )
+
+    @property
+    def frame(self) -> dict[str, Markup]:
+        """The words around every page (the templates hold none of their own)."""
+        return {
+            "brand": self._("OFPRA assistant"),
+            "skip": self._("Skip to the content"),
+            "menu": self._("Menu"),
+            "continue": self._("Continue to the page"),
+        }
