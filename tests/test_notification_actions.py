@@ -35,7 +35,9 @@ class Opened:
 
 
 @pytest.fixture
-def actions(desktop: DesktopSession) -> Iterator[tuple[NotificationActions, Opened]]:
+def actions(
+    desktop: DesktopSession, clear_screen: None
+) -> Iterator[tuple[NotificationActions, Opened]]:
     opened = Opened()
     listener = NotificationActions(opened, lambda profile: {"amina": "Ouvrir"}.get(profile, "Open"))
     listener.start()
@@ -64,16 +66,22 @@ def test_the_open_action_is_sent_only_to_a_server_that_shows_actions_for_a_serve
     )
 
 
-def dunst_action(desktop: DesktopSession) -> None:
-    """A click on the newest notification: dunst invokes its default action."""
+def dunstctl(desktop: DesktopSession, *args: str) -> None:
     done = subprocess.run(
-        ["dunstctl", "action", "0"],
-        env=desktop.child_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
+        ["dunstctl", *args], env=desktop.child_env(), capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 0, done.stderr
+
+
+def dunst_action(desktop: DesktopSession) -> None:
+    """A click on the first notification on screen: dunst invokes its default action."""
+    dunstctl(desktop, "action", "0")
+
+
+@pytest.fixture
+def clear_screen(desktop: DesktopSession) -> None:
+    """No notification of an earlier test on screen, where a click would land."""
+    dunstctl(desktop, "close-all")
 
 
 @pytest.mark.desktop
@@ -131,7 +139,7 @@ def test_a_signal_from_another_sender_or_about_another_notification_opens_nothin
 
 @pytest.mark.desktop
 def test_the_agents_alerts_open_the_served_page_at_the_profile_in_the_default_browser(
-    desktop: DesktopSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    desktop: DesktopSession, clear_screen: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import webbrowser
 
