@@ -158,8 +158,12 @@ def test_the_agents_alerts_open_the_served_page_at_the_profile_in_the_default_br
     class Served:
         url = "http://127.0.0.1:8765/"
 
-    actions = listen_for_actions(paths, AlertDispatcher([notifier]), lambda: Served())
-    assert actions is not None
+        def stop(self) -> None:
+            pass
+
+    listening = listen_for_actions(paths, AlertDispatcher([notifier]), lambda: Served())
+    assert listening is not None
+    actions: NotificationActions = listening
     try:
         assert notifier.actions is actions
         reminder = Alert("reminder", "Letter not opened yet: Convocation", "3 days left", True)
