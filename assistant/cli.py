@@ -40,6 +40,7 @@ from assistant.errors import (
 
 if TYPE_CHECKING:
     from assistant.browsers import BrowserWorkers
+    from assistant.errors import AssistantError
     from assistant.i18n import Translator
     from assistant.settings import Paths
 
@@ -407,10 +408,16 @@ def cmd_open(args: argparse.Namespace) -> int:
     paths = Paths.from_environment()
     paths.ensure()
     configure_logging(paths, args.verbose)
-    if args.profile is not None:
-        known_profile(paths, args.profile)
-    opened = open_page(paths, args.profile, launch=not args.print_url)
     t = ui_translator()
+    try:
+        if args.profile is not None:
+            known_profile(paths, args.profile)
+        opened = open_page(paths, args.profile, launch=not args.print_url)
+    except Exception as failure:
+        if not args.print_url:
+            # From the menu's launcher there is no terminal to read the error in.
+            say_on_the_desktop(as_assistant_error(failure, where=str(paths.data_dir)), t)
+        raise
     if opened.started_agent:
         print(
             "ofpra-assistant: "
@@ -425,6 +432,21 @@ def cmd_open(args: argparse.Namespace) -> int:
     else:
         print(page_line(opened.page_url, t))
     return 0
+
+
+def say_on_the_desktop(error: AssistantError, t: Translator) -> None:
+    """``open``'s error as a desktop alert too, when no terminal shows it (the launcher)."""
+    if sys.stderr is not None and sys.stderr.isatty():
+        return
+    import contextlib
+
+    from assistant.notifiers import DesktopNotifier, NotifierError
+    from assistant.results import Alert
+
+    title = t._("The assistant's page could not be opened")
+    # No desktop either: the error is still on standard error and in the exit status.
+    with contextlib.suppress(NotifierError):
+        DesktopNotifier().send(Alert("page_not_opened", title, t.error(error), urgent=False))
 
 
 def known_profile(paths: Paths, name: str) -> None:

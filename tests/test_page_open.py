@@ -40,9 +40,10 @@ def wait_for(what: str, ready: Callable[[], bool], timeout: float = WAIT_SECONDS
 class Home:
     """A home folder with two profiles just checked, and the commands run on it."""
 
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+    def __init__(self, folder: Path, env: dict[str, str], desktop: DesktopSession) -> None:
         self.folder = folder
         self.env = env
+        self.desktop = desktop
         self.agents: list[subprocess.Popen[bytes]] = []
 
     def run(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -103,7 +104,7 @@ def home(tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureRequest
     folder = tmp_path / "home"
     checked_home(folder, ["amina", "bilal"])
     service = f"ofpra-assistant-page-{request.node.name}"
-    made = Home(folder, assistant_env(desktop, folder, service))
+    made = Home(folder, assistant_env(desktop, folder, service), desktop)
     yield made
     for agent in made.agents:
         if agent.poll() is None:
@@ -195,11 +196,18 @@ def test_open_with_no_agent_starts_one_in_the_background_as_at_login(home: Home)
     wait_for("the agent's greeting in its log", lambda: "The page: " in log.read_text())
     assert f"The page: {served['url']}" in log.read_text()
 
-    # No browser to open: said by name, with the file to open by hand.
+    # No browser to open: said by name, with the file to open by hand; from the menu's launcher
+    # (no terminal) in a desktop alert too.
     no_browser = home.run("open", BROWSER="false")
     assert no_browser.returncode == ExitStatus.NO_BROWSER, no_browser.stderr
     assert "No web browser could be opened here." in no_browser.stderr
     assert str(home.folder) in no_browser.stderr
+    [alert] = [
+        n
+        for n in home.desktop.notification_history()
+        if n["summary"] == "The assistant's page could not be opened"
+    ]
+    assert alert["body"].startswith("No web browser could be opened here.")
 
     home.stop_agent_of_page_file()
     assert not home.page_file.exists()
