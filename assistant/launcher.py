@@ -24,6 +24,7 @@ import shlex
 import stat
 import struct
 import subprocess
+import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -228,8 +229,12 @@ class Launcher:
         if not (path.is_symlink() or path.exists()):
             return []
         if path.is_dir() and not path.is_symlink():
+            # The bundle's files first, deepest first, then its folders.
             for child in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-                child.rmdir() if child.is_dir() and not child.is_symlink() else child.unlink()
+                if child.is_dir() and not child.is_symlink():
+                    child.rmdir()
+                else:
+                    child.unlink()
             path.rmdir()
         else:
             path.unlink()
@@ -237,6 +242,4 @@ class Launcher:
 
     @classmethod
     def here(cls) -> Launcher:
-        import sys
-
         return cls(dict(os.environ), sys.platform, AgentCommand.current())
