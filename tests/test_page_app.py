@@ -105,6 +105,9 @@ def paths(home: Path) -> Paths:
         ],
         NOW,
     )
+    # The checks that read these letters (the page shows what the last one read).
+    for name in ("amina", "jean"):
+        state.record_check(name, CheckRecord(NOW - timedelta(minutes=1), NOW, True, None, 1, 1, 1))
     state.close()
     return paths
 
@@ -562,34 +565,64 @@ def test_page_overview_says_what_needs_a_person(
     state.record_check(
         "amina", CheckRecord(refused, refused, False, "login_rejected", None, None, None)
     )
-    # jean: last success ten days ago, a page not recognised since; a channel down for two
+    # omar: last success ten days ago, a page not recognised since; a channel down for two
     # days, its alert still waiting.
+    state.save_profile("omar", "http://127.0.0.1:9/ofpra/user/login", "en", NOW)
+    state.record_consent("omar", make_consent("Omar Test", "holder", "en", NOW))
     old = NOW - timedelta(days=10)
-    state.record_check("jean", CheckRecord(old, old, True, None, 1, 0, 0))
+    state.record_check("omar", CheckRecord(old, old, True, None, 1, 0, 0))
     failed = NOW - timedelta(hours=2)
     state.record_check(
-        "jean", CheckRecord(failed, failed, False, "page_not_recognised", None, None, None)
+        "omar", CheckRecord(failed, failed, False, "page_not_recognised", None, None, None)
     )
     since = NOW - timedelta(days=2)
     [alert_id] = state.enqueue_alerts(
-        "jean", [Alert("reminder", "t", "b")], ["channel:jean:person-ntfy"], since
+        "omar", [Alert("reminder", "t", "b")], ["channel:omar:person-ntfy"], since
     )
     state.record_delivery(
-        alert_id, "channel:jean:person-ntfy", since, error=CHANNEL_URL, next_try_at=NOW
+        alert_id, "channel:omar:person-ntfy", since, error=CHANNEL_URL, next_try_at=NOW
     )
     state.close()
     log_in(client, key)
     html = unescape(get(client, "/?lang=en").get_data(as_text=True))
-    amina, jean = html.split('data-profile="jean"')
+    amina, omar = html.split('data-profile="omar"')
     assert "The portal refused the password, or the account is locked" in amina
     assert "'ofpra-assistant setup --profile amina' again" in amina
-    assert "No successful check since <time" in jean
-    assert "The alert channel <bdi>person-ntfy</bdi> has not worked since" in jean
-    assert "1 alert is waiting to be delivered" in jean
+    assert "No successful check since <time" in omar
+    assert "The alert channel <bdi>person-ntfy</bdi> has not worked since" in omar
+    assert "1 alert is waiting to be delivered" in omar
     assert CHANNEL_URL not in html
     # The 8-day alarm says it, not the last failure's own words.
-    assert "does not recognise" not in jean
+    assert "does not recognise" not in omar
+    # jean, with nothing to do, comes last.
+    assert omar.index('data-profile="jean"') > omar.index("1 alert is waiting")
     assert "‼ Urgent" in html.replace('<span class="sign" aria-hidden="true">‼</span> ', "‼ ")
+
+
+def test_page_profile_lists_the_last_ten_checks_in_words(
+    client: FlaskClient, key: bytes, paths: Paths
+) -> None:
+    state = StateStore.open(paths.state_file)
+    for hours in range(12, 1, -1):
+        at = NOW + timedelta(hours=hours)
+        state.record_check("jean", CheckRecord(at, at, True, None, 1, 0, 0))
+    failed = NOW + timedelta(hours=13)
+    state.record_check(
+        "jean", CheckRecord(failed, failed, False, "page_not_recognised", None, None, None)
+    )
+    state.close()
+    log_in(client, key)
+    html = unescape(get(client, "/profiles/jean?lang=en").get_data(as_text=True))
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", html)
+    assert len(rows) == 10
+    # The most recent first: 27 November 2026, 1:00 in Paris (noon plus 13 hours).
+    assert (
+        '<time datetime="2026-11-27T01:00+01:00">November 27, 2026, 1:00, Paris time' in rows[0][0]
+    )
+    assert rows[0][1].endswith("Failed: a page the assistant does not recognise")
+    assert rows[1][1].endswith("Read the list: 1 letter, 0 new")
+    # No alarm rings: the last failure is said in its own words, with what to do.
+    assert "The last check found a page the assistant does not recognise" in html
 
 
 def test_page_one_profile_goes_straight_to_it(

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from assistant.page.server import PageServer
 from assistant.page.tokens import mint_token, write_opener_file
 from assistant.settings import Paths, Settings
-from assistant.state import StateStore
+from assistant.state import CheckRecord, StateStore
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
 from flows.models import LetterKind, PortalLetter
@@ -109,6 +109,8 @@ def served(tmp_path_factory: pytest.TempPathFactory, desktop: DesktopSession) ->
         ],
         now,
     )
+    # The check that read it (the page shows what the last successful check read).
+    state.record_check("hostile", CheckRecord(now - timedelta(minutes=1), now, True, None, 1, 1, 0))
     state.close()
     settings = Settings(keyring_service=cli.env["OFPRA_ASSISTANT_KEYRING_SERVICE"])
     server = PageServer.start(paths, settings)
@@ -174,6 +176,26 @@ def test_page_opens_once_from_the_opener_file(browser: Browser, served: Served) 
         stranger.close()
 
 
+def test_page_works_without_javascript(browser: Browser, served: Served) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        opener = write_opener_file(served.paths, served.url, mint_token(served.key), "/")
+        page = context.new_page()
+        page.goto(opener.as_uri())
+        # Without a script the opener file waits for a click; the rest needs none.
+        page.get_by_role("button", name="Open / Ouvrir").click()
+        page.wait_for_url(served.url)
+        page.get_by_role("link", name="jean").click()
+        page.wait_for_url(served.url + "profiles/jean")
+        folded = page.locator("details.group")
+        assert folded.count() == 1
+        folded.locator("summary").click()
+        assert folded.get_attribute("open") is not None
+        assert folded.locator("li.letter").first.is_visible()
+    finally:
+        context.close()
+
+
 def _times(page: Page, selector: str) -> list[str]:
     return page.locator(f"{selector} time[datetime]").evaluate_all(
         "nodes => nodes.map(n => n.getAttribute('datetime'))"
@@ -201,6 +223,8 @@ def test_page_shows_the_dates_and_days_of_check_json(page: Page, served: Served)
             compared += 1
     for name, result in served.checks.items():
         go(page, served, f"/profiles/{name}")  # in the holder's language
+        text = page.content()
+        assert "******1552" in text and IDENTIFIER not in text and PASSWORD not in text
         for letter in result["letters"]:
             where = f'li.letter[data-letter="{letter["id"]}"]'
             shown = set(_times(page, where))

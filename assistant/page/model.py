@@ -1,15 +1,16 @@
 """What each page shows, read from the home folder per request and made into words.
 
-The dates are never computed here: they come from ``status.profile_statuses`` (what ``status``
-and the agent's schedule say) and from ``deadlines_as_of`` over the state's letters, grouped by
-``cli_output.group_letters`` as ``check`` groups them, so the page says what ``check --json``
-said. Templates only loop over what is built here.
+The dates are never computed here: the next check, the 8-day alarm and the pause come from the
+schedule's own functions (``plan_check``, ``alarm_from``, ``paused_by``: what ``status`` and the
+agent say), the letters' dates from ``deadlines_as_of`` over the letters the last successful
+check read, grouped by ``cli_output.group_letters`` as ``check`` groups them, so the page says
+what ``check --json`` said. Templates only loop over what is built here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,15 +23,20 @@ from assistant.alerts import KIND_NAMES, decision_rule
 from assistant.cli_output import group_letters
 from assistant.credentials import CredentialStore, mask_identifier
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
-from assistant.environment import Environment
 from assistant.errors import N_
-from assistant.notifiers import AlertDispatcher
 from assistant.page.words import Words, isolate
 from assistant.plausibility import review_dates, warning_text
 from assistant.results import LetterReport
+from assistant.schedule import (
+    Policy,
+    ProfileHistory,
+    alarm_from,
+    no_jitter,
+    not_checked_since,
+    plan_check,
+)
 from assistant.settings import Paths, Settings
-from assistant.state import StateStore
-from assistant.status import profile_statuses
+from assistant.state import CheckRecord, Consent, Profile, SeenLetter, StateStore
 from flows.models import LetterKind, PortalLetter
 
 log = logging.getLogger(__name__)
@@ -127,6 +133,8 @@ class CheckLine:
 
 @dataclass
 class ProfileView:
+    #: The words of the page: the holder's language, or the one asked for.
+    words: Words
     card: Card
     holder: Markup
     identifier: Markup
@@ -149,23 +157,63 @@ class _ReadingState(StateStore):
 
 @contextmanager
 def opened_state(paths: Paths) -> Iterator[StateStore]:
-    """The state, open for one request: SQLite in WAL mode lets a check write meanwhile."""
-    state = _ReadingState.open(paths.state_file)
+    """The state, open for one request: SQLite in WAL mode lets a check write meanwhile. Not
+    ``StateStore.open``: a damaged file is the agent's to set aside (a page only reads), and
+    its integrity check would cost every request."""
+    state = _ReadingState(paths.state_file)
     try:
         yield state
     finally:
         state.close()
 
 
-def _environment(paths: Paths, settings: Settings, state: StateStore, clock: Any) -> Environment:
-    # What status needs of an environment: the settings, the state and the clock. Nothing here
-    # delivers or reads a channel.
-    return Environment(
-        settings=settings,
-        state=state,
-        credentials=CredentialStore(settings.keyring_service, home=paths.data_dir),
-        dispatcher=AlertDispatcher([]),
-        clock=clock,
+@dataclass
+class Standing:
+    """Where one profile stands, as ``status`` says it (the same schedule functions, without
+    what the page does not show: the random delay, the next reminder of each letter)."""
+
+    name: str
+    consent: Consent | None
+    #: The refused login that pauses the automatic checks.
+    paused: CheckRecord | None
+    #: Set while the 8-day alarm rings: no successful check since then.
+    alarm_since: datetime | None
+    last_check: CheckRecord | None
+    last_ok: CheckRecord | None
+    next_check: datetime | None
+    #: The profile's channels failing for a day or more: label, since when.
+    channels_down: list[tuple[str, datetime]]
+    #: The letters the last successful check read, with their deadlines counted to today.
+    reports: list[LetterReport]
+
+
+def standing(
+    state: StateStore,
+    profile: Profile,
+    policy: Policy,
+    now: datetime,
+    failing: dict[str, tuple[datetime, str | None]],
+) -> Standing:
+    from assistant.channels import RetryPolicy
+
+    history = ProfileHistory.from_state(state, profile)
+    plan = plan_check(history, policy, now)
+    prefix = f"channel:{profile.name}:"
+    retry = RetryPolicy()
+    return Standing(
+        name=profile.name,
+        consent=state.consent(profile.name),
+        paused=history.paused_by,
+        alarm_since=not_checked_since(history) if now >= alarm_from(history, policy, now) else None,
+        last_check=history.last_attempt,
+        last_ok=history.last_ok,
+        next_check=plan.at,
+        channels_down=[
+            (target[len(prefix) :], since)
+            for target, (since, _error) in sorted(failing.items())
+            if target.startswith(prefix) and retry.is_down(since, now)
+        ],
+        reports=reports_of(history.letters, paris_today(now)),
     )
 
 
@@ -180,9 +228,9 @@ def letter_title(letter: PortalLetter, w: Words) -> Markup:
     return w._("{kind} ({label})", kind=kind, label=isolate(letter.label))
 
 
-def reports_of(state: StateStore, profile: str, today: date) -> list[LetterReport]:
-    """The state's letters with their deadlines counted to ``today``, as ``status`` counts."""
-    seen_letters = state.letters(profile)
+def reports_of(seen_letters: Sequence[SeenLetter], today: date) -> list[LetterReport]:
+    """Letters remembered in the state with their deadlines counted to ``today``, as ``status``
+    counts them (``deadlines_as_of``)."""
     # The dates of the table that do not fit together, as the check said them.
     warnings = review_dates([s.letter for s in seen_letters], today).warnings
     reports = []
@@ -246,41 +294,37 @@ def todo_line(report: LetterReport, w: Words) -> Line:
     return Line(text, level, sign, _urgency_word(level, w), letter.id)
 
 
-def _problems(status: dict[str, Any], undelivered: int, w: Words) -> list[Line]:
+def _problems(standing: Standing, undelivered: int, w: Words) -> list[Line]:
     """Anything that needs a person, in plain words with the next step."""
     lines = []
+    urgent = ("urgent", _sign("urgent"), _urgency_word("urgent", w))
     attention = ("attention", _sign("attention"), _urgency_word("attention", w))
-    for alarm in status["alarms"]:
-        if alarm["kind"] == "paused":
-            lines.append(
-                Line(
-                    w._(
-                        "The portal refused the password, or the account is locked: automatic "
-                        "checks are paused. Check the password on the OFPRA site, then run "
-                        "'ofpra-assistant setup --profile {profile}' again.",
-                        profile=status["profile"],
-                    ),
-                    "urgent",
-                    _sign("urgent"),
-                    _urgency_word("urgent", w),
-                )
+    if standing.paused is not None:
+        lines.append(
+            Line(
+                w._(
+                    "The portal refused the password, or the account is locked: automatic "
+                    "checks are paused. Check the password on the OFPRA site, then run "
+                    "'ofpra-assistant setup --profile {profile}' again.",
+                    profile=standing.name,
+                ),
+                *urgent,
             )
-        else:
-            lines.append(
-                Line(
-                    w._(
-                        "No successful check since {when}: check your account yourself on the "
-                        "OFPRA site, or go to your SPADA.",
-                        when=w.moment(datetime.fromisoformat(alarm["since"])),
-                    ),
-                    "urgent",
-                    _sign("urgent"),
-                    _urgency_word("urgent", w),
-                )
+        )
+    if standing.alarm_since is not None:
+        lines.append(
+            Line(
+                w._(
+                    "No successful check since {when}: check your account yourself on the "
+                    "OFPRA site, or go to your SPADA.",
+                    when=w.moment(standing.alarm_since),
+                ),
+                *urgent,
             )
-    last = status["last_check"]
-    if last is not None and not last["ok"] and not status["alarms"]:
-        if last["error_code"] == "page_not_recognised":
+        )
+    last = standing.last_check
+    if last is not None and not last.ok and not lines:
+        if last.error_code == "page_not_recognised":
             text = w._(
                 "The last check found a page the assistant does not recognise. Check your "
                 "account yourself on the OFPRA site; the assistant tries again later."
@@ -289,34 +333,33 @@ def _problems(status: dict[str, Any], undelivered: int, w: Words) -> list[Line]:
             text = w._(
                 "The last check failed ({code}). The assistant tries again later; if it keeps "
                 "failing, check your account yourself on the OFPRA site.",
-                code=last["error_code"] or "",
+                code=last.error_code or "",
             )
         lines.append(Line(text, *attention))
-    if status["consent"] is None:
+    if standing.consent is None:
         lines.append(
             Line(
                 w._(
                     "No consent is recorded: no check runs. Run 'ofpra-assistant setup "
                     "--profile {profile}' with the account holder.",
-                    profile=status["profile"],
+                    profile=standing.name,
                 ),
                 *attention,
             )
         )
-    for channel in status["channels_failing"]:
-        if channel["down"]:
-            lines.append(
-                Line(
-                    w._(
-                        "The alert channel {channel} has not worked since {when}. Test it with "
-                        "'ofpra-assistant channel test --profile {profile}'.",
-                        channel=isolate(channel["channel"]),
-                        profile=status["profile"],
-                        when=w.moment(datetime.fromisoformat(channel["since"])),
-                    ),
-                    *attention,
-                )
+    for label, since in standing.channels_down:
+        lines.append(
+            Line(
+                w._(
+                    "The alert channel {channel} has not worked since {when}. Test it with "
+                    "'ofpra-assistant channel test --profile {profile}'.",
+                    channel=isolate(label),
+                    when=w.moment(since),
+                    profile=standing.name,
+                ),
+                *attention,
             )
+        )
     if undelivered:
         lines.append(
             Line(
@@ -331,11 +374,11 @@ def _problems(status: dict[str, Any], undelivered: int, w: Words) -> list[Line]:
     return lines
 
 
-def _card(status: dict[str, Any], reports: list[LetterReport], undelivered: int, w: Words) -> Card:
-    name = status["profile"]
-    groups = group_letters(reports)
+def _card(standing: Standing, undelivered: int, w: Words) -> Card:
+    name = standing.name
+    groups = group_letters(standing.reports)
     todo = [todo_line(r, w) for r in groups.urgent]
-    problems = _problems(status, undelivered, w)
+    problems = _problems(standing, undelivered, w)
     days = [r.deadlines.days_left for r in groups.urgent if r.deadlines.days_left is not None]
     soonest = min(days) if days else 10_000
     if any(line.level == "urgent" for line in [*todo, *problems]):
@@ -346,8 +389,8 @@ def _card(status: dict[str, Any], reports: list[LetterReport], undelivered: int,
         level, rank = "attention", ATTENTION
     else:
         level, rank = "calm", CALM
-    success = status["last_successful_check"]
-    due = status["next_check_due"]
+    success = standing.last_ok.finished_at if standing.last_ok else None
+    due = standing.next_check
     return Card(
         name=name,
         title=isolate(name),
@@ -361,9 +404,9 @@ def _card(status: dict[str, Any], reports: list[LetterReport], undelivered: int,
         problems=problems,
         last_ok=w._(
             "Last successful check: {when}",
-            when=w.moment(datetime.fromisoformat(success)) if success else w._("never"),
+            when=w.moment(success) if success else w._("never"),
         ),
-        next_check=w._("Next check: {when}", when=w.moment(datetime.fromisoformat(due)))
+        next_check=w._("Next check: {when}", when=w.moment(due))
         if due
         else w._("Next check: none, automatic checks are paused"),
     )
@@ -379,45 +422,40 @@ class PageData:
 
     def cards(self, w: Words) -> list[Card]:
         """Every profile, most urgent first, then by the soonest deadline, then by name."""
+        now = self.clock()
         with opened_state(self.paths) as state:
-            env = _environment(self.paths, self.settings, state, self.clock)
-            today = paris_today(env.clock())
-            undelivered = _undelivered_by_profile(state, env.clock())
-            cards = [
-                _card(
-                    status,
-                    reports_of(state, status["profile"], today),
-                    undelivered.get(status["profile"], 0),
-                    w,
-                )
-                for status in profile_statuses(env, self.paths)
+            failing = state.failing_targets()
+            undelivered = _undelivered_by_profile(state, now)
+            standings = [
+                standing(state, profile, self.policy, now, failing) for profile in state.profiles()
             ]
+        cards = [_card(s, undelivered.get(s.name, 0), w) for s in standings]
         return sorted(cards, key=lambda c: (c.rank, c.soonest, c.name))
 
-    def profile_language(self, name: str) -> str | None:
-        with opened_state(self.paths) as state:
-            found = state.profile(name)
-        return None if found is None else found.language
-
-    def profile_names(self) -> list[str]:
-        with opened_state(self.paths) as state:
-            return [p.name for p in state.profiles()]
+    @property
+    def policy(self) -> Policy:
+        # The due time without the agent's random delay, as ``status`` shows it.
+        return Policy.from_settings(self.settings, jitter=no_jitter)
 
     def profile(
-        self, name: str, w: Words, identifier: Callable[[str], str | None]
+        self,
+        name: str,
+        words_for: Callable[[str], Words],
+        identifier: Callable[[str], str | None],
     ) -> ProfileView | None:
+        """One profile's page, in the words ``words_for`` gives for the holder's language."""
         with opened_state(self.paths) as state:
             found = state.profile(name)
             if found is None:
                 return None
-            env = _environment(self.paths, self.settings, state, self.clock)
-            today = paris_today(env.clock())
-            statuses = profile_statuses(env, self.paths, only=name)
-            reports = reports_of(state, name, today)
-            undelivered = _undelivered_by_profile(state, env.clock()).get(name, 0)
+            w = words_for(found.language)
+            now = self.clock()
+            found_standing = standing(state, found, self.policy, now, state.failing_targets())
+            undelivered = _undelivered_by_profile(state, now).get(name, 0)
             checks = state.checks(name, limit=10)
-            consent = state.consent(name)
-        card = _card(statuses[0], reports, undelivered, w)
+        reports = found_standing.reports
+        consent = found_standing.consent
+        card = _card(found_standing, undelivered, w)
         groups = group_letters(reports)
         sections = []
         if groups.urgent:
@@ -457,6 +495,7 @@ class PageData:
         masked = identifier(name)
         holder = consent.holder_name or consent.given_by if consent is not None else None
         return ProfileView(
+            words=w,
             card=card,
             holder=w._("Account holder: {name}", name=isolate(holder)) if holder else Markup(""),
             identifier=w._("Identifier: {identifier}", identifier=isolate(masked))

@@ -94,13 +94,11 @@ def _asked_language() -> str | None:
 @views_blueprint.get("/")
 def overview() -> str | Response:
     asked = _asked_language()
-    data = _data()
-    names = data.profile_names()
-    if len(names) == 1:
-        # One person: their page is the overview.
-        return redirect(_with_lang(f"/profiles/{quote(names[0])}", asked), code=303)
     w = Words(page_language(asked))
-    cards = data.cards(w)
+    cards = _data().cards(w)
+    if len(cards) == 1:
+        # One person: their page is the overview.
+        return redirect(_with_lang(cards[0].href, asked), code=303)
     return render_template(
         "overview.html",
         title=w._("Overview"),
@@ -115,13 +113,11 @@ def overview() -> str | Response:
 @views_blueprint.get("/profiles/<name>")
 def profile(name: str) -> str:
     asked = _asked_language()
-    data = _data()
     # The holder's language by default: the page is theirs. ``?lang=`` shows another one.
-    language = asked or data.profile_language(name) or page_language(None)
-    w = Words(language)
-    view = data.profile(name, w, _identifiers())
+    view = _data().profile(name, lambda holders: Words(asked or holders), _identifiers())
     if view is None:
         raise NotFound()
+    w = view.words
     page_default = page_language(None)
     switch = [
         LanguageLink(

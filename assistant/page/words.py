@@ -23,6 +23,7 @@ from assistant.i18n import (
     system_language,
 )
 
+Day = date
 #: The ``lang`` attribute of each catalog's language (BCP 47).
 HTML_LANG = {"fa_AF": "fa-AF"}
 
@@ -48,6 +49,8 @@ class Words:
         self.t = Translator(language)
         self.language = self.t.language
         self._catalog = _catalog(self.language)
+        # A page names the same few days many times; Babel takes a while for each.
+        self._dates: dict[Day, str] = {}
 
     @property
     def html_lang(self) -> str:
@@ -77,7 +80,12 @@ class Words:
         """A date as people write it in this language, and as a machine reads it."""
         if day is None:
             return Markup("")
-        return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self.t.date(day))
+        return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), self._date(day))
+
+    def _date(self, day: Day) -> str:
+        if day not in self._dates:
+            self._dates[day] = self.t.date(day)
+        return self._dates[day]
 
     def moment(self, moment: datetime) -> Markup:
         """A moment as Paris tells it, said as such (the CLI's own words)."""
@@ -85,7 +93,7 @@ class Words:
         clock = f"{local.hour}:{local.minute:02d}"
         return Markup('<time datetime="{}">{}</time>').format(
             local.isoformat(timespec="minutes"),
-            self._("{date}, {time}, Paris time", date=self.t.date(local.date()), time=clock),
+            self._("{date}, {time}, Paris time", date=self._date(local.date()), time=clock),
         )
 
     @property
