@@ -150,7 +150,9 @@ class NotificationActions:
         from jeepney.wrappers import unwrap_msg
 
         assert self._router is not None
-        return tuple(unwrap_msg(self._router.send_and_get_reply(message, timeout=5.0)))
+        return tuple(
+            unwrap_msg(self._router.send_and_get_reply(message, timeout=CALL_TIMEOUT_SECONDS))
+        )
 
     def handle(self, member: str, body: tuple[Any, ...], sender: str) -> None:
         """A signal of the notification service: a click on one of ours opens its profile.

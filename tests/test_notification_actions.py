@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,7 @@ def test_a_click_on_an_alert_about_a_letter_opens_its_profiles_page(
         "new_letter", "New letter from OFPRA: Decision", "Open it by 8 December", True, "d-1"
     )
 
-    notifier.send(Alert(**{**alert.__dict__, "profile": "amina"}))
+    notifier.send(replace(alert, profile="amina"))
     dunst_action(desktop)
 
     assert opened.event.wait(WAIT_SECONDS), "the click reached the agent"
@@ -113,7 +114,7 @@ def test_an_alert_that_is_not_about_a_letter_has_no_action(
     notifier.actions = listener
     failed = Alert("check_failed", "The check of 'amina' failed", "Log in yourself", True)
 
-    notifier.send(Alert(**{**failed.__dict__, "profile": "amina"}))
+    notifier.send(replace(failed, profile="amina"))
     dunst_action(desktop)  # no default action: dunst opens its (empty, disabled) menu instead
 
     assert not opened.event.wait(1.0)
@@ -167,7 +168,7 @@ def test_the_agents_alerts_open_the_served_page_at_the_profile_in_the_default_br
     try:
         assert notifier.actions is actions
         reminder = Alert("reminder", "Letter not opened yet: Convocation", "3 days left", True)
-        notifier.send(Alert(**{**reminder.__dict__, "profile": "bilal"}))
+        notifier.send(replace(reminder, profile="bilal"))
         dunst_action(desktop)
         wait_until = time.monotonic() + WAIT_SECONDS
         while not opened_file.exists() and time.monotonic() < wait_until:
