@@ -6,11 +6,15 @@ axe-core, 360 px) is in tests/test_page_browser.py."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import os
 import re
 import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
@@ -31,6 +35,7 @@ from assistant.page.tokens import (
     TokenBook,
     ensure_opener_key,
     mint_token,
+    stored_opener_key,
     write_opener_file,
 )
 from assistant.results import Alert
@@ -206,6 +211,24 @@ def test_page_file_names_the_address_and_goes_with_the_server(paths: Paths) -> N
     assert page_address(paths) is None
 
 
+def test_page_address_is_none_when_no_agent_serves_it(paths: Paths) -> None:
+    assert page_address(paths) is None  # no file
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()
+    url = f"http://127.0.0.1:{port}/"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    for pid in (int(gone.stdout), os.getpid()):
+        # A pid no longer alive; this process, alive, but nothing answers on the port.
+        paths.page_file.write_text(json.dumps({"url": url, "pid": pid}))
+        assert page_address(paths) is None
+    paths.page_file.write_text("not json")
+    assert page_address(paths) is None
+
+
 # S2 --------------------------------------------------------------------------------------------
 
 
@@ -290,6 +313,19 @@ def test_page_token_signed_by_another_key_or_altered_is_refused() -> None:
     assert book.redeem("") is False
     assert book.redeem("not base64 at all!") is False
     assert book.redeem(token) is True
+
+
+def test_page_token_of_a_key_made_again_is_redeemed_once(paths: Paths, key: bytes) -> None:
+    """``open`` made the key again (its file was removed): the agent reads the new one."""
+    book = TokenBook(key, key_source=lambda: stored_opener_key(paths))
+    paths.page_key_file.unlink()
+    fresh = ensure_opener_key(paths)
+    assert fresh != key
+    token = mint_token(fresh)
+    assert book.redeem(token) is True
+    assert book.redeem(token) is False
+    assert book.redeem(mint_token(key)) is False  # the old key is gone
+    assert book.redeem(mint_token(bytes(32))) is False
 
 
 def test_page_token_holds_32_random_bytes() -> None:
@@ -656,6 +692,40 @@ def test_page_fault_is_a_plain_page_and_logged(
     assert "amina" not in answer.get_data(as_text=True)
     assert "Something went wrong" in answer.get_data(as_text=True)
     assert "amina's page broke" in caplog.text
+
+
+def test_page_server_keeps_serving_after_a_fault(
+    paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from assistant.page import model
+
+    server = PageServer.start(paths, Settings())
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        key = paths.page_key_file.read_bytes()
+        form = urllib.parse.urlencode({"token": mint_token(key)}).encode()
+        with opener.open(server.url + "session", data=form, timeout=10) as answer:
+            cookie = answer.headers["Set-Cookie"].split(";")[0]
+        overview = urllib.request.Request(server.url + "?lang=en", headers={"Cookie": cookie})
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("amina's page broke")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(model.PageData, "cards", broken)
+            with pytest.raises(urllib.error.HTTPError) as failed:
+                opener.open(overview, timeout=10)
+            assert failed.value.code == 500
+            assert b"amina" not in failed.value.read()
+        with opener.open(overview, timeout=10) as answer:
+            assert answer.status == 200
+            assert b"amina" in answer.read()
+    finally:
+        server.stop()
 
 
 # Every route -----------------------------------------------------------------------------------

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.errors import N_, ConfigInvalidError
-from assistant.page.tokens import TokenBook, ensure_opener_key, write_private_file
+from assistant.page.tokens import (
+    TokenBook,
+    ensure_opener_key,
+    stored_opener_key,
+    write_private_file,
+)
 from assistant.settings import Paths, Settings
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,11 @@ class PageServer:
             ) from None
         listener.listen(32)
         port = listener.getsockname()[1]
-        tokens = TokenBook(key if key is not None else ensure_opener_key(paths))
+        tokens = (
+            TokenBook(key)
+            if key is not None
+            else TokenBook(ensure_opener_key(paths), key_source=lambda: stored_opener_key(paths))
+        )
         app = create_app(paths, port=port, tokens=tokens, settings=settings)
         server = create_server(
             app,

@@ -61,6 +61,16 @@ def ensure_opener_key(paths: Paths) -> bytes:
     return path.read_bytes()
 
 
+def stored_opener_key(paths: Paths) -> bytes | None:
+    """The opener key as its file holds it now, if it is a key only its owner can read."""
+    path = paths.page_key_file
+    try:
+        key = path.read_bytes()
+        return key if len(key) == KEY_BYTES and _owner_only(path) else None
+    except OSError:
+        return None
+
+
 def _owner_only(path: Path) -> bool:
     if os.name != "posix":
         return True
@@ -83,9 +93,18 @@ class TokenBook:
     """Redeems tokens: each once, while fresh. The nonces seen are kept only as long as their
     token could still be fresh, so the book stays small in an agent that runs for months."""
 
-    def __init__(self, key: bytes, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        key: bytes,
+        *,
+        clock: Callable[[], float] = time.time,
+        key_source: Callable[[], bytes | None] | None = None,
+    ) -> None:
         self._key = key
         self._clock = clock
+        #: Where the key is kept: a key made again since (its file was removed, or readable by
+        #: others and replaced) is read again once a token signed by it arrives.
+        self._key_source = key_source
         self._used: dict[bytes, float] = {}
         self._lock = threading.Lock()
 
@@ -100,7 +119,12 @@ class TokenBook:
             return False
         body, signature = raw[:size], raw[size:]
         if not hmac.compare_digest(signature, _signature(self._key, body)):
-            return False
+            fresh = self._key_source() if self._key_source is not None else None
+            if not fresh or fresh == self._key:
+                return False
+            if not hmac.compare_digest(signature, _signature(fresh, body)):
+                return False
+            self._key = fresh
         (minted,) = _STAMP.unpack(body[NONCE_BYTES:])
         now = self._clock()
         # A token from the future (a clock set back) is refused too, beyond a little skew.

@@ -51,6 +51,7 @@ class Words:
         self._catalog = _catalog(self.language)
         # A page names the same few days many times; Babel takes a while for each.
         self._dates: dict[Day, str] = {}
+        self._plain: dict[str, Markup] = {}
 
     @property
     def html_lang(self) -> str:
@@ -65,8 +66,12 @@ class Words:
         return LANGUAGES.get(self.language, LANGUAGES[DEFAULT_LANGUAGE])
 
     def _(self, message: str, /, **values: object) -> Markup:
-        text = self._catalog.gettext(message)
-        return Markup(escape(text)).format(**values) if values else Markup(escape(text))
+        if not values:
+            # The same words (a heading, "Urgent") come back on every card.
+            if message not in self._plain:
+                self._plain[message] = Markup(escape(self._catalog.gettext(message)))
+            return self._plain[message]
+        return Markup(escape(self._catalog.gettext(message))).format(**values)
 
     def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> Markup:
         text = self._catalog.ngettext(singular, plural, count)
