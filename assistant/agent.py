@@ -8,6 +8,10 @@ trusted with anything longer than a tick, since its wait does not count time asl
 (RECIPES.md). The tick never raises into the scheduler; its job
 has no arguments (nothing secret to keep) and lives in memory, since what is due comes from the
 state. One agent per home folder, held by a lock file.
+
+The agent also serves the page (``assistant.page``), in threads of its own, from its start to its
+end: a page that cannot start, or fails later, is logged and never stops a check, a reminder, the
+alarm or the outbox. The page file in the home folder tells ``open`` and ``status`` its address.
 """
 
 from __future__ import annotations
@@ -67,6 +71,24 @@ TICK_JOB_OPTIONS: dict[str, Any] = {
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: How long to wait for the lock: long enough for `status` to look at it, short for a person.
 LOCK_WAIT_SECONDS = 1.0
+
+
+class PageHandle(Protocol):
+    """What the agent holds of the page it serves (``assistant.page.server.PageServer``)."""
+
+    url: str
+
+    def stop(self) -> None: ...
+
+
+PageStarter = Callable[[Paths, Settings], PageHandle]
+
+
+def serve_page(paths: Paths, settings: Settings) -> PageHandle:
+    """The page, served in daemon threads of this process (``ofpra-assistant run``'s)."""
+    from assistant.page.server import PageServer
+
+    return PageServer.start(paths, settings)
 
 
 class Runner(Protocol):
@@ -151,6 +173,7 @@ class Agent:
         policy: Policy | None = None,
         open_state: Callable[[], AbstractContextManager[StateStore]] | None = None,
         on_tick: Callable[[TickReport], None] | None = None,
+        page: PageStarter | None = None,
     ) -> None:
         self.paths = paths
         self.settings = settings
@@ -162,6 +185,9 @@ class Agent:
         self._policy = policy
         self._open_state = open_state or self._state_for_tick
         self.on_tick = on_tick
+        self._page_starter = page
+        #: The page being served, while the agent runs (None: not asked for, or it failed).
+        self.page: PageHandle | None = None
         self._stop_signal: int | None = None
         self._stopping = False
         #: The first tick delivers everything left in the outbox, whenever it was due.
@@ -316,6 +342,7 @@ class Agent:
                 scheduler = self.build_scheduler()
                 scheduler.start()
                 log.info("agent started; lock %s", self.paths.lock_file)
+                self._start_page()
                 try:
                     if on_started is not None:
                         on_started()
@@ -324,12 +351,35 @@ class Agent:
                         time.sleep(0.2)
                 finally:
                     self._stopping = True
+                    self._stop_page()
                     scheduler.shutdown(wait=True)
                 log.info("agent stopped (signal %s)", self._stop_signal)
                 return self._stop_signal
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _start_page(self) -> None:
+        """Serve the page; the agent runs on without it when it cannot (said in the log)."""
+        if self._page_starter is None:
+            return
+        try:
+            self.page = self._page_starter(self.paths, self.settings)
+        except AssistantError as error:  # a [page] setting refused: named, not a traceback
+            log.error("the page is not served: %s", error.message)
+        except Exception:
+            log.exception("the page is not served")
+        else:
+            log.info("page served at %s", self.page.url)
+
+    def _stop_page(self) -> None:
+        page, self.page = self.page, None
+        if page is None:
+            return
+        try:
+            page.stop()
+        except Exception:
+            log.exception("the page did not stop cleanly")
 
     def build_scheduler(self) -> BackgroundScheduler:
         """The scheduler with its one job, the tick: the first one now, then every tick_seconds."""

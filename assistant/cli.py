@@ -35,13 +35,16 @@ from assistant.errors import (
     ExitStatus,
     as_assistant_error,
     exit_status_of,
+    no_such_profile,
 )
 
 if TYPE_CHECKING:
     from assistant.browsers import BrowserWorkers
+    from assistant.errors import AssistantError
     from assistant.i18n import Translator
     from assistant.profiles import SetUp
     from assistant.results import CheckResult
+    from assistant.settings import Paths
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -425,6 +428,7 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from assistant.agent import agent_running
     from assistant.cli_output import render_status
+    from assistant.page.server import page_address
     from assistant.status import profile_statuses
 
     paths, env = command_environment(args, console=sys.stdout)
@@ -434,16 +438,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     running = agent_running(paths)
     # Alerts not delivered yet: no notification service (yet), or a failing channel.
     waiting = env.state.undelivered()
+    # The page's address only, never a token (tokens are minted by `open`, one at a time).
+    page_url = page_address(paths)
     if args.json:
         agent = {"running": running, "alerts_waiting": waiting}
+        page = {"url": page_url} if page_url else None
         print(
             json.dumps(
-                {"home": str(paths.data_dir), "agent": agent, "profiles": statuses}, indent=2
+                {"home": str(paths.data_dir), "agent": agent, "page": page, "profiles": statuses},
+                indent=2,
             )
         )
     else:
         t = terminal_translator(args)
         text = render_status(paths, statuses, t, agent_running=running)
+        if page_url:
+            text += "\n" + page_line(page_url, t)
         if waiting["alerts"]:
             text += "\n" + t.ngettext(
                 "{count} alert waits to be delivered (since {since}): {error}",
@@ -457,7 +467,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from assistant.agent import Agent, TickReport
+    from assistant.agent import Agent, TickReport, serve_page
     from assistant.cli_output import render_agent_started, render_tick
 
     # Started at login with no terminal, the agent's alerts wait for the desktop's service.
@@ -468,14 +478,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     def started() -> None:
         profiles = [p.name for p in env.state.profiles()]
         print(render_agent_started(paths, profiles, env.settings, t), flush=True)
+        if agent.page is not None:
+            print(page_line(agent.page.url, t), flush=True)
 
     def ticked(report: TickReport) -> None:
         text = render_tick(report, t)
         if text:
             print(text, flush=True)
 
-    agent = Agent(paths, env.settings, env.credentials, env.dispatcher, on_tick=ticked)
-    agent.run(on_started=started)
+    agent = Agent(
+        paths, env.settings, env.credentials, env.dispatcher, on_tick=ticked, page=serve_page
+    )
+    actions = None
+    if sys.platform == "linux":
+        try:
+            from assistant.notification_actions import listen_for_actions
+        except ImportError:  # no jeepney: the alerts go out without their "Open" action
+            pass
+        else:
+            actions = listen_for_actions(paths, env.dispatcher, lambda: agent.page)
+    try:
+        agent.run(on_started=started)
+    finally:
+        if actions is not None:
+            actions.stop()
     print(t._("The agent stopped."), flush=True)
     return 0
 
@@ -504,12 +530,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_autostart(args: argparse.Namespace) -> int:
     from assistant.autostart import Autostart
     from assistant.cli_output import render_autostart
+    from assistant.launcher import Launcher
 
     t = terminal_translator(args)
     autostart = Autostart.here()
+    launcher = Launcher.here()
     if args.action == "enable":
         state = autostart.enable(args.kind, replace=args.replace)
         print(render_autostart(state, t))
+        print(
+            t._(
+                "The application menu has the launcher 'OFPRA assistant', which opens the "
+                "assistant's page: {path}",
+                path=launcher.install(),
+            )
+        )
         if state.kind == "systemd":
             print(
                 t._(
@@ -521,6 +556,7 @@ def cmd_autostart(args: argparse.Namespace) -> int:
             print(t._("It starts at your next login. To start it now: 'ofpra-assistant run'."))
     elif args.action == "disable":
         removed = autostart.disable(replace=args.replace)
+        removed += launcher.remove()
         if removed:
             for path in removed:
                 print(t._("Removed {path}", path=path))
@@ -538,6 +574,73 @@ def cmd_autostart(args: argparse.Namespace) -> int:
                 )
             )
     return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from assistant.opener import open_page
+    from assistant.settings import Paths
+
+    paths = Paths.from_environment()
+    paths.ensure()
+    configure_logging(paths, args.verbose)
+    t = terminal_translator(args)
+    try:
+        if args.profile is not None:
+            known_profile(paths, args.profile)
+        opened = open_page(paths, args.profile, launch=not args.print_url)
+    except Exception as failure:
+        if not args.print_url:
+            # From the menu's launcher there is no terminal to read the error in.
+            say_on_the_desktop(as_assistant_error(failure, where=str(paths.data_dir)), t)
+        raise
+    if opened.started_agent:
+        print(
+            "ofpra-assistant: "
+            + t._(
+                "The agent was not running: it now runs in the background (its log: {log}).",
+                log=str(paths.log_file),
+            ),
+            file=sys.stderr,
+        )
+    if args.print_url:
+        print(opened.address)
+    else:
+        print(page_line(opened.page_url, t))
+    return 0
+
+
+def say_on_the_desktop(error: AssistantError, t: Translator) -> None:
+    """``open``'s error as a desktop alert too, when no terminal shows it (the launcher)."""
+    if sys.stderr is not None and sys.stderr.isatty():
+        return
+    import contextlib
+
+    from assistant.notifiers import DesktopNotifier, NotifierError
+    from assistant.results import Alert
+
+    title = t._("The assistant's page could not be opened")
+    # No desktop either: the error is still on standard error and in the exit status.
+    with contextlib.suppress(NotifierError):
+        DesktopNotifier().send(Alert("page_not_opened", title, t.error(error), urgent=False))
+
+
+def known_profile(paths: Paths, name: str) -> None:
+    """A profile asked for by name exists (said before anything starts)."""
+    from assistant.profiles import check_profile_name
+    from assistant.state import StateStore
+
+    check_profile_name(name)
+    state = StateStore.open(paths.state_file)
+    try:
+        names = [p.name for p in state.profiles()]
+    finally:
+        state.close()
+    if name not in names:
+        raise no_such_profile(name)
+
+
+def page_line(url: str, t: Translator) -> str:
+    return t._("The page: {url} (to open it: 'ofpra-assistant open')", url=url)
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
@@ -617,6 +720,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace], int]:
         "forget": cmd_forget,
         "run": cmd_run,
         "autostart": cmd_autostart,
+        "open": cmd_open,
         "capture": cmd_capture,
         "demo": cmd_demo,
         "doctor": cmd_doctor,

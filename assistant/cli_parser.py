@@ -237,6 +237,25 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         ),
     )
 
+    open_page = command(
+        "open",
+        t._("open the assistant's page in the web browser"),
+        t._(
+            "Open the assistant's page in the default web browser, logged in: every profile, "
+            "what to do and by when. The agent serves the page; when it is not running, it is "
+            "started in the background first, as at login."
+        ),
+    )
+    open_page.add_argument("--profile", help=t._("open this profile's page"))
+    open_page.add_argument(
+        "--print-url",
+        action="store_true",
+        help=t._(
+            "print the one-time address instead of opening a browser (it works once, within "
+            "a minute)"
+        ),
+    )
+
     autostart = command(
         "autostart",
         t._("start the agent at every login: enable, disable or status"),
@@ -245,7 +264,8 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "'ofpra-assistant run' at login: a systemd user unit, or an XDG autostart entry "
             "without a systemd user session, on Linux; a script in the Startup folder on "
             "Windows; a LaunchAgent on macOS. There is one entry per user account, for one "
-            "home folder."
+            "home folder. Enable also puts the launcher 'OFPRA assistant' (it runs "
+            "'ofpra-assistant open') in the application menu, and disable removes it."
         ),
     )
     autostart.add_argument("action", choices=("enable", "disable", "status"))

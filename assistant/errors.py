@@ -35,6 +35,7 @@ __all__ = [
     "N_",
     "AccountLockedError",
     "AgentAlreadyRunningError",
+    "AgentNotStartedError",
     "AlreadyActivatedError",
     "AssistantError",
     "BrowserUnavailableError",
@@ -49,6 +50,7 @@ __all__ = [
     "KeyringLockedError",
     "KeyringUnavailableError",
     "LoginRejectedError",
+    "NoBrowserError",
     "NotReadyError",
     "PageNotRecognisedError",
     "PasswordChangeRequiredError",
@@ -97,7 +99,9 @@ class ExitStatus(IntEnum):
     CONNECTION_KEY_REJECTED = 30
     ALREADY_ACTIVATED = 31
     PORTAL_REFUSED_VALUE = 32
-    # `open` has 33 and 34.
+    # `open`'s: the page could not be shown.
+    NO_BROWSER = 33
+    AGENT_NOT_STARTED = 34
     NOT_READY = 35
 
 
@@ -183,6 +187,18 @@ class NotReadyError(AssistantError):
     code = "not_ready"
 
 
+class NoBrowserError(AssistantError):
+    """``open`` found no web browser to show the page in."""
+
+    code = "no_browser"
+
+
+class AgentNotStartedError(AssistantError):
+    """``open`` started the agent, and it did not serve the page in time."""
+
+    code = "agent_not_started"
+
+
 ALL_ERRORS: tuple[type[AssistantError], ...] = (
     CredentialsMissingError,
     KeyringUnavailableError,
@@ -208,6 +224,8 @@ ALL_ERRORS: tuple[type[AssistantError], ...] = (
     AlreadyActivatedError,
     PortalRefusedValueError,
     NotReadyError,
+    NoBrowserError,
+    AgentNotStartedError,
 )
 
 #: Each code's exit status: the code's name in upper case is its ExitStatus member.

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from assistant.privacy import REDACTOR, escape_markup
 from assistant.results import Alert
@@ -42,6 +42,9 @@ class DesktopNotifier:
 
     def __init__(self, timeout_seconds: int = 30) -> None:
         self.timeout_seconds = timeout_seconds
+        #: The agent's connection that gives alerts about a letter their "Open" action
+        #: (``assistant.notification_actions``); None elsewhere.
+        self.actions: ActionSender | None = None
 
     def send(self, alert: Alert) -> None:
         if sys.platform == "linux" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
@@ -50,7 +53,7 @@ class DesktopNotifier:
         # entered.) The body's markup is escaped where it is sent: below for plyer, by
         # ``body_for`` for jeepney, which knows whether the server renders it.
         alert = replace(alert, title=REDACTOR.scrub(alert.title), body=REDACTOR.scrub(alert.body))
-        if sys.platform == "linux" and _send_freedesktop(alert, self.timeout_seconds):
+        if sys.platform == "linux" and _send_freedesktop(alert, self.timeout_seconds, self.actions):
             return
         try:
             from plyer import notification
@@ -68,15 +71,30 @@ class DesktopNotifier:
             raise NotifierError(f"{type(error).__name__}: {error}") from None
 
 
-def _send_freedesktop(alert: Alert, timeout_seconds: int) -> bool:
+class ActionSender(Protocol):
+    def send(self, notification: Any, app_name: str, profile: str) -> int: ...
+
+
+#: The alerts about one letter: those the agent gives an "Open" action.
+LETTER_ALERT_KINDS = frozenset({"new_letter", "reminder", "deemed_notified"})
+
+
+def _send_freedesktop(
+    alert: Alert, timeout_seconds: int, actions: ActionSender | None = None
+) -> bool:
     """On Linux, the freedesktop interface itself, for the urgency and expiry plyer cannot set;
-    False where jeepney is missing (plyer then). A failure raises ``NotifierError``."""
+    False where jeepney is missing (plyer then). A failure raises ``NotifierError``. An alert
+    about a letter goes through ``actions`` when the agent gave one, to carry "Open"."""
     try:
         from assistant import freedesktop
     except ImportError:
         return False
+    notification = freedesktop.notification_for(alert, timeout_seconds)
     try:
-        freedesktop.send(freedesktop.notification_for(alert, timeout_seconds), APP_NAME)
+        if actions is not None and alert.profile and alert.kind in LETTER_ALERT_KINDS:
+            actions.send(notification, APP_NAME, alert.profile)
+        else:
+            freedesktop.send(notification, APP_NAME)
     except freedesktop.FreedesktopError as error:
         raise NotifierError(str(error)) from None
     return True

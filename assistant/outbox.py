@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -170,7 +170,7 @@ def _deliver_one(
         via = "sent before"
     else:
         try:
-            via = target.send(pending.alert)
+            via = target.send(replace(pending.alert, profile=pending.profile))
         except NotifierError as error:
             _mark(
                 state,
@@ -204,7 +204,8 @@ def send_unrecorded(
     for alert in alerts:
         for target in targets:
             try:
-                done.append(Delivery(None, profile, alert, target.name, target.send(alert)))
+                sent = target.send(replace(alert, profile=profile))
+                done.append(Delivery(None, profile, alert, target.name, sent))
             except NotifierError as error:
                 done.append(Delivery(None, profile, alert, target.name, None, str(error)))
             except Exception as error:

@@ -8,7 +8,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 
-from benchmarks import check, harness, idle, memory, parser, startup, volunteer
+from benchmarks import check, harness, idle, memory, page, parser, startup, volunteer
 from benchmarks.harness import Figure
 
 #: Cheapest first; each is a module with a ``measure()`` that returns its figures.
@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[], list[Figure]]] = {
     parser.NAME: parser.measure,
     check.NAME: check.measure,
     volunteer.NAME: volunteer.measure,
+    page.NAME: page.measure,
     idle.NAME: idle.measure,
     memory.NAME: memory.measure,
 }

@@ -13,6 +13,8 @@ packages=(
   xvfb dunst libnotify-bin
   # The right-to-left layout test reads what GNU FriBidi (mlterm's and Pango's) makes of a line.
   libfribidi0
+  # desktop-file-validate checks the application menu's launcher that autostart writes.
+  desktop-file-utils
   libdbus-1-dev libglib2.0-dev pkg-config
   python3-venv
 )
