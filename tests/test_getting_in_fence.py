@@ -72,3 +72,32 @@ def test_the_fence_holds_on_the_activation_pages(
         assert outcome.code == "page_not_recognised", outcome.message
         assert guard.stopped_by is not None
         assert account.password != NEW_PASSWORD or stored == ["kept"]
+
+
+def test_activation_then_reset_on_the_english_pages(playwright: Playwright) -> None:
+    """The same flows find the English labels of the guide's screenshots."""
+    from dataclasses import replace
+
+    from fixtures.mock_portal import MockPortalServer
+    from fixtures.mock_portal.scenarios import load_scenario
+    from flows.activation_flow import reset_password
+
+    english = replace(load_scenario("not_activated"), language="en")
+    with MockPortalServer(english, today=TODAY) as portal:
+        options = chromium_launch_options(playwright)
+        browser = launch_browser(playwright, [portal.login_url], options.get("executable_path"))
+        try:
+            for flow, password in (
+                (activate, NEW_PASSWORD),
+                (reset_password, "Vague-Sucre-Zebre-925"),
+            ):
+                request = GettingInRequest(IDENTIFIER, KEY, password, email="amina@example.org")
+                with portal_context(browser, portal.login_url) as (context, guard):
+                    flow(context.new_page(), portal.login_url, request, lambda: None, TIMEOUT_MS)
+                assert guard.blocked_requests == 0
+                assert portal.state.account.password == password
+        finally:
+            browser.close()
+        account = portal.state.account
+        assert (account.activated, account.email) == (True, "amina@example.org")
+        assert portal.log()["password_resets"] == 1
