@@ -215,6 +215,18 @@ FAULTS: dict[str, Fault] = {
 }
 
 
+#: What the alert of a refused password adds, for the profile "default" (issue 22).
+WAYS_BACK = (
+    "Three ways to get back in:\n"
+    "  1. With the connection key (the paper from the GUDA): run 'ofpra-assistant setup "
+    "--reset-password --profile default'.\n"
+    "  2. Without the key: on the portal, 'I forgot my password', then 'I lost my personal "
+    "connection key'. A new password comes by SMS or e-mail to the contact given at activation; "
+    "store it with 'ofpra-assistant setup --profile default'.\n"
+    "  3. Or ask at the SPADA or at the accommodation centre."
+)
+
+
 @pytest.mark.parametrize("name", list(FAULTS))
 def test_fault_is_named_alerted_and_never_nothing_new(harness: Harness, name: str) -> None:
     fault = FAULTS[name]
@@ -245,7 +257,11 @@ def test_fault_is_named_alerted_and_never_nothing_new(harness: Harness, name: st
     [alert] = harness.alerts
     assert alert.kind == "check_failed"
     assert alert.title == "The OFPRA account could not be checked"
-    assert alert.body == result.error.message
+    if result.error.code in ("login_rejected", "account_locked"):
+        # The portal refused the password: the guide's three ways back follow (issue 22).
+        assert alert.body == result.error.message + "\n" + WAYS_BACK
+    else:
+        assert alert.body == result.error.message
     assert alert.urgent is not result.error.retryable
     # Its deliveries say where it went: the local target (no channel here).
     local = {"channel": "local", "ok": True, "via": "recording"}

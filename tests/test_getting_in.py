@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def cli(tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureRequest)
     return Cli(tmp_path / "home", desktop, f"ofpra-assistant-gi-{request.node.name}"[:80])
 
 
-def activate(cli: Cli, portal: MockPortalServer, *extra: str, key: str = KEY):  # type: ignore[no-untyped-def]
+def activate(
+    cli: Cli, portal: MockPortalServer, *extra: str, key: str = KEY
+) -> subprocess.CompletedProcess[str]:
     return cli.run(
         "setup",
         "--activate",

@@ -8,6 +8,7 @@ whichever order they come in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,9 +83,9 @@ class GettingInPage:
         }
         return Shown(alert, frozenset(parts), self.done_message.first.is_visible())
 
-    def alert_says(self, pattern: object) -> bool:
+    def alert_says(self, pattern: re.Pattern[str]) -> bool:
         """Does the page's alert say this (a pattern of ``labels``)?"""
-        return self.alert.filter(has_text=pattern).first.is_visible()  # type: ignore[arg-type]
+        return self.alert.filter(has_text=pattern).first.is_visible()
 
     def fill_key(self, identifier: str, key: str) -> None:
         if self.identifier.first.is_visible():
