@@ -298,11 +298,20 @@ def test_a_second_scripted_setup_onto_a_profile_is_refused_with_profile_exists(c
         "--no-check",
         "--profile",
         "person-2",
+        "--json",
         identifier=B_IDENTIFIER,
         password=B_PASSWORD,
     )
     assert second.returncode == 0, second.stderr
-    assert "autostart" not in second.stdout
+    assert json.loads(second.stdout) == {
+        "ok": True,
+        "profile": "person-2",
+        "portal_url": LOCAL_PORTAL,
+        "language": "en",
+        "replaced": None,
+        "first_check": None,
+        "autostart": "already",
+    }
     code, status = cli.json("status")
     assert [p["profile"] for p in status["profiles"]] == ["default", "person-2"]
 
@@ -394,3 +403,24 @@ def test_setup_checks_at_once_and_a_replacement_shows_nothing_of_the_old_account
         assert code == 0, checked
         assert checked["letters"] == [] and checked["alerts"] == []
         assert "convocation" not in json.dumps(status)
+
+
+@pytest.mark.desktop
+@pytest.mark.browser
+def test_a_first_check_that_fails_names_the_error_and_the_profile_stays_saved(cli: Cli) -> None:
+    # Nothing listens on port 9: the portal is down (one attempt is enough to say so).
+    cli.env["OFPRA_ASSISTANT_RETRY__ATTEMPTS"] = "1"
+    said = scripted_setup(cli, LOCAL_PORTAL)
+
+    assert said.returncode == ExitStatus.PORTAL_UNAVAILABLE == 13
+    assert said.stderr.startswith("First check of the account, now")
+    assert "The check failed (portal_unavailable)" in said.stdout
+    assert (
+        "The profile 'default' is saved all the same. Do what the message says, then run "
+        "'ofpra-assistant check --profile default'."
+    ) in said.stdout.splitlines()
+    code, status = cli.json("status")
+    assert code == 0
+    [profile] = status["profiles"]
+    assert profile["profile"] == "default"
+    assert profile["last_check"]["error_code"] == "portal_unavailable"
