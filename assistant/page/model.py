@@ -10,10 +10,12 @@ what ``check --json`` said. Templates only loop over what is built here.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -147,8 +149,15 @@ class ProfileView:
 
 
 class _ReadingState(StateStore):
-    """The state as a page reads it (S6: no GET changes anything). ``status`` stores the agent's
-    random seed on first use; the page only borrows one (it never shows the random delay)."""
+    """The state as a page reads it (S6: no GET changes anything): the agent's own file,
+    opened without creating, migrating or checking it (the agent did that when it started),
+    in WAL mode, where reading never waits for a check that writes, nor holds it up."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._depth = 0
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=5)
+        self._db.row_factory = sqlite3.Row
 
     def set_meta_once(self, key: str, value: str) -> str:
         stored = self.meta(key)
@@ -157,9 +166,11 @@ class _ReadingState(StateStore):
 
 @contextmanager
 def opened_state(paths: Paths) -> Iterator[StateStore]:
-    """The state, open for one request: SQLite in WAL mode lets a check write meanwhile. Not
-    ``StateStore.open``: a damaged file is the agent's to set aside (a page only reads), and
-    its integrity check would cost every request."""
+    """The state, open for one request. Not ``StateStore.open``: a damaged file is the
+    agent's to set aside (a page only reads), and its integrity check would cost every
+    request. A home folder with no state yet gets an empty one, as any command makes it."""
+    if not paths.state_file.exists():
+        StateStore.open(paths.state_file).close()
     state = _ReadingState(paths.state_file)
     try:
         yield state
