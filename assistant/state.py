@@ -238,13 +238,18 @@ class StateStore:
         store.recovered_from = aside
         return store
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, reading: bool = False) -> None:
+        """``reading``: the file as it is, neither created nor migrated, in WAL mode where
+        reading never waits for a check that writes (the page's requests read it this way)."""
         self.path = path
+        self._reading = reading
         # One connection per thread (a check's browser workers read the profile and the portal's
         # shape from theirs), each with its own transaction depth; the store owns them all.
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        if reading:
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         # Created 0600 before SQLite opens it, so it is never readable by others, even briefly.
         if not path.exists():
@@ -261,7 +266,11 @@ class StateStore:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             # Used by its own thread only; closed by whichever thread closes the store.
-            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            if self._reading:
+                uri = f"{self.path.resolve().as_uri()}?mode=rw"
+                db = sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+            else:
+                db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
             # What is deleted (a forgotten profile) is overwritten, not left in free pages.

@@ -10,7 +10,6 @@ what ``check --json`` said. Templates only loop over what is built here.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,10 +153,7 @@ class _ReadingState(StateStore):
     in WAL mode, where reading never waits for a check that writes, nor holds it up."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._depth = 0
-        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=5)
-        self._db.row_factory = sqlite3.Row
+        super().__init__(path, reading=True)
 
     def set_meta_once(self, key: str, value: str) -> str:
         stored = self.meta(key)
