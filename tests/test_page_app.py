@@ -598,6 +598,7 @@ def test_page_profile_in_the_holders_language_and_back(client: FlaskClient, key:
     log_in(client, key)
     dari = get(client, "/profiles/amina").get_data(as_text=True)
     assert '<html lang="fa-AF" dir="rtl">' in dari
+    assert "<title>amina · " in dari
     assert 'href="/profiles/amina?lang=en"' in dari
     english = get(client, "/profiles/amina?lang=en").get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in english
