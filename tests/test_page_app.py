@@ -674,6 +674,15 @@ def test_page_profile_lists_the_last_ten_checks_in_words(
     assert "The last check found a page the assistant does not recognise" in html
 
 
+def test_page_with_no_profile_says_how_to_add_one(key: bytes, tmp_path: Path) -> None:
+    empty = Paths(config_dir=tmp_path / "empty", data_dir=tmp_path / "empty")
+    empty.ensure()
+    client = create_app(empty, port=PORT, tokens=TokenBook(key), settings=Settings()).test_client()
+    log_in(client, key)
+    html = unescape(get(client, "/?lang=en").get_data(as_text=True))
+    assert "No profile yet: run 'ofpra-assistant setup' to add the first one." in html
+
+
 def test_page_one_profile_goes_straight_to_it(
     client: FlaskClient, key: bytes, paths: Paths
 ) -> None:
