@@ -598,6 +598,7 @@ def test_page_profile_in_the_holders_language_and_back(client: FlaskClient, key:
     log_in(client, key)
     dari = get(client, "/profiles/amina").get_data(as_text=True)
     assert '<html lang="fa-AF" dir="rtl">' in dari
+    assert "<title>amina · " in dari
     assert 'href="/profiles/amina?lang=en"' in dari
     english = get(client, "/profiles/amina?lang=en").get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in english
@@ -671,6 +672,15 @@ def test_page_profile_lists_the_last_ten_checks_in_words(
     assert rows[1][1].endswith("Read the list: 1 letter, 0 new")
     # No alarm rings: the last failure is said in its own words, with what to do.
     assert "The last check found a page the assistant does not recognise" in html
+
+
+def test_page_with_no_profile_says_how_to_add_one(key: bytes, tmp_path: Path) -> None:
+    empty = Paths(config_dir=tmp_path / "empty", data_dir=tmp_path / "empty")
+    empty.ensure()
+    client = create_app(empty, port=PORT, tokens=TokenBook(key), settings=Settings()).test_client()
+    log_in(client, key)
+    html = unescape(get(client, "/?lang=en").get_data(as_text=True))
+    assert "No profile yet: run 'ofpra-assistant setup' to add the first one." in html
 
 
 def test_page_one_profile_goes_straight_to_it(

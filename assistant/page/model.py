@@ -25,6 +25,7 @@ from assistant.cli_output import group_letters
 from assistant.credentials import CredentialStore, mask_identifier
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
 from assistant.errors import N_
+from assistant.i18n import DEFAULT_LANGUAGE, normalise_language
 from assistant.page.words import Words, isolate
 from assistant.plausibility import review_dates, warning_text
 from assistant.results import LetterReport
@@ -508,7 +509,7 @@ class PageData:
             identifier=w._("Identifier: {identifier}", identifier=isolate(masked))
             if masked
             else Markup(""),
-            language=found.language,
+            language=normalise_language(found.language) or DEFAULT_LANGUAGE,
             groups=sections,
             nothing=w._("No letter yet: the list of letters on the portal is empty.")
             if not reports and checks

@@ -126,11 +126,12 @@ def profile(name: str) -> str:
             HTML_LANG.get(code, code),
         )
         for code in dict.fromkeys([view.language, page_default])
-        if code != w.language
+        if code in LANGUAGES and code != w.language
     ]
     return render_template(
         "profile.html",
-        title=isolate(name),
+        # A <title> holds text only: no <bdi> there.
+        title=name,
         view=view,
         switch=switch,
         switch_label=w._("Read this page in:"),
