@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from assistant.activation import GotIn
     from assistant.environment import Environment
     from assistant.i18n import Translator
+    from assistant.settings import Paths
 
 
 def cmd_getting_in(args: argparse.Namespace) -> int:
@@ -48,7 +49,7 @@ def _get_in(args: argparse.Namespace) -> int:
     from assistant.profiles import check_identifier, check_profile_name
 
     check_profile_name(args.profile)
-    _, env = command_environment(args, console=sys.stderr if args.json else sys.stdout)
+    paths, env = command_environment(args, console=sys.stderr if args.json else sys.stdout)
     t = terminal_translator(args)
     scripted = args.connection_key_stdin
     if not scripted and not sys.stdin.isatty():
@@ -60,6 +61,9 @@ def _get_in(args: argparse.Namespace) -> int:
         )
     env.credentials.ensure_secure_backend()  # said before any question
     existing = env.state.profile(args.profile)
+    if args.activate and existing is not None:
+        _refuse_or_clear_for_activation(paths, env, args)
+        existing = env.state.profile(args.profile)
     language = language_option(args.language)
     if language and not scripted:
         t = Translator(language)  # the language the questions were asked in so far
@@ -247,6 +251,23 @@ def new_password_text(password: str, t: Translator) -> str:
             ),
         ]
     )
+
+
+def _refuse_or_clear_for_activation(
+    paths: Paths, env: Environment, args: argparse.Namespace
+) -> None:
+    """A profile of that name is already set up: as ``setup`` does, it is never replaced
+    silently (``profile_exists`` without ``--replace``); replaced, nothing of the old account
+    is kept under the new one."""
+    from assistant.profiles import existing_profile, forget_profile, profile_exists_error
+
+    known = existing_profile(env.state, env.credentials, args.profile)
+    if known is None:
+        return
+    if not args.replace:
+        raise profile_exists_error(known)
+    if known.identifier != args.identifier:
+        forget_profile(env.state, env.credentials, paths, args.profile)
 
 
 def _show_password(args: argparse.Namespace) -> int:

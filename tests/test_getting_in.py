@@ -322,3 +322,22 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
         "0712345678",
     )
     assert cli.keyring_entry("default:password") == "Mon-Propre-Passe-2026"
+
+
+def test_activation_never_replaces_a_profile_silently(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    """As setup does (issue 19): a name taken is refused without --replace, before the portal
+    is contacted, and the profile it names keeps its password."""
+    assert cli.setup("https://portal.example/ofpra/user/login", "amina").returncode == 0
+
+    refused = activate(cli, live_portal, "--json")
+
+    assert refused.returncode == 29, refused.stderr
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "profile_exists"
+    assert "--replace" in error["message"]
+    assert cli.keyring_entry("amina:password") == PASSWORD
+    log = live_portal.log()
+    assert (log["activations"], log["logins"]) == (0, 0), "the portal was not used"
+    assert log["account"]["activated"] is False
