@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from assistant.environment import Environment
     from assistant.i18n import Translator
     from assistant.results import CheckResult
+    from assistant.settings import Paths
     from assistant.state import Consent
     from flows.activation_flow import GettingInRequest
 
@@ -199,9 +200,13 @@ def activate_account(
     portal_url: str,
     language: str,
     consent: Consent,
+    replace: bool = False,
+    paths: Paths | None = None,
 ) -> GotIn:
     """Record the consent and the profile, store the new password, activate the space on the
-    portal, then check once. A failure before the password was sent leaves nothing behind."""
+    portal, then check once. A failure before the password was sent leaves nothing behind.
+    ``replace``: a profile of that name may be replaced (``--replace``), another account's
+    data removed first as ``setup`` removes it (from ``paths``)."""
     from assistant.profiles import set_up_profile
     from flows.activation_flow import activate
 
@@ -221,6 +226,8 @@ def activate_account(
         password=request.new_password,
         consent=consent,
         now=now,
+        replace=replace,
+        paths=paths,
     )
     sent: list[bool] = []
 

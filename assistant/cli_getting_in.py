@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from assistant.activation import GotIn
     from assistant.environment import Environment
     from assistant.i18n import Translator
-    from assistant.settings import Paths
 
 
 def cmd_getting_in(args: argparse.Namespace) -> int:
@@ -61,9 +60,8 @@ def _get_in(args: argparse.Namespace) -> int:
         )
     env.credentials.ensure_secure_backend()  # said before any question
     existing = env.state.profile(args.profile)
-    if args.activate and existing is not None:
-        _refuse_or_clear_for_activation(paths, env, args)
-        existing = env.state.profile(args.profile)
+    if args.activate and existing is not None and not args.replace:
+        _refuse_before_activation(env, args)
     language = language_option(args.language)
     if language and not scripted:
         t = Translator(language)  # the language the questions were asked in so far
@@ -116,7 +114,13 @@ def _get_in(args: argparse.Namespace) -> int:
         assert consent is not None
         portal_url = args.portal_url or env.settings.default_portal_url
         got = activate_account(
-            env, request, portal_url=portal_url, language=language, consent=consent
+            env,
+            request,
+            portal_url=portal_url,
+            language=language,
+            consent=consent,
+            replace=args.replace,
+            paths=paths,
         )
     else:
         got = reset_password(env, request)
@@ -253,21 +257,14 @@ def new_password_text(password: str, t: Translator) -> str:
     )
 
 
-def _refuse_or_clear_for_activation(
-    paths: Paths, env: Environment, args: argparse.Namespace
-) -> None:
+def _refuse_before_activation(env: Environment, args: argparse.Namespace) -> None:
     """A profile of that name is already set up: as ``setup`` does, it is never replaced
-    silently (``profile_exists`` without ``--replace``); replaced, nothing of the old account
-    is kept under the new one."""
-    from assistant.profiles import existing_profile, forget_profile, profile_exists_error
+    silently, and this is said before the portal is contacted (``--replace`` replaces it)."""
+    from assistant.profiles import existing_profile, profile_exists_error
 
     known = existing_profile(env.state, env.credentials, args.profile)
-    if known is None:
-        return
-    if not args.replace:
+    if known is not None:
         raise profile_exists_error(known)
-    if known.identifier != args.identifier:
-        forget_profile(env.state, env.credentials, paths, args.profile)
 
 
 def _show_password(args: argparse.Namespace) -> int:

@@ -341,3 +341,9 @@ def test_activation_never_replaces_a_profile_silently(
     log = live_portal.log()
     assert (log["activations"], log["logins"]) == (0, 0), "the portal was not used"
     assert log["account"]["activated"] is False
+
+    replaced = activate(cli, live_portal, "--replace", "--mobile", "0612345678", "--json")
+
+    assert replaced.returncode == 0, replaced.stderr
+    new_password = json.loads(replaced.stdout)["new_password"]
+    assert cli.keyring_entry("amina:password") == new_password != PASSWORD
