@@ -409,3 +409,47 @@ def test_status_says_in_which_language_a_profiles_alerts_go(tmp_path: Path) -> N
     text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), False)
 
     assert "\n  alerts: in دری (Dari)\n" in text
+
+
+def test_a_command_in_a_right_to_left_way_back_is_copied_as_it_is() -> None:
+    from assistant.activation import ways_back
+
+    first, second, _ = ways_back(Translator("ps"), "person-5")
+
+    # Copied from a Pashto alert into a terminal, the command must name the profile as it is:
+    # a direction mark glued to the name made it "no profile named 'person-5'".
+    assert "'ofpra-assistant setup --reset-password --profile person-5'" in first
+    assert "'ofpra-assistant setup --profile person-5'" in second
+
+
+@pytest.mark.parametrize("command", ["status", "check", "forget", "open", "setup", "calendar"])
+def test_a_profile_name_copied_with_direction_marks_is_read_without_them(command: str) -> None:
+    from assistant.cli_parser import build_parser
+
+    parser = build_parser(Translator("fr"))
+
+    args = parser.parse_args([command, "--profile", f"{RLM}person-5{RLM}\u2069"])
+
+    assert args.profile == "person-5"
+
+
+def test_a_failed_checks_alert_keeps_every_line_of_its_body_under_it() -> None:
+    ways = "Three ways to get back in:\n  1. With the key.\n  2. Without it."
+    alert = Alert(kind="check_failed", title="Could not check (amina)", body="Refused.\n" + ways)
+    result = CheckResult(
+        profile="amina",
+        checked_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC),
+        letters=[],
+        alerts=[alert],
+        delivered_via=["desktop"],
+    )
+
+    text = render_check(result, Translator("en"))
+
+    assert (
+        "  [desktop] Could not check (amina)\n"
+        "      Refused.\n"
+        "      Three ways to get back in:\n"
+        "        1. With the key.\n"
+        "        2. Without it.\n"
+    ) in text + "\n"
