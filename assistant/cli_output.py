@@ -306,7 +306,19 @@ def render_status(
             t._("Profile '{profile}' ({url})", profile=status["profile"], url=status["portal_url"])
         )
         consent = status["consent"]
-        if consent:
+        if consent and consent["role"] != "holder" and consent.get("holder_name"):
+            # Profiles are named person-1, person-2...: the holder tells them apart.
+            lines.append(
+                "  "
+                + t._(
+                    "consent: given by {name} ({role}) for {holder} on {when}",
+                    name=consent["given_by"],
+                    role=t._("helper"),
+                    holder=consent["holder_name"],
+                    when=_when(consent["given_at"], t),
+                )
+            )
+        elif consent:
             lines.append(
                 "  "
                 + t._(

@@ -453,3 +453,33 @@ def test_a_failed_checks_alert_keeps_every_line_of_its_body_under_it() -> None:
         "        1. With the key.\n"
         "        2. Without it.\n"
     ) in text + "\n"
+
+
+def test_status_names_the_account_holder_a_helper_agreed_for(tmp_path: Path) -> None:
+    from assistant.cli_output import render_status
+    from assistant.settings import Paths
+
+    # Profiles are named person-1, person-2...: the volunteer tells them apart by the holder.
+    status: dict[str, Any] = {
+        "profile": "person-1",
+        "portal_url": "https://portal.example/ofpra/user/login",
+        "language": "fa_AF",
+        "consent": {
+            "given_by": "Marie (SPADA)",
+            "role": "helper",
+            "holder_name": "Amina K.",
+            "given_at": "2026-12-04T16:02:00+00:00",
+        },
+        "last_check": None,
+        "last_successful_check": None,
+        "next_check_due": None,
+        "next_check_reason": "paused",
+        "letters_waiting": [],
+    }
+
+    text = render_status(Paths(tmp_path, tmp_path), [status], Translator("fr"), False)
+
+    assert (
+        "\n  accord : donné par Marie (SPADA) (personne qui aide) pour Amina K. le "
+        "4 décembre 2026, 17:02, heure de Paris\n"
+    ) in text
