@@ -483,3 +483,23 @@ def test_status_names_the_account_holder_a_helper_agreed_for(tmp_path: Path) -> 
         "\n  accord : donné par Marie (SPADA) (personne qui aide) pour Amina K. le "
         "4 décembre 2026, 17:02, heure de Paris\n"
     ) in text
+
+
+def test_a_new_password_speaks_the_holders_language_and_its_check_the_terminals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+
+    from assistant.activation import GotIn
+    from assistant.cli_getting_in import _report
+
+    check = CheckResult(profile="person-5", checked_at=datetime(2026, 12, 4, 16, 11, tzinfo=UTC))
+    got = GotIn("person-5", "Sauge-Chat-Cuvette-265", check)
+    args = argparse.Namespace(json=False, activate=False)
+
+    assert _report(got, Translator("ps"), Translator("fr"), args) == 0
+
+    out = capsys.readouterr().out
+    # The frame is the Pashto holder's; the check's summary is for the French volunteer.
+    assert "ستاسو نوی پټنوم د OFPRA ویبپاڼې لپاره" in out
+    assert "Profil 'person-5', vérifié le 4 décembre 2026, 17:11, heure de Paris" in out
