@@ -220,6 +220,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             from assistant.cli_getting_in import cmd_getting_in
 
             setattr(args, way.option, True)
+            args.profile = way.profile or args.profile
             args.language = args.language or way.language
             return cmd_getting_in(args)
         except ConsentRefused as refused:
