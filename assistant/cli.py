@@ -392,7 +392,8 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
         if not profiles:
             one_profile(env, None)  # says why there is none
     else:
-        profiles = [one_profile(env, args.profile)]
+        # A name mistyped is said here, as status says it: not an alert about no one's account.
+        profiles = [existing_profile(env, one_profile(env, args.profile))]
     launch_early(env, profiles, browsers)
     # Imported while Chromium starts.
     from assistant.agent import agent_running
