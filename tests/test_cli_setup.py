@@ -457,6 +457,7 @@ class Terminal:
         # items (no systemd user session in this runtime folder: an XDG entry).
         self.env["HOME"] = str(tmp_path / "user")
         self.env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+        self.env["XDG_DATA_HOME"] = str(tmp_path / "data")  # the menu's launcher
         self.env["XDG_RUNTIME_DIR"] = str(tmp_path / "runtime")
 
     def spawn(self, *args: str) -> pexpect.spawn:
@@ -736,6 +737,10 @@ def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
         expect(child, "[1]: ")
         child.sendline("")  # yes, the default
         expect(child, f"L'agent démarre à l'ouverture de session (xdg) : {entry}")
+        # As `autostart enable`: the menu's "OFPRA assistant" too, and how to start it now.
+        launcher = tmp_path / "data" / "applications" / "ofpra-assistant-open.desktop"
+        expect(child, f"qui ouvre la page de l'assistant : {launcher}")
+        expect(child, "Pour le lancer maintenant : 'ofpra-assistant run'.")
         child.expect(pexpect.EOF)
         child.close()
         assert child.exitstatus == 0, child.before
