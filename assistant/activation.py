@@ -28,6 +28,7 @@ from assistant.errors import (
     ProfileBusyError,
     no_such_profile,
 )
+from assistant.i18n import Unmarked
 from assistant.privacy import REDACTOR
 
 if TYPE_CHECKING:
@@ -402,13 +403,13 @@ def ways_back(t: Translator, profile: str) -> list[str]:
         t._(
             "With the connection key (the paper from the GUDA): run 'ofpra-assistant setup "
             "--reset-password --profile {profile}'.",
-            profile=profile,
+            profile=Unmarked(profile),
         ),
         t._(
             "Without the key: on the portal, 'I forgot my password', then 'I lost my personal "
             "connection key'. A new password comes by SMS or e-mail to the contact given at "
             "activation; store it with 'ofpra-assistant setup --profile {profile}'.",
-            profile=profile,
+            profile=Unmarked(profile),
         ),
         t._("Or ask at the SPADA or at the accommodation centre."),
     ]

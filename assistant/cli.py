@@ -39,6 +39,7 @@ from assistant.errors import (
 )
 
 if TYPE_CHECKING:
+    from assistant.autostart import Kind
     from assistant.browsers import BrowserWorkers
     from assistant.errors import AssistantError
     from assistant.i18n import Translator
@@ -220,6 +221,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             from assistant.cli_getting_in import cmd_getting_in
 
             setattr(args, way.option, True)
+            args.profile = way.profile or args.profile
             args.language = args.language or way.language
             return cmd_getting_in(args)
         except ConsentRefused as refused:
@@ -318,7 +320,6 @@ def _offer_autostart(t: Translator, *, ask: bool, quiet: bool) -> str:
     script is told how in one line. Returns "enabled", "offered" (said or declined), or
     "already" (an entry is there, whatever home folder it starts)."""
     from assistant.autostart import Autostart
-    from assistant.cli_output import render_autostart
     from assistant.cli_setup import choose
 
     autostart = Autostart.here()
@@ -342,11 +343,11 @@ def _offer_autostart(t: Translator, *, ask: bool, quiet: bool) -> str:
         print(t._("Not enabled. 'ofpra-assistant autostart enable' does it later."))
         return "offered"
     try:
-        state = autostart.enable()
+        # As `autostart enable` does: the menu's launcher too, and how to start it now.
+        _enable_at_login(t)
     except AssistantError as error:  # said, and the profile stays set up
         print(f"ofpra-assistant: {t.error(error)}", file=sys.stderr)
         return "offered"
-    print(render_autostart(state, t))
     return "enabled"
 
 
@@ -391,7 +392,8 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
         if not profiles:
             one_profile(env, None)  # says why there is none
     else:
-        profiles = [one_profile(env, args.profile)]
+        # A name mistyped is said here, as status says it: not an alert about no one's account.
+        profiles = [existing_profile(env, one_profile(env, args.profile))]
     launch_early(env, profiles, browsers)
     # Imported while Chromium starts.
     from assistant.agent import agent_running
@@ -527,6 +529,33 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if error is None else int(exit_status_of(error))
 
 
+def _enable_at_login(t: Translator, kind: Kind | None = None, *, replace: bool = False) -> None:
+    """The entry that starts the agent at login and the menu's launcher, and how to start the
+    agent now: for `autostart enable` and setup's offer alike."""
+    from assistant.autostart import Autostart
+    from assistant.cli_output import render_autostart
+    from assistant.launcher import Launcher
+
+    state = Autostart.here().enable(kind, replace=replace)
+    print(render_autostart(state, t))
+    print(
+        t._(
+            "The application menu has the launcher 'OFPRA assistant', which opens the "
+            "assistant's page: {path}",
+            path=Launcher.here().install(),
+        )
+    )
+    if state.kind == "systemd":
+        print(
+            t._(
+                "It starts at your next login. To start it now: systemctl --user start {unit}",
+                unit=state.path.name if state.path else "ofpra-assistant",
+            )
+        )
+    else:
+        print(t._("It starts at your next login. To start it now: 'ofpra-assistant run'."))
+
+
 def cmd_autostart(args: argparse.Namespace) -> int:
     from assistant.autostart import Autostart
     from assistant.cli_output import render_autostart
@@ -536,24 +565,7 @@ def cmd_autostart(args: argparse.Namespace) -> int:
     autostart = Autostart.here()
     launcher = Launcher.here()
     if args.action == "enable":
-        state = autostart.enable(args.kind, replace=args.replace)
-        print(render_autostart(state, t))
-        print(
-            t._(
-                "The application menu has the launcher 'OFPRA assistant', which opens the "
-                "assistant's page: {path}",
-                path=launcher.install(),
-            )
-        )
-        if state.kind == "systemd":
-            print(
-                t._(
-                    "It starts at your next login. To start it now: systemctl --user start {unit}",
-                    unit=state.path.name if state.path else "ofpra-assistant",
-                )
-            )
-        else:
-            print(t._("It starts at your next login. To start it now: 'ofpra-assistant run'."))
+        _enable_at_login(t, args.kind, replace=args.replace)
     elif args.action == "disable":
         removed = autostart.disable(replace=args.replace)
         removed += launcher.remove()

@@ -124,7 +124,7 @@ def _get_in(args: argparse.Namespace) -> int:
         )
     else:
         got = reset_password(env, request)
-    return _report(env, got, Translator(language), args)
+    return _report(got, Translator(language), t, args)
 
 
 def _identifier(env: Environment, args: argparse.Namespace, t: Translator) -> str:
@@ -207,8 +207,9 @@ def _ask_password(ask: Ask, say: Say, secret: Ask, t: Translator) -> str:
         say(t._("The two passwords are not the same (or empty). Try again."))
 
 
-def _report(env: Environment, got: GotIn, t: Translator, args: argparse.Namespace) -> int:
-    """The new password once, then the first check; the exit status is the check's."""
+def _report(got: GotIn, holder: Translator, t: Translator, args: argparse.Namespace) -> int:
+    """The new password once, in the holder's language (``holder``: it is theirs), then the
+    first check in the terminal's (``t``: the volunteer's); the exit status is the check's."""
     from assistant.cli_output import render_check
     from assistant.privacy import print_secret_once, scrubbed
 
@@ -226,7 +227,7 @@ def _report(env: Environment, got: GotIn, t: Translator, args: argparse.Namespac
         output["new_password"] = got.new_password
         print_secret_once(json.dumps(output, ensure_ascii=False, indent=2))
     else:
-        print_secret_once(new_password_text(got.new_password, t))
+        print_secret_once(new_password_text(got.new_password, holder))
         print(render_check(check, t))
     return 0 if check.error is None else int(exit_status_of(check.error))
 

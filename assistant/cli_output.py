@@ -60,7 +60,8 @@ def render_check(result: CheckResult, t: Translator, all_letters: bool = False) 
             # one left over from earlier is shown as it was sent.
             shown = alert.in_language(t)
             lines.append(f"  [{via}] {shown.title}")
-            lines.append(f"      {shown.body}")
+            # Every line of the body under its title (the ways back are several lines).
+            lines.extend(f"      {line}" for line in shown.body.splitlines())
             if alert.language is not None and alert.language != t.language:
                 lines.append("      " + _sent_in(alert.language, t))
             # And where else it went: the profile's channels, as the outbox recorded them.
@@ -305,7 +306,19 @@ def render_status(
             t._("Profile '{profile}' ({url})", profile=status["profile"], url=status["portal_url"])
         )
         consent = status["consent"]
-        if consent:
+        if consent and consent["role"] != "holder" and consent.get("holder_name"):
+            # Profiles are named person-1, person-2...: the holder tells them apart.
+            lines.append(
+                "  "
+                + t._(
+                    "consent: given by {name} ({role}) for {holder} on {when}",
+                    name=consent["given_by"],
+                    role=t._("helper"),
+                    holder=consent["holder_name"],
+                    when=_when(consent["given_at"], t),
+                )
+            )
+        elif consent:
             lines.append(
                 "  "
                 + t._(

@@ -14,6 +14,18 @@ from assistant.cli_context import LANGUAGE_CODES, terminal_language
 if TYPE_CHECKING:
     from assistant.i18n import Translator
 
+#: The marks a right-to-left text puts around a value (U+200E, U+200F, U+061C, the embeddings and
+#: the isolates): copied with a profile's name from a Dari, Pashto or Arabic alert or page.
+_DIRECTION_MARKS = dict.fromkeys(
+    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def profile_argument(value: str) -> str:
+    """A profile's name as typed or pasted: without the invisible direction marks a command
+    copied from a right-to-left text carries (a name is made of a to z, digits, '-', '_', '.')."""
+    return value.translate(_DIRECTION_MARKS).strip()
+
 
 def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     """The commands, their options and their help, in ``t``'s language (the terminal's)."""
@@ -95,6 +107,7 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
     )
     setup.add_argument(
         "--profile",
+        type=profile_argument,
         help=t._(
             "profile name: up to 40 letters (a to z), digits, '-', '_' or '.', not the person's "
             "name (default: asked, else 'default' without questions)"
@@ -190,7 +203,11 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         t._("Run one check now: log in, read the documents table, log out, alert."),
     )
     which = check.add_mutually_exclusive_group()
-    which.add_argument("--profile", help=t._("profile to check (needed when there are several)"))
+    which.add_argument(
+        "--profile",
+        type=profile_argument,
+        help=t._("profile to check (needed when there are several)"),
+    )
     which.add_argument(
         "--all",
         action="store_true",
@@ -211,7 +228,7 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         t._("show the profiles, their last check and the letters waiting"),
         t._("Show each profile: consent, last check, and the unread letters' deadlines."),
     )
-    status.add_argument("--profile", help=t._("only this profile"))
+    status.add_argument("--profile", type=profile_argument, help=t._("only this profile"))
     status.add_argument("--json", action="store_true", help=t._("print one JSON object"))
 
     forget = command(
@@ -222,7 +239,11 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "profile, and say what was removed."
         ),
     )
-    forget.add_argument("--profile", help=t._("profile to forget (needed when there are several)"))
+    forget.add_argument(
+        "--profile",
+        type=profile_argument,
+        help=t._("profile to forget (needed when there are several)"),
+    )
     forget.add_argument("--yes", action="store_true", help=t._("do not ask for confirmation"))
 
     command(
@@ -246,7 +267,7 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "started in the background first, as at login."
         ),
     )
-    open_page.add_argument("--profile", help=t._("open this profile's page"))
+    open_page.add_argument("--profile", type=profile_argument, help=t._("open this profile's page"))
     open_page.add_argument(
         "--print-url",
         action="store_true",
@@ -292,7 +313,11 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "words only: no letter, no name, no number, no form value. It never opens a letter."
         ),
     )
-    capture.add_argument("--profile", help=t._("profile to use (needed when there are several)"))
+    capture.add_argument(
+        "--profile",
+        type=profile_argument,
+        help=t._("profile to use (needed when there are several)"),
+    )
     capture.add_argument(
         "--redacted",
         action="store_true",
@@ -350,7 +375,9 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
                 name, help=help, description=help, epilog=statuses, formatter_class=HelpFormatter
             )
         )
-        sub.add_argument("--profile", required=True, help=t._("profile name"))
+        sub.add_argument(
+            "--profile", type=profile_argument, required=True, help=t._("profile name")
+        )
         return sub
 
     channel_add = action("add", t._("add a channel; its Apprise URL is read from standard input"))
@@ -398,7 +425,11 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
             "agent keeps a copy up to date in the home folder (calendars/PROFILE.ics)."
         ),
     )
-    calendar.add_argument("--profile", help=t._("profile to use (needed when there are several)"))
+    calendar.add_argument(
+        "--profile",
+        type=profile_argument,
+        help=t._("profile to use (needed when there are several)"),
+    )
     calendar.add_argument(
         "--output",
         metavar="FILE",

@@ -62,11 +62,13 @@ class WayIn(Exception):
     """The first choice: the space is not activated yet, or its password is lost; the setup
     goes on with ``setup --activate`` or ``--reset-password`` (assistant/cli_getting_in.py)."""
 
-    def __init__(self, option: str, language: str) -> None:
+    def __init__(self, option: str, language: str, profile: str | None = None) -> None:
         super().__init__(option)
         #: The option's name: "activate" or "reset_password".
         self.option = option
         self.language = language
+        #: The profile's name, asked before going on (None: none asked).
+        self.profile = profile
 
 
 class SetupStopped(Exception):
@@ -178,6 +180,27 @@ def ask_profile_name(
                 )
             )
             return name, True
+
+
+def ask_free_profile_name(ask: Ask, say: Say, existing: Mapping[str, str], t: Translator) -> str:
+    """A profile name not taken yet: a taken one is said to be whose, and asked again."""
+    proposal = proposed_profile_name(existing)
+    while True:
+        typed = ask(t._("Name of this profile [{name}]: ", name=proposal))
+        try:
+            name = check_profile_name(typed.strip() or proposal)
+        except ConfigInvalidError as error:
+            say(t.error(error))
+            continue
+        if name not in existing:
+            return name
+        say(
+            t._(
+                "The profile '{profile}' is already set up, for {who}.",
+                profile=name,
+                who=existing[name],
+            )
+        )
 
 
 def ask_portal_url(ask: Ask, say: Say, default: str, t: Translator) -> str:
@@ -301,8 +324,17 @@ def _questions(
             t._("I forgot the password (I have the connection key)"),
         ]
         way = choose(ask, say, t._("The OFPRA personal space:"), ways, 0, t)
-        if way:
-            raise WayIn(("activate", "reset_password")[way - 1], ui_language)
+        if way == 1:
+            # A new account gets a name of its own; a taken one is refused here, before the
+            # questions, since activation replaces no profile.
+            say("")
+            raise WayIn("activate", ui_language, ask_free_profile_name(ask, say, existing, t))
+        if way == 2:
+            # The password of a profile set up here: its name, one of them proposed.
+            say("")
+            proposal = profile or next(iter(existing), None)
+            asked = ask(t._("Name of this profile [{name}]: ", name=proposal or ""))
+            raise WayIn("reset_password", ui_language, asked.strip() or proposal)
 
     # First, where it goes: a name already taken is known before anyone reads the consent.
     say("")

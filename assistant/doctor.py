@@ -505,16 +505,22 @@ def probe_clock(t: Translator, last_check: datetime | None, now: datetime | None
 
 def probe_agent(t: Translator, paths: Paths) -> Finding:
     from assistant.agent import agent_running
+    from assistant.autostart import Autostart
 
     if agent_running(paths):
         return Finding(
             "agent", True, t._("The agent is running."), required=False, facts={"running": True}
         )
+    entry = Autostart.here().state()
+    # With an entry of this home folder's, enabling it again would change nothing.
+    started_at_login = entry.path is not None and entry.other_home is None
     return Finding(
         "agent",
         False,
         t._("The agent is not running: no check happens on its own."),
-        t._(
+        t._("It starts at your next login. To start it now: 'ofpra-assistant run'.")
+        if started_at_login
+        else t._(
             "Start it with 'ofpra-assistant run', or at every login: 'ofpra-assistant "
             "autostart enable'."
         ),

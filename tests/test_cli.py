@@ -495,6 +495,27 @@ def test_status_of_a_profile_that_does_not_exist_names_the_error(cli: Cli) -> No
     assert cli.run("status", "--profile", "amina").returncode == 0
 
 
+def test_check_of_a_profile_that_does_not_exist_names_the_error_and_alerts_no_one(
+    cli: Cli,
+) -> None:
+    assert cli.setup(LOCAL_PORTAL, "amina").returncode == 0
+    assert cli.setup(LOCAL_PORTAL, "bilal").returncode == 0
+
+    # A typo at the terminal: said there, as status says it, not sent as a desktop alert
+    # about an account no one holds (it went out in English, "checked" on the day).
+    done = cli.run("check", "--profile", "nosuch")
+    code, result = cli.json("check", "--profile", "nosuch")
+
+    assert done.returncode == ExitStatus.PROFILE_MISSING
+    assert done.stderr == (
+        "ofpra-assistant: There is no profile named 'nosuch'. The profiles here: amina, bilal.\n"
+    )
+    assert done.stdout == ""
+    assert code == ExitStatus.PROFILE_MISSING
+    assert result["error"]["code"] == "profile_missing"
+    assert "alerts" not in result
+
+
 def test_status_of_a_named_profile_with_none_set_up_says_so(cli: Cli) -> None:
     done = cli.run("status", "--profile", "nosuch")
 

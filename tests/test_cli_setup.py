@@ -457,6 +457,7 @@ class Terminal:
         # items (no systemd user session in this runtime folder: an XDG entry).
         self.env["HOME"] = str(tmp_path / "user")
         self.env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+        self.env["XDG_DATA_HOME"] = str(tmp_path / "data")  # the menu's launcher
         self.env["XDG_RUNTIME_DIR"] = str(tmp_path / "runtime")
 
     def spawn(self, *args: str) -> pexpect.spawn:
@@ -703,6 +704,8 @@ def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
         child = terminal.spawn("--portal-url", portal.login_url)
         expect(child, "Language / Langue:")
         child.sendline("")
+        expect(child, "L'espace personnel OFPRA :")
+        child.sendline("")  # the password is known
         expect(child, "ne doit donc pas être le nom de la personne")
         expect(child, "Nom de ce profil [person-1] : ")
         child.sendline("")
@@ -734,6 +737,10 @@ def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
         expect(child, "[1]: ")
         child.sendline("")  # yes, the default
         expect(child, f"L'agent démarre à l'ouverture de session (xdg) : {entry}")
+        # As `autostart enable`: the menu's "OFPRA assistant" too, and how to start it now.
+        launcher = tmp_path / "data" / "applications" / "ofpra-assistant-open.desktop"
+        expect(child, f"qui ouvre la page de l'assistant : {launcher}")
+        expect(child, "Pour le lancer maintenant : 'ofpra-assistant run'.")
         child.expect(pexpect.EOF)
         child.close()
         assert child.exitstatus == 0, child.before
@@ -742,6 +749,8 @@ def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
     child = terminal.spawn("--portal-url", MOCK_LOGIN, "--no-check")
     expect(child, "Language / Langue:")
     child.sendline("")
+    expect(child, "L'espace personnel OFPRA :")
+    child.sendline("")  # the password is known
     expect(child, "Nom de ce profil [person-2] : ")
     child.sendline("person-1")
     expect(child, "Le profil 'person-1' existe déjà, pour Amina K., ******1552.")
@@ -779,3 +788,45 @@ def test_a_volunteer_sets_up_two_people_in_a_row_and_nothing_is_replaced(
     assert terminal.keyring_entries("person-1") == ["person-1:identifier", "person-1:password"]
     assert terminal.keyring_entries("person-2") == ["person-2:identifier", "person-2:password"]
     assert f"OFPRA_ASSISTANT_HOME={terminal.home}" in entry.read_text()
+
+
+def test_the_wizards_activation_asks_a_free_profile_name_before_going_on() -> None:
+    from assistant.cli_setup import WayIn
+
+    said: list[str] = []
+    existing = {"person-1": "Amina K., ******1552"}
+    # French; "I have not yet activated my personal space"; a taken name, then the proposal.
+    with pytest.raises(WayIn) as raised:
+        run_wizard(
+            scripted(["1", "2", "person-1", ""]),
+            said.append,
+            scripted([]),
+            default_language="fr",
+            default_portal_url=PORTAL,
+            ask_way_in=True,
+            existing=existing,
+        )
+
+    # Not 'default' for every activation: a volunteer's second one clashed with the first
+    # only after every question, with a hint (--replace) that activation does not take.
+    assert raised.value.option == "activate"
+    assert raised.value.profile == "person-2"
+    assert "Le profil 'person-1' existe déjà, pour Amina K., ******1552." in said
+
+
+def test_the_wizards_reset_asks_which_profile_proposing_one_set_up() -> None:
+    from assistant.cli_setup import WayIn
+
+    with pytest.raises(WayIn) as raised:
+        run_wizard(
+            scripted(["1", "3", ""]),
+            print,
+            scripted([]),
+            default_language="fr",
+            default_portal_url=PORTAL,
+            ask_way_in=True,
+            existing={"person-1": "Amina K., ******1552"},
+        )
+
+    assert raised.value.option == "reset_password"
+    assert raised.value.profile == "person-1"

@@ -299,3 +299,23 @@ def test_what_to_install_for_a_browser_follows_the_system(
     os_release: dict[str, str], command: str | None
 ) -> None:
     assert _linux_install_command(os_release) == command
+
+
+def test_an_agent_not_running_but_started_at_login_is_told_how_to_start_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.autostart import Autostart
+    from assistant.doctor import probe_agent
+    from assistant.settings import Paths
+
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "runtime"))  # no systemd session here
+    monkeypatch.setenv("OFPRA_ASSISTANT_HOME", str(tmp_path / "home"))
+    Autostart.here().enable()
+
+    found = probe_agent(Translator("en"), Paths(tmp_path / "home", tmp_path / "home"))
+
+    # Not "enable autostart", which is done: a volunteer would do it again and still wait.
+    assert not found.ok
+    assert found.fix == "It starts at your next login. To start it now: 'ofpra-assistant run'."

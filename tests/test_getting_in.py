@@ -281,6 +281,8 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
     child.expect_exact("The OFPRA personal space:")
     child.expect_exact("2. I have not yet activated my personal space (I have the connection key)")
     child.sendline("2")
+    child.expect_exact("Name of this profile [person-1]: ")
+    child.sendline("")
     child.expect_exact("This assistant will, on this computer only:")
     child.expect_exact("Name of the account holder:")
     child.sendline("Amina Test")
@@ -321,7 +323,7 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
         "Mon-Propre-Passe-2026",
         "0712345678",
     )
-    assert cli.keyring_entry("default:password") == "Mon-Propre-Passe-2026"
+    assert cli.keyring_entry("person-1:password") == "Mon-Propre-Passe-2026"
 
 
 def test_activation_never_replaces_a_profile_silently(

@@ -60,8 +60,10 @@ def french_cli(tmp_path: Path, desktop: DesktopSession, request: pytest.FixtureR
 
 
 def set_up_holder(cli: Cli, portal: MockPortalServer, profile: str, language: str) -> None:
+    # Without setup's first check: the test's own `check` is the first, its letters new.
     done = cli.run(
         "setup",
+        "--no-check",
         "--profile",
         profile,
         "--portal-url",
@@ -362,8 +364,12 @@ def test_setup_with_lang_asks_its_questions_in_it_without_asking_which(
         dimensions=(60, 250),
     )
 
-    child.expect_exact("Is this your own OFPRA account?")
+    child.expect_exact("The OFPRA personal space:")
     assert "Language / Langue" not in (child.before or "")
+    child.sendline("")  # the password is known
+    child.expect_exact("Name of this profile [person-1]: ")
+    child.sendline("")
+    child.expect_exact("Is this your own OFPRA account?")
     child.sendeof()
     child.expect_exact("Setup stopped: nothing was stored.")
     child.expect(pexpect.EOF)
@@ -409,3 +415,97 @@ def test_status_says_in_which_language_a_profiles_alerts_go(tmp_path: Path) -> N
     text = render_status(Paths(tmp_path, tmp_path), [status], Translator("en"), False)
 
     assert "\n  alerts: in دری (Dari)\n" in text
+
+
+def test_a_command_in_a_right_to_left_way_back_is_copied_as_it_is() -> None:
+    from assistant.activation import ways_back
+
+    first, second, _ = ways_back(Translator("ps"), "person-5")
+
+    # Copied from a Pashto alert into a terminal, the command must name the profile as it is:
+    # a direction mark glued to the name made it "no profile named 'person-5'".
+    assert "'ofpra-assistant setup --reset-password --profile person-5'" in first
+    assert "'ofpra-assistant setup --profile person-5'" in second
+
+
+@pytest.mark.parametrize("command", ["status", "check", "forget", "open", "setup", "calendar"])
+def test_a_profile_name_copied_with_direction_marks_is_read_without_them(command: str) -> None:
+    from assistant.cli_parser import build_parser
+
+    parser = build_parser(Translator("fr"))
+
+    args = parser.parse_args([command, "--profile", f"{RLM}person-5{RLM}\u2069"])
+
+    assert args.profile == "person-5"
+
+
+def test_a_failed_checks_alert_keeps_every_line_of_its_body_under_it() -> None:
+    ways = "Three ways to get back in:\n  1. With the key.\n  2. Without it."
+    alert = Alert(kind="check_failed", title="Could not check (amina)", body="Refused.\n" + ways)
+    result = CheckResult(
+        profile="amina",
+        checked_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC),
+        letters=[],
+        alerts=[alert],
+        delivered_via=["desktop"],
+    )
+
+    text = render_check(result, Translator("en"))
+
+    assert (
+        "  [desktop] Could not check (amina)\n"
+        "      Refused.\n"
+        "      Three ways to get back in:\n"
+        "        1. With the key.\n"
+        "        2. Without it.\n"
+    ) in text + "\n"
+
+
+def test_status_names_the_account_holder_a_helper_agreed_for(tmp_path: Path) -> None:
+    from assistant.cli_output import render_status
+    from assistant.settings import Paths
+
+    # Profiles are named person-1, person-2...: the volunteer tells them apart by the holder.
+    status: dict[str, Any] = {
+        "profile": "person-1",
+        "portal_url": "https://portal.example/ofpra/user/login",
+        "language": "fa_AF",
+        "consent": {
+            "given_by": "Marie (SPADA)",
+            "role": "helper",
+            "holder_name": "Amina K.",
+            "given_at": "2026-12-04T16:02:00+00:00",
+        },
+        "last_check": None,
+        "last_successful_check": None,
+        "next_check_due": None,
+        "next_check_reason": "paused",
+        "letters_waiting": [],
+    }
+
+    text = render_status(Paths(tmp_path, tmp_path), [status], Translator("fr"), False)
+
+    assert (
+        "\n  accord : donné par Marie (SPADA) (personne qui aide) pour Amina K. le "
+        "4 décembre 2026, 17:02, heure de Paris\n"
+    ) in text
+
+
+def test_a_new_password_speaks_the_holders_language_and_its_check_the_terminals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+
+    from assistant.activation import GotIn
+    from assistant.cli_getting_in import _report
+
+    check = CheckResult(profile="person-5", checked_at=datetime(2026, 12, 4, 16, 11, tzinfo=UTC))
+    got = GotIn("person-5", "Sauge-Chat-Cuvette-265", check)
+    args = argparse.Namespace(json=False, activate=False)
+
+    assert _report(got, Translator("ps"), Translator("fr"), args) == 0
+
+    out = capsys.readouterr().out
+    # The frame is the Pashto holder's; the check's summary is for the French volunteer.
+    assert "ستاسو نوی پټنوم د OFPRA ویبپاڼې لپاره" in out
+    assert "Profil 'person-5', vérifié le 4 décembre 2026, 17:11, heure de Paris" in out
