@@ -61,7 +61,9 @@ def _get_in(args: argparse.Namespace) -> int:
     env.credentials.ensure_secure_backend()  # said before any question
     existing = env.state.profile(args.profile)
     if args.activate and existing is not None and not args.replace:
-        _refuse_before_activation(env, args)
+        # The same account again (an activation the portal refused half-way, run again as its
+        # message says) goes on; another account's profile is never replaced silently.
+        args.replace = _same_account_or_refuse(env, args)
     language = language_option(args.language)
     if language and not scripted:
         t = Translator(language)  # the language the questions were asked in so far
@@ -258,14 +260,16 @@ def new_password_text(password: str, t: Translator) -> str:
     )
 
 
-def _refuse_before_activation(env: Environment, args: argparse.Namespace) -> None:
-    """A profile of that name is already set up: as ``setup`` does, it is never replaced
-    silently, and this is said before the portal is contacted (``--replace`` replaces it)."""
+def _same_account_or_refuse(env: Environment, args: argparse.Namespace) -> bool:
+    """A profile of that name is already set up: True when it is the same account (the same
+    identifier), else ``profile_exists``, as ``setup`` says it, before the portal is contacted
+    (``--replace`` replaces it)."""
     from assistant.profiles import existing_profile, profile_exists_error
 
     known = existing_profile(env.state, env.credentials, args.profile)
-    if known is not None:
-        raise profile_exists_error(known)
+    if known is None or (args.identifier and known.identifier == args.identifier.strip()):
+        return True
+    raise profile_exists_error(known)
 
 
 def _show_password(args: argparse.Namespace) -> int:

@@ -329,9 +329,23 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
 def test_activation_never_replaces_a_profile_silently(
     cli: Cli, live_portal: MockPortalServer
 ) -> None:
-    """As setup does (issue 19): a name taken is refused without --replace, before the portal
-    is contacted, and the profile it names keeps its password."""
-    assert cli.setup("https://portal.example/ofpra/user/login", "amina").returncode == 0
+    """As setup does (issue 19): a name taken by another account is refused without --replace,
+    before the portal is contacted, and the profile it names keeps its password."""
+    another = cli.run(
+        "setup",
+        "--no-check",
+        "--profile",
+        "amina",
+        "--portal-url",
+        "https://portal.example/ofpra/user/login",
+        "--identifier",
+        "9876543210",
+        "--password-stdin",
+        "--consent",
+        "Bilal Test",
+        stdin=PASSWORD + "\n",
+    )
+    assert another.returncode == 0, another.stderr
 
     refused = activate(cli, live_portal, "--json")
 
