@@ -354,7 +354,7 @@ def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[
     from filelock import FileLock, Timeout
     from playwright.sync_api import Error as PlaywrightError
 
-    from flows.browser import portal_context
+    from flows.fence import portal_context
 
     timeout_ms = env.settings.browser.timeout_seconds * 1000
     env.session_locks_dir.mkdir(parents=True, exist_ok=True)

@@ -31,8 +31,8 @@ def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
     from playwright.sync_api import Error as PlaywrightError
 
     from assistant.runner import CheckRunner
-    from flows.browser import portal_context
     from flows.check_flow import capture_pages
+    from flows.fence import portal_context
 
     if env.captures_dir is None:
         raise AssistantError(N_("This environment has no folder for captures."))

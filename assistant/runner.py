@@ -354,8 +354,8 @@ class CheckRunner:
         self, browser: Browser, profile: Profile, credentials: Credentials
     ) -> tuple[DocumentsReading, int, int]:
         """One attempt in its own browser context."""
-        from flows.browser import portal_context
         from flows.check_flow import read_documents
+        from flows.fence import portal_context
 
         timeout_ms = self.env.settings.browser.timeout_seconds * 1000
         with portal_context(browser, profile.portal_url) as (context, guard):

@@ -29,7 +29,7 @@ from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer, Scenario
 from fixtures.mock_portal.scenarios import LetterSpec
-from flows.browser import launch_arguments
+from flows.launch import launch_arguments
 
 #: The day every browser test lives on; the mock portal's letters are dated from it.
 TODAY = date(2026, 11, 26)
@@ -201,7 +201,7 @@ def portal(mock_portal_server: MockPortalServer) -> Iterator[MockPortalServer]:
 
 def chromium_launch_options(playwright: Playwright) -> dict[str, Any]:
     """The same browser the assistant would pick: Playwright's own build, else the system's."""
-    from flows.browser import browser_candidates
+    from flows.launch import browser_candidates
 
     for choice in browser_candidates(playwright, None, None):
         if choice.executable_path is None and choice.channel is None:

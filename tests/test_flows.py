@@ -9,8 +9,8 @@ from playwright.sync_api import Browser, Page
 
 from assistant.errors import LoginRejectedError, PageNotRecognisedError
 from fixtures.mock_portal import MockPortalServer, list_scenarios, load_scenario
-from flows.browser import expect_navigation, portal_context
 from flows.check_flow import read_documents
+from flows.fence import expect_navigation, portal_context
 from flows.models import LetterKind
 from tests.conftest import IDENTIFIER, PASSWORD, TODAY
 

@@ -11,8 +11,9 @@ from playwright.sync_api import Browser, Playwright
 
 from fixtures.hostile_portal.fence import ATTACKS, HostilePortal
 from flows.activation_flow import GettingInRequest, activate
-from flows.browser import launch_browser, portal_context
 from flows.errors import CheckError
+from flows.fence import portal_context
+from flows.launch import launch_browser
 from tests.conftest import IDENTIFIER, TODAY, chromium_launch_options
 
 pytestmark = pytest.mark.browser

@@ -21,16 +21,10 @@ from assistant.settings import BrowserSettings, Settings
 from assistant.state import StateStore
 from fixtures.hostile_portal.fence import ATTACKS, HostilePortal, attack_names
 from fixtures.memory_credentials import MemoryCredentialStore
-from flows.browser import (
-    RequestGuard,
-    connect_browser,
-    launch_browser,
-    launch_browser_server,
-    portal_context,
-    table_links,
-)
 from flows.check_flow import read_documents
 from flows.errors import CheckError, PageNotRecognisedError
+from flows.fence import RequestGuard, portal_context, table_links
+from flows.launch import connect_browser, launch_browser, launch_browser_server
 from tests.conftest import (
     IDENTIFIER,
     NOW,

@@ -22,8 +22,8 @@ from fixtures.hostile_portal.text_attacks import (
     READING_ATTACKS,
     HostileTextPortal,
 )
-from flows.browser import portal_context
 from flows.check_flow import read_documents
+from flows.fence import portal_context
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
 from flows.pages.home import log_out

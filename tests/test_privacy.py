@@ -23,8 +23,8 @@ from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer, create_app
 from fixtures.mock_portal.scenarios import load_scenario
-from flows.browser import portal_context
 from flows.check_flow import read_documents
+from flows.fence import portal_context
 from tests.conftest import TODAY, assistant_env, files_holding
 
 # Recognisable, so a leak anywhere is found by a plain search.

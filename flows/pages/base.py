@@ -12,8 +12,8 @@ from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
-from flows.browser import expect_navigation, fence_stop, page_request_failure
 from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
+from flows.fence import expect_navigation, fence_stop, page_request_failure
 from flows.untrusted import MAX_TITLE, untrusted_text
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.

@@ -17,8 +17,8 @@ from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
-from flows.browser import expect_navigation, may_follow, redirect_pending
 from flows.errors import N_, CheckError, PageNotRecognisedError
+from flows.fence import expect_navigation, may_follow, redirect_pending
 from flows.labels import normalise
 from flows.pages.base import PortalSession
 from flows.untrusted import untrusted_text
