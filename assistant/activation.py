@@ -373,9 +373,9 @@ def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[
     try:
         with (
             env.browser_source(env.settings, [portal_url]) as browser,
-            portal_context(browser, portal_url) as (context, _guard),
+            portal_context(browser, portal_url) as fenced,
         ):
-            flow(context.new_page(), timeout_ms)
+            flow(fenced, timeout_ms)
     except PlaywrightError as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise PortalUnavailableError(

@@ -47,9 +47,9 @@ def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
         env.browser_source(env.settings, [portal_url]) as browser,
     ):
         try:
-            with portal_context(browser, portal_url) as (context, _guard):
+            with portal_context(browser, portal_url) as fenced:
                 pages = capture_pages(
-                    context.new_page(),
+                    fenced,
                     portal_url,
                     item.credentials.identifier,
                     item.credentials.password,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -78,68 +77,6 @@ class Refusal:
         return self.reason == "letter"
 
 
-#: The guard of each context, for the flows to say when they start a navigation.
-_GUARDS: weakref.WeakKeyDictionary[BrowserContext, RequestGuard] = weakref.WeakKeyDictionary()
-
-
-def expect_navigation(page: Page) -> None:
-    """The flow is about to navigate (goto, a click on a link or button, back): the guard lets
-    the next page request of this context through. A page without a guard (a test's own) is
-    not fenced."""
-    guard = _GUARDS.get(page.context)
-    if guard is not None:
-        guard.navigations_allowed = 1
-        guard.page_request_failure = None
-
-
-def may_follow(page: Page, url: str) -> bool:
-    """Would the guard let the flow's own navigation go to ``url``: the portal's origin and not a
-    letter (a view link's address, or one that looks like a document)? Asked before a flow goes
-    to an address it read on a page, so that it never even tries one the fence would stop (which
-    would end the check). On a page without a guard (a test's own), its own origin stands for the
-    portal's."""
-    guard = _GUARDS.get(page.context) or RequestGuard(page.url)
-    return guard.allowed(url)
-
-
-def redirect_pending(page: Page) -> bool:
-    """The page shown is the guard's stand-in for a redirect it checked: the browser is about to
-    go to the page the portal redirected to (False on a page without a guard)."""
-    guard = _GUARDS.get(page.context)
-    return guard is not None and bool(guard._redirect_targets)
-
-
-def page_request_failure(page: Page) -> str | None:
-    """Why the guard's own request for the page failed, when it made it (see ``RequestGuard``)."""
-    guard = _GUARDS.get(page.context)
-    return guard.page_request_failure if guard is not None else None
-
-
-def fence_stop(page: Page) -> PageNotRecognisedError | None:
-    """The error that ends the check when the portal led the flow's own navigation elsewhere
-    (another origin, or a letter): None while nothing did, or on a page without a guard."""
-    guard = _GUARDS.get(page.context)
-    stop = guard.stopped_by if guard is not None else None
-    if stop is None:
-        return None
-    if stop.letter:
-        return PageNotRecognisedError(
-            N_(
-                "The portal tried to make the browser open a letter. The assistant refused (it "
-                "never opens a letter) and stopped the check: check your account on the portal "
-                "yourself."
-            )
-        )
-    return PageNotRecognisedError(
-        N_(
-            "The portal tried to send the browser to another address ({origin}). The assistant "
-            "refused, sent nothing there, and stopped the check: check your account on the "
-            "portal yourself."
-        ),
-        origin=stop.origin,
-    )
-
-
 @dataclass
 class RequestGuard:
     """Decides on every request a context makes, and counts what it stops (see the module)."""
@@ -161,6 +98,8 @@ class RequestGuard:
     #: Why the last request the guard made itself for a page failed (the browser only hears
     #: "failed"): a certificate error must still be named as one.
     page_request_failure: str | None = None
+    #: The context it fences (``install``): None until then.
+    _context: BrowserContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         try:
@@ -179,6 +118,56 @@ class RequestGuard:
     @property
     def letter_requests_blocked(self) -> int:
         return sum(1 for refusal in self.refusals if refusal.letter)
+
+    def install(self, context: BrowserContext) -> None:
+        """Route every request and WebSocket of ``context`` through this guard. A guard fences
+        one context: a ``FencedPage`` can only be made of a page of that context."""
+        if self._context is not None:
+            raise RuntimeError("a request guard fences one browser context")
+        context.route("**/*", self.handle)
+        context.route_web_socket(re.compile(".*"), self.refuse_web_socket)
+        context.on("request", self.watch)
+        self._context = context
+
+    @property
+    def context(self) -> BrowserContext | None:
+        """The context this guard routes (``install``), or None before."""
+        return self._context
+
+    def expect_navigation(self) -> None:
+        """The flow is about to navigate (goto, a click on a link or button, back): the guard lets
+        the next page request of its context through."""
+        self.navigations_allowed = 1
+        self.page_request_failure = None
+
+    @property
+    def redirect_pending(self) -> bool:
+        """The page shown is the guard's stand-in for a redirect it checked: the browser is about
+        to go to the page the portal redirected to."""
+        return bool(self._redirect_targets)
+
+    def fence_stop(self) -> PageNotRecognisedError | None:
+        """The error that ends the check when the portal led the flow's own navigation elsewhere
+        (another origin, or a letter): None while nothing did."""
+        stop = self.stopped_by
+        if stop is None:
+            return None
+        if stop.letter:
+            return PageNotRecognisedError(
+                N_(
+                    "The portal tried to make the browser open a letter. The assistant refused "
+                    "(it never opens a letter) and stopped the check: check your account on the "
+                    "portal yourself."
+                )
+            )
+        return PageNotRecognisedError(
+            N_(
+                "The portal tried to send the browser to another address ({origin}). The "
+                "assistant refused, sent nothing there, and stopped the check: check your account "
+                "on the portal yourself."
+            ),
+            origin=stop.origin,
+        )
 
     def is_letter(self, url: str) -> bool:
         """A view link's address, or one that looks like a document or a download."""
@@ -422,6 +411,34 @@ def table_links(text: str, base: str) -> set[str]:
     return found
 
 
+class UnfencedPageError(RuntimeError):
+    """A page handed to the flows without its guard on its context: a programming error, never
+    to be met at run time (the flows would otherwise run unfenced without a word)."""
+
+
+@dataclass(frozen=True)
+class FencedPage:
+    """A page of a context that ``guard`` fences: what the flows and the page objects receive
+    (``portal_context`` makes them). Made of a page whose context the guard does not fence, it
+    raises ``UnfencedPageError``."""
+
+    page: Page
+    guard: RequestGuard
+
+    def __post_init__(self) -> None:
+        if self.guard.context is None or self.guard.context is not self.page.context:
+            raise UnfencedPageError(
+                "this page's browser context is not fenced by its guard (use portal_context)"
+            )
+
+
+def fence_context(context: BrowserContext, portal_url: str) -> RequestGuard:
+    """Put a new guard for ``portal_url`` on ``context``: every request it makes from now on."""
+    guard = RequestGuard(portal_url)
+    guard.install(context)
+    return guard
+
+
 @contextmanager
 def portal_context(
     browser: Browser,
@@ -429,12 +446,11 @@ def portal_context(
     locale: str = "fr-FR",
     *,
     javascript: bool = False,
-) -> Iterator[tuple[BrowserContext, RequestGuard]]:
-    """A fresh context for one check: no stored state, no downloads, no service workers, no
-    scripts, no tracing or video; every request through the guard; closed whatever happens,
-    which drops the session cookies. ``javascript``: for tests that prove the fence holds when a
-    page's scripts run."""
-    guard = RequestGuard(portal_url)
+) -> Iterator[FencedPage]:
+    """A fresh context for one check, and its one page: no stored state, no downloads, no
+    service workers, no scripts, no tracing or video; every request through the guard; closed
+    whatever happens, which drops the session cookies. ``javascript``: for tests that prove the
+    fence holds when a page's scripts run."""
     context = browser.new_context(
         accept_downloads=False,
         service_workers="block",
@@ -443,11 +459,8 @@ def portal_context(
         timezone_id="Europe/Paris",
     )
     try:
-        _GUARDS[context] = guard
-        context.route("**/*", guard.handle)
-        context.route_web_socket(re.compile(".*"), guard.refuse_web_socket)
-        context.on("request", guard.watch)
-        yield context, guard
+        guard = fence_context(context, portal_url)
+        yield FencedPage(context.new_page(), guard)
     finally:
         try:
             context.close()

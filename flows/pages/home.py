@@ -18,7 +18,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
 from flows.errors import N_, CheckError, PageNotRecognisedError
-from flows.fence import expect_navigation, may_follow, redirect_pending
 from flows.labels import normalise
 from flows.pages.base import PortalSession
 from flows.untrusted import untrusted_text
@@ -99,11 +98,10 @@ class HomePage:
         """The visible link by the likeliest of the documents list's names that leads where the
         fence lets the flow go (never clicked when it looks like a letter's, or leads off the
         portal), if any."""
-        page = self.session.page
         for links in self.documents_links:
             for link in links.all():
                 target = _without_fragment(str(link.evaluate(_HREF_JS) or ""))
-                if target.startswith(("https:", "http:")) and may_follow(page, target):
+                if target.startswith(("https:", "http:")) and self.session.guard.allowed(target):
                     return link
                 log.warning("a link named as the documents list leads where it may not go")
         return None
@@ -124,7 +122,7 @@ class HomePage:
                 or target in targets
                 or labels.NOT_A_WAY_TO_THE_LIST.search(name)
                 # The fence's own rule, asked first: the portal's origin, never a letter.
-                or not may_follow(page, target)
+                or not self.session.guard.allowed(target)
             ):
                 continue
             targets.append(target)
@@ -159,7 +157,7 @@ class HomePage:
         """A link that the portal redirects (``/suivi`` → ``/documents``): wait for the page it
         leads to, which the browser asks for by itself; one that never comes is not the list."""
         page = self.session.page
-        if not redirect_pending(page):
+        if not self.session.guard.redirect_pending:
             return
         try:
             page.wait_for_url(
@@ -204,11 +202,11 @@ def log_out(session: PortalSession) -> LoginPage:
         session.navigation_pending = False
     # The page is loaded by now (it is why the check is over): a link not there is not coming.
     if not link.is_visible():
-        expect_navigation(session.page)
+        session.guard.expect_navigation()
         session.page.go_back(wait_until="domcontentloaded", timeout=session.timeout_ms)
         if not _shows(link, wait_ms):
             raise PageNotRecognisedError(N_("The portal's page has no logout link."))
-    expect_navigation(session.page)
+    session.guard.expect_navigation()
     # The link is there: the click gets the whole timeout (on a loaded machine 1 s was too short,
     # and a check that read every letter reported that it had not logged out).
     link.click(timeout=session.timeout_ms)
