@@ -15,7 +15,7 @@ from flows.fence import FencedPage
 from flows.models import PortalLetter
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
-from flows.pages.home import log_out_quietly
+from flows.pages.logged_in import log_out_quietly
 from flows.table_parser import parse_documents_table
 
 log = logging.getLogger(__name__)

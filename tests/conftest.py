@@ -227,6 +227,8 @@ def chromium_launch_options(playwright: Playwright) -> dict[str, Any]:
 def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any], playwright: Playwright
 ) -> dict[str, Any]:
+    """pytest-playwright's shared test browser (it launches it, not flows/launch.py): with the
+    launch's own flags, the flows' tests run through ``fence`` or ``portal_context``."""
     return {
         **browser_type_launch_args,
         **chromium_launch_options(playwright),

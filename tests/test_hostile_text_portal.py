@@ -26,7 +26,7 @@ from flows.check_flow import read_documents
 from flows.fence import portal_context
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
-from flows.pages.home import log_out
+from flows.pages.logged_in import log_out
 from flows.untrusted import MAX_TEXT
 from tests.conftest import TODAY, assistant_env, files_holding
 

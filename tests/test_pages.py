@@ -7,9 +7,10 @@ from playwright.sync_api import Page
 
 from assistant.errors import CaptchaError, PortalUnavailableError
 from flows.fence import FencedPage, RequestGuard, UnfencedPageError, fence_context
+from flows.models import LetterCounts
 from flows.pages.base import PortalSession
 from flows.pages.documents import DocumentsPage
-from flows.pages.home import HomePage, LetterCounts
+from flows.pages.home import HomePage
 from flows.pages.interruptions import wait_for_page
 from tests.conftest import NO_PORTAL, fence
 
