@@ -1,4 +1,4 @@
-"""What every page object shares: the page, the time it may wait, and how a wait fails."""
+"""What every page object shares: the page and its guard, the time it may wait, how a wait fails."""
 
 from __future__ import annotations
 
