@@ -362,7 +362,7 @@ def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[
     from filelock import FileLock, Timeout
     from playwright.sync_api import Error as PlaywrightError
 
-    from flows.browser import portal_context
+    from flows.fence import portal_context
 
     timeout_ms = env.settings.browser.timeout_seconds * 1000
     env.session_locks_dir.mkdir(parents=True, exist_ok=True)
@@ -381,9 +381,9 @@ def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[
     try:
         with (
             env.browser_source(env.settings, [portal_url]) as browser,
-            portal_context(browser, portal_url) as (context, _guard),
+            portal_context(browser, portal_url) as fenced,
         ):
-            flow(context.new_page(), timeout_ms)
+            flow(fenced, timeout_ms)
     except PlaywrightError as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise PortalUnavailableError(

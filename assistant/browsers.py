@@ -3,7 +3,7 @@
 Playwright's sync API is bound to the thread that started it, so each worker is a thread with
 a Playwright driver of its own. With one worker, it launches Chromium itself (as a bare script
 would); with several, the first starts one fenced Chromium as a server
-(``flows.browser.launch_browser_server``) and every worker connects to it, each profile still in
+(``flows.launch.launch_browser_server``) and every worker connects to it, each profile still in
 a fresh context of its own. The runner hands the workers jobs; what a job finds (its reading)
 goes back to the runner's own thread, which alone touches the state and the outbox.
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
     from assistant.settings import Settings
-    from flows.browser import BrowserServer
+    from flows.launch import BrowserServer
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class BrowserWorkers:
                 # Python's part is done: Node.js starts in a process of its own from here.
                 self._imported.set()
                 playwright = sync_playwright().start()
-                import flows.browser  # noqa: F401  (needed to launch; while settings are read)
+                import flows.launch  # noqa: F401  (needed to launch; while settings are read)
             except Exception as error:
                 failure = _browser_error(error)
             finally:
@@ -220,7 +220,7 @@ class BrowserWorkers:
                 job(_raiser(failure))
 
     def _browser(self, playwright: Playwright, number: int) -> Browser:
-        from flows.browser import connect_browser, launch_browser, launch_browser_server
+        from flows.launch import connect_browser, launch_browser, launch_browser_server
 
         launch = self._launch
         assert launch is not None

@@ -31,8 +31,8 @@ def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
     from playwright.sync_api import Error as PlaywrightError
 
     from assistant.runner import CheckRunner
-    from flows.browser import portal_context
     from flows.check_flow import capture_pages
+    from flows.fence import portal_context
 
     if env.captures_dir is None:
         raise AssistantError(N_("This environment has no folder for captures."))
@@ -47,9 +47,9 @@ def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
         env.browser_source(env.settings, [portal_url]) as browser,
     ):
         try:
-            with portal_context(browser, portal_url) as (context, _guard):
+            with portal_context(browser, portal_url) as fenced:
                 pages = capture_pages(
-                    context.new_page(),
+                    fenced,
                     portal_url,
                     item.credentials.identifier,
                     item.credentials.password,

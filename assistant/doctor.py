@@ -265,7 +265,7 @@ def probe_browser(t: Translator, settings: Settings) -> Finding:
     from playwright.sync_api import sync_playwright
 
     from assistant.errors import BrowserUnavailableError
-    from flows.browser import find_browser
+    from flows.launch import find_browser
 
     try:
         with sync_playwright() as playwright:

@@ -51,7 +51,7 @@ def launch_for_hosts(settings: Settings, portal_urls: list[str]) -> Iterator[Bro
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    from flows.browser import launch_browser
+    from flows.launch import launch_browser
 
     try:
         with sync_playwright() as playwright:

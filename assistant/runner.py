@@ -354,15 +354,15 @@ class CheckRunner:
         self, browser: Browser, profile: Profile, credentials: Credentials
     ) -> tuple[DocumentsReading, int, int]:
         """One attempt in its own browser context."""
-        from flows.browser import portal_context
         from flows.check_flow import read_documents
+        from flows.fence import portal_context
 
         timeout_ms = self.env.settings.browser.timeout_seconds * 1000
-        with portal_context(browser, profile.portal_url) as (context, guard):
-            page = context.new_page()
+        with portal_context(browser, profile.portal_url) as fenced:
+            guard = fenced.guard
             try:
                 reading = read_documents(
-                    page,
+                    fenced,
                     profile.portal_url,
                     credentials.identifier,
                     credentials.password,
@@ -373,7 +373,7 @@ class CheckRunner:
                 )
             except AssistantError:
                 if self.env.settings.debug_screenshot:
-                    self._save_debug_screenshot(page, profile.name)
+                    self._save_debug_screenshot(fenced.page, profile.name)
                 raise
         return reading, guard.blocked_requests, guard.letter_requests_blocked
 

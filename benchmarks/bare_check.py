@@ -35,6 +35,8 @@ def bare_session(page: Page, login_url: str, identifier: str, password: str) -> 
 def main() -> int:
     given = json.loads(sys.stdin.read())
     with sync_playwright() as playwright:
+        # The baseline is a bare Playwright script: launched here on purpose, not by
+        # flows/launch.py (tests/test_layout.py names the files allowed to).
         browser = playwright.chromium.launch(
             executable_path=given["executable_path"], headless=True, args=given["args"]
         )

@@ -28,7 +28,7 @@ from benchmarks.harness import (
     timed_run,
 )
 from fixtures.desktop_session import DesktopSession
-from flows.browser import launch_arguments
+from flows.launch import launch_arguments
 
 NAME = "check"
 TARGET_RATIO = 1.15

@@ -275,7 +275,7 @@ def chromium_executable() -> str:
     """The browser binary a check picks on this machine, found the way the assistant finds it."""
     from playwright.sync_api import sync_playwright
 
-    from flows.browser import browser_candidates
+    from flows.launch import browser_candidates
 
     with sync_playwright() as playwright:
         for choice in browser_candidates(playwright, None, None):

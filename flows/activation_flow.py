@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from playwright.sync_api import Page
-
 from flows import labels
 from flows.check_flow import ProgressCallback, no_progress
 from flows.errors import (
@@ -25,6 +23,7 @@ from flows.errors import (
     PageNotRecognisedError,
     PortalRefusedValueError,
 )
+from flows.fence import FencedPage
 from flows.pages import LoginPage
 from flows.pages.activation import (
     PART_CONTACT,
@@ -53,7 +52,7 @@ class GettingInRequest:
 
 
 def activate(
-    page: Page,
+    page: FencedPage,
     login_url: str,
     request: GettingInRequest,
     store_password: Callable[[], None],
@@ -68,7 +67,7 @@ def activate(
 
 
 def reset_password(
-    page: Page,
+    page: FencedPage,
     login_url: str,
     request: GettingInRequest,
     store_password: Callable[[], None],

@@ -8,15 +8,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from playwright.sync_api import Page
-
 from flows.capture import capture_page
 from flows.completeness import PortalShape, prove_complete
 from flows.errors import PageNotRecognisedError
+from flows.fence import FencedPage
 from flows.models import PortalLetter
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
-from flows.pages.home import log_out_quietly
+from flows.pages.logged_in import log_out_quietly
 from flows.table_parser import parse_documents_table
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ class DocumentsReading:
 
 
 def read_documents(
-    page: Page,
+    page: FencedPage,
     login_url: str,
     identifier: str,
     password: str,
@@ -79,7 +78,7 @@ def read_documents(
 
 
 def capture_pages(
-    page: Page, login_url: str, identifier: str, password: str, timeout_ms: float = 30_000
+    page: FencedPage, login_url: str, identifier: str, password: str, timeout_ms: float = 30_000
 ) -> dict[str, str]:
     """Redacted outlines of the home page and the documents page (whatever it shows), for a
     volunteer to share the real portal's structure. Logs in and out as a check does."""
@@ -88,13 +87,13 @@ def capture_pages(
     try:
         with _capturing_unrecognised(session):
             home = LoginPage.open(session, login_url).sign_in(identifier, password)
-        captures["home"] = capture_page(page) or ""
+        captures["home"] = capture_page(page.page) or ""
         try:
             home.go_to_documents()
         except PageNotRecognisedError as error:
             # That is what a capture is for: the outline of the page the assistant cannot read.
             log.info("the documents page is not recognised: %s", error.message)
-        captures["documents"] = capture_page(page) or ""
+        captures["documents"] = capture_page(page.page) or ""
     finally:
         log_out_quietly(session)
     return captures

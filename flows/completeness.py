@@ -16,15 +16,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from flows import labels
 from flows.errors import N_, PageNotRecognisedError
-from flows.models import PortalLetter, RawTable
-
-if TYPE_CHECKING:
-    # Only its type: the page objects import this module.
-    from flows.pages.home import LetterCounts
+from flows.models import LetterCounts, PortalLetter, RawTable
 
 
 @dataclass(frozen=True)

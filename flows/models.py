@@ -56,3 +56,12 @@ class RawTable:
     rows: list[list[str]]
     #: The page's declared language (``<html lang>``), a hint when the headers are ambiguous.
     page_language: str | None = None
+
+
+@dataclass(frozen=True)
+class LetterCounts:
+    """What the home page says: "You have received {total} letter(s), including {unread}
+    unread.\""""
+
+    total: int
+    unread: int

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from playwright.sync_api import Playwright
+from playwright.sync_api import Page, Playwright
 
 from assistant.credentials import home_identity
 from assistant.deadlines import PARIS
@@ -29,7 +29,8 @@ from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer, Scenario
 from fixtures.mock_portal.scenarios import LetterSpec
-from flows.browser import launch_arguments
+from flows.fence import FencedPage, fence_context
+from flows.launch import launch_arguments
 
 #: The day every browser test lives on; the mock portal's letters are dated from it.
 TODAY = date(2026, 11, 26)
@@ -199,9 +200,20 @@ def portal(mock_portal_server: MockPortalServer) -> Iterator[MockPortalServer]:
     mock_portal_server.use_scenario("empty", today=TODAY)
 
 
+#: A portal for page objects shown hand-written pages (``set_content``, no request): a guard
+#: for it lets nothing through.
+NO_PORTAL = "https://portal.invalid/"
+
+
+def fence(page: Page, portal_url: str) -> FencedPage:
+    """pytest-playwright's page behind the guard every check's context has (``portal_context``
+    puts the same one on its own context): the flows take nothing else."""
+    return FencedPage(page, fence_context(page.context, portal_url))
+
+
 def chromium_launch_options(playwright: Playwright) -> dict[str, Any]:
     """The same browser the assistant would pick: Playwright's own build, else the system's."""
-    from flows.browser import browser_candidates
+    from flows.launch import browser_candidates
 
     for choice in browser_candidates(playwright, None, None):
         if choice.executable_path is None and choice.channel is None:
@@ -215,6 +227,8 @@ def chromium_launch_options(playwright: Playwright) -> dict[str, Any]:
 def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any], playwright: Playwright
 ) -> dict[str, Any]:
+    """pytest-playwright's shared test browser (it launches it, not flows/launch.py): with the
+    launch's own flags, the flows' tests run through ``fence`` or ``portal_context``."""
     return {
         **browser_type_launch_args,
         **chromium_launch_options(playwright),

@@ -37,6 +37,7 @@ from tests.conftest import (
     FakeClock,
     RecordingNotifier,
     RecordingSleep,
+    fence,
 )
 
 #: What the personal_data scenario plants, and no capture may hold (compared case-insensitively).
@@ -179,7 +180,9 @@ def test_capture_of_a_form_with_typed_values_keeps_none_of_them(
 def test_capture_pages_holds_structure_but_no_personal_data(
     page: Page, planted: MockPortalServer
 ) -> None:
-    captures = capture_pages(page, planted.login_url, IDENTIFIER, PASSWORD, timeout_ms=10_000)
+    captures = capture_pages(
+        fence(page, planted.login_url), planted.login_url, IDENTIFIER, PASSWORD, timeout_ms=10_000
+    )
 
     assert set(captures) == {"home", "documents"}
     for text in captures.values():

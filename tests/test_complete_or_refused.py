@@ -29,7 +29,7 @@ from flows.check_flow import DocumentsReading, read_documents
 from flows.models import LetterKind
 from flows.pages.base import PortalSession
 from flows.pages.documents import DocumentsPage
-from tests.conftest import IDENTIFIER, NOW, PASSWORD, TODAY
+from tests.conftest import IDENTIFIER, NO_PORTAL, NOW, PASSWORD, TODAY, fence
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,9 @@ PAGED = ("paged_numbers", "paged_rel_next", "paged_count")
 
 
 def read(page: Page, portal: MockPortalServer) -> DocumentsReading:
-    return read_documents(page, portal.login_url, IDENTIFIER, PASSWORD, timeout_ms=5_000)
+    return read_documents(
+        fence(page, portal.login_url), portal.login_url, IDENTIFIER, PASSWORD, timeout_ms=5_000
+    )
 
 
 def with_counters(name: str, counters: bool) -> Scenario:
@@ -59,7 +61,7 @@ ROW = "<tr><td>Non lu</td><td>Décision</td><td>21/11/2026</td></tr>"
 
 def documents_on(page: Page, html: str) -> DocumentsPage:
     page.set_content(f"<html lang='fr'><body><main>{html}</main></body></html>")
-    return DocumentsPage(PortalSession(page, timeout_ms=2_000))
+    return DocumentsPage(PortalSession(fence(page, NO_PORTAL), timeout_ms=2_000))
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,7 @@ from assistant.errors import PageNotRecognisedError
 from assistant.portal_memory import PortalMemory
 from assistant.state import StateStore
 from flows.completeness import ListReading, PagerSigns, PortalShape, prove_complete
-from flows.models import LetterKind, PortalLetter, RawTable
-from flows.pages.home import LetterCounts
+from flows.models import LetterCounts, LetterKind, PortalLetter, RawTable
 from flows.table_parser import parse_documents_table
 from tests.conftest import NOW
 

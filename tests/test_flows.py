@@ -9,10 +9,10 @@ from playwright.sync_api import Browser, Page
 
 from assistant.errors import LoginRejectedError, PageNotRecognisedError
 from fixtures.mock_portal import MockPortalServer, list_scenarios, load_scenario
-from flows.browser import expect_navigation, portal_context
 from flows.check_flow import read_documents
+from flows.fence import FencedPage, portal_context
 from flows.models import LetterKind
-from tests.conftest import IDENTIFIER, PASSWORD, TODAY
+from tests.conftest import IDENTIFIER, PASSWORD, TODAY, fence
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,11 @@ def days_ago(days: int) -> date:
     return TODAY - timedelta(days=days)
 
 
-def read(page: Page, portal: MockPortalServer, password: str = PASSWORD) -> list[tuple]:
-    reading = read_documents(page, portal.login_url, IDENTIFIER, password, timeout_ms=10_000)
+def read(
+    page: Page | FencedPage, portal: MockPortalServer, password: str = PASSWORD
+) -> list[tuple]:
+    fenced = page if isinstance(page, FencedPage) else fence(page, portal.login_url)
+    reading = read_documents(fenced, portal.login_url, IDENTIFIER, password, timeout_ms=10_000)
     assert reading.logged_out is True
     return [
         (letter.kind, letter.made_available_on, letter.notified_on, letter.read_on)
@@ -86,7 +89,9 @@ def test_flow_reads_every_letter_of_a_mixed_account(page: Page, portal: MockPort
 
 def test_flow_reads_the_english_portal_with_us_dates(page: Page, portal: MockPortalServer) -> None:
     portal.use_scenario("english", today=TODAY)
-    reading = read_documents(page, portal.login_url, IDENTIFIER, PASSWORD, timeout_ms=10_000)
+    reading = read_documents(
+        fence(page, portal.login_url), portal.login_url, IDENTIFIER, PASSWORD, timeout_ms=10_000
+    )
 
     assert reading.language == "en"
     kinds = [letter.kind for letter in reading.letters]
@@ -106,12 +111,15 @@ def test_flow_reads_the_same_letters_after_switching_to_english(
     page: Page, portal: MockPortalServer
 ) -> None:
     portal.use_scenario("mixed", today=TODAY)
-    french = read(page, portal)
+    fenced = fence(page, portal.login_url)
+    french = read(fenced, portal)
+    fenced.guard.expect_navigation()  # the test's own steps, announced to the guard as a flow's
     page.goto(portal.login_url)
+    fenced.guard.expect_navigation()
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
 
-    english = read(page, portal)
+    english = read(fenced, portal)
 
     assert english == french
     assert_no_letter_was_opened(portal)
@@ -135,7 +143,11 @@ def test_flow_refuses_a_page_that_is_not_the_login_page(
 
     with pytest.raises(PageNotRecognisedError, match="not the portal's login page"):
         read_documents(
-            page, portal.base_url + "/ofpra/user/password", IDENTIFIER, PASSWORD, timeout_ms=2_000
+            fence(page, portal.login_url),
+            portal.base_url + "/ofpra/user/password",
+            IDENTIFIER,
+            PASSWORD,
+            timeout_ms=2_000,
         )
 
 
@@ -143,9 +155,9 @@ def test_context_blocks_requests_to_any_other_host(
     browser: Browser, portal: MockPortalServer
 ) -> None:
     portal.use_scenario("empty", today=TODAY)
-    with portal_context(browser, portal.login_url) as (context, guard):
-        page = context.new_page()
-        expect_navigation(page)  # a fenced context loads only the pages a flow asks for
+    with portal_context(browser, portal.login_url) as fenced:
+        guard, page = fenced.guard, fenced.page
+        guard.expect_navigation()  # a fenced context loads only the pages a flow asks for
         page.goto(portal.login_url)
         outcome = page.evaluate(
             """async () => {

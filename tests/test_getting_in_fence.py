@@ -11,8 +11,9 @@ from playwright.sync_api import Browser, Playwright
 
 from fixtures.hostile_portal.fence import ATTACKS, HostilePortal
 from flows.activation_flow import GettingInRequest, activate
-from flows.browser import launch_browser, portal_context
 from flows.errors import CheckError
+from flows.fence import portal_context
+from flows.launch import launch_browser
 from tests.conftest import IDENTIFIER, TODAY, chromium_launch_options
 
 pytestmark = pytest.mark.browser
@@ -53,10 +54,10 @@ def test_the_fence_holds_on_the_activation_pages(
     stored: list[str] = []
     request = GettingInRequest(IDENTIFIER, KEY, NEW_PASSWORD, mobile="0612345678")
     outcome: CheckError | None = None
-    with portal_context(fenced_browser, hostile.login_url, javascript=True) as (context, guard):
-        page = context.new_page()
+    with portal_context(fenced_browser, hostile.login_url, javascript=True) as fenced:
+        guard, page = fenced.guard, fenced.page
         try:
-            activate(page, hostile.login_url, request, lambda: stored.append("kept"), TIMEOUT_MS)
+            activate(fenced, hostile.login_url, request, lambda: stored.append("kept"), TIMEOUT_MS)
         except CheckError as error:
             outcome = error
         page.wait_for_timeout(300)  # whatever the page started late
@@ -92,9 +93,9 @@ def test_activation_then_reset_on_the_english_pages(playwright: Playwright) -> N
                 (reset_password, "Vague-Sucre-Zebre-925"),
             ):
                 request = GettingInRequest(IDENTIFIER, KEY, password, email="amina@example.org")
-                with portal_context(browser, portal.login_url) as (context, guard):
-                    flow(context.new_page(), portal.login_url, request, lambda: None, TIMEOUT_MS)
-                assert guard.blocked_requests == 0
+                with portal_context(browser, portal.login_url) as fenced:
+                    flow(fenced, portal.login_url, request, lambda: None, TIMEOUT_MS)
+                assert fenced.guard.blocked_requests == 0
                 assert portal.state.account.password == password
         finally:
             browser.close()

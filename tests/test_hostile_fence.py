@@ -21,16 +21,10 @@ from assistant.settings import BrowserSettings, Settings
 from assistant.state import StateStore
 from fixtures.hostile_portal.fence import ATTACKS, HostilePortal, attack_names
 from fixtures.memory_credentials import MemoryCredentialStore
-from flows.browser import (
-    RequestGuard,
-    connect_browser,
-    launch_browser,
-    launch_browser_server,
-    portal_context,
-    table_links,
-)
 from flows.check_flow import read_documents
 from flows.errors import CheckError, PageNotRecognisedError
+from flows.fence import FencedPage, RequestGuard, portal_context, table_links
+from flows.launch import connect_browser, launch_browser, launch_browser_server
 from tests.conftest import (
     IDENTIFIER,
     NOW,
@@ -124,10 +118,10 @@ def attacked_check(
 ) -> tuple[CheckError | int, RequestGuard]:
     hostile.use(attack)
     outcome: CheckError | int
-    with portal_context(browser, hostile.login_url, javascript=javascript) as (context, guard):
-        page = context.new_page()
+    with portal_context(browser, hostile.login_url, javascript=javascript) as fenced:
+        guard, page = fenced.guard, fenced.page
         try:
-            reading = read_documents(page, hostile.login_url, IDENTIFIER, PASSWORD, TIMEOUT_MS)
+            reading = read_documents(fenced, hostile.login_url, IDENTIFIER, PASSWORD, TIMEOUT_MS)
             outcome = len(reading.letters)
         except CheckError as error:
             outcome = error
@@ -207,12 +201,19 @@ def test_without_the_fence_the_attacks_succeed(
     playwright: Playwright, hostile: HostilePortal, attack: str, what: str
 ) -> None:
     """The listeners and the attacks are real: a browser without the fence is caught."""
+    # Deliberately launched outside flows/launch.py, without its flags, and a page whose guard
+    # never routes a request (told of its context by hand, where ``install`` would route it):
+    # the one place a flow runs unfenced, to prove the attacks work.
     browser = playwright.chromium.launch(**chromium_launch_options(playwright))
     try:
         hostile.use(attack)
-        page = browser.new_context().new_page()
+        context = browser.new_context()
+        idle_guard = RequestGuard(hostile.login_url)
+        idle_guard._context = context
+        unfenced = FencedPage(context.new_page(), idle_guard)
+        page = unfenced.page
         with contextlib.suppress(CheckError):
-            read_documents(page, hostile.login_url, IDENTIFIER, PASSWORD, TIMEOUT_MS)
+            read_documents(unfenced, hostile.login_url, IDENTIFIER, PASSWORD, TIMEOUT_MS)
         page.wait_for_timeout(500)
     finally:
         browser.close()

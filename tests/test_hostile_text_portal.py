@@ -22,11 +22,11 @@ from fixtures.hostile_portal.text_attacks import (
     READING_ATTACKS,
     HostileTextPortal,
 )
-from flows.browser import portal_context
 from flows.check_flow import read_documents
+from flows.fence import portal_context
 from flows.pages import LoginPage
 from flows.pages.base import PortalSession
-from flows.pages.home import log_out
+from flows.pages.logged_in import log_out
 from flows.untrusted import MAX_TEXT
 from tests.conftest import TODAY, assistant_env, files_holding
 
@@ -50,10 +50,10 @@ def unsafe_characters(text: str, allowed: str = "") -> list[str]:
 def test_the_table_of_a_hostile_page_is_read_as_safe_text(browser: Browser) -> None:
     with (
         HostileTextPortal(READING_ATTACKS, today=TODAY) as portal,
-        portal_context(browser, portal.login_url) as (context, _guard),
+        portal_context(browser, portal.login_url) as fenced,
     ):
         reading = read_documents(
-            context.new_page(), portal.login_url, HOSTILE_IDENTIFIER, HOSTILE_PASSWORD, 10_000
+            fenced, portal.login_url, HOSTILE_IDENTIFIER, HOSTILE_PASSWORD, 10_000
         )
         record = portal.record
     labels = [letter.label for letter in reading.letters]
@@ -75,10 +75,10 @@ def test_the_debug_screenshot_masks_every_element_that_echoes_a_secret(browser: 
     REDACTOR.register(Credentials(HOSTILE_IDENTIFIER, HOSTILE_PASSWORD))
     with (
         HostileTextPortal(["echo_secrets"], today=TODAY) as portal,
-        portal_context(browser, portal.login_url) as (context, _guard),
+        portal_context(browser, portal.login_url) as fenced,
     ):
-        page = context.new_page()
-        session = PortalSession(page, 10_000)
+        page = fenced.page
+        session = PortalSession(fenced, 10_000)
         LoginPage.open(session, portal.login_url).sign_in(HOSTILE_IDENTIFIER, HOSTILE_PASSWORD)
         assert HOSTILE_PASSWORD in page.inner_text("body"), "the page does echo the secrets"
         fields = page.locator("input, textarea, select, [contenteditable]")

@@ -6,10 +6,13 @@ import pytest
 from playwright.sync_api import Page
 
 from assistant.errors import CaptchaError, PortalUnavailableError
+from flows.fence import FencedPage, RequestGuard, UnfencedPageError, fence_context
+from flows.models import LetterCounts
 from flows.pages.base import PortalSession
 from flows.pages.documents import DocumentsPage
-from flows.pages.home import HomePage, LetterCounts
+from flows.pages.home import HomePage
 from flows.pages.interruptions import wait_for_page
+from tests.conftest import NO_PORTAL, fence
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +21,7 @@ HOME_LINK = '<nav><a href="#d">Mes documents</a> <a href="#o">Déconnexion</a></
 
 def session_on(page: Page, html: str) -> PortalSession:
     page.set_content(f"<html lang='fr'><body>{html}</body></html>")
-    return PortalSession(page, timeout_ms=2_000)
+    return PortalSession(fence(page, NO_PORTAL), timeout_ms=2_000)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,19 @@ def test_a_captcha_wins_over_a_login_form_next_to_it(page: Page, captcha: str) -
 
     with pytest.raises(CaptchaError, match="does not answer captchas"):
         wait_for_page(session, {"form": password}, "the login page")
+
+
+def test_no_page_object_without_the_guard_of_its_pages_context(page: Page) -> None:
+    """A page whose context no guard routes would run the flows unfenced: refused loudly."""
+    with pytest.raises(UnfencedPageError):
+        FencedPage(page, RequestGuard(NO_PORTAL))  # a guard never installed
+    other = page.context.browser
+    assert other is not None
+    elsewhere = other.new_context()
+    try:
+        with pytest.raises(UnfencedPageError):
+            FencedPage(page, fence_context(elsewhere, NO_PORTAL))  # another context's guard
+    finally:
+        elsewhere.close()
+    with pytest.raises(TypeError):
+        PortalSession(page)  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ import pytest
 
 from assistant.errors import ConfigInvalidError
 from assistant.settings import check_portal_url
-from flows.browser import RequestGuard, fence_arguments, launch_arguments
+from flows.fence import RequestGuard
+from flows.launch import fence_arguments, launch_arguments
 from flows.portal_address import Origin, PortalAddressError, origin_of, parse_portal_address
 
 

@@ -23,7 +23,7 @@ from fixtures.memory_credentials import MemoryCredentialStore
 from fixtures.mock_portal import MockPortalServer
 from flows.pages.base import PortalSession
 from flows.pages.home import HomePage
-from tests.conftest import NOW, TODAY, Cli, FakeClock, RecordingNotifier, RecordingSleep
+from tests.conftest import NOW, TODAY, Cli, FakeClock, RecordingNotifier, RecordingSleep, fence
 
 pytestmark = pytest.mark.browser
 
@@ -263,7 +263,7 @@ def test_the_home_pages_links_that_may_lead_to_the_list_are_only_the_portals_own
     page.goto(portal.base_url + "/ofpra/accueil-test")
     other_port = int(portal.base_url.rsplit(":", 1)[1]) + 1
     page.set_content(HOME_WITH_EVERY_KIND_OF_LINK.format(other_port=other_port))
-    home = HomePage(PortalSession(page, timeout_ms=5_000))
+    home = HomePage(PortalSession(fence(page, portal.login_url), timeout_ms=5_000))
 
     # A link named as the list but leading to a letter is never the way to it.
     assert home.named_documents_link() is None
@@ -286,7 +286,7 @@ def test_a_documents_name_on_a_letters_link_gives_way_to_the_next_named_link(
         '<a href="/ofpra/documents/3/view">Mes documents</a>'
         '<a href="/ofpra/courriers">Mes courriers</a>'
     )
-    home = HomePage(PortalSession(page, timeout_ms=5_000))
+    home = HomePage(PortalSession(fence(page, portal.login_url), timeout_ms=5_000))
 
     link = home.named_documents_link()
 

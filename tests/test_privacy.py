@@ -23,8 +23,8 @@ from fixtures.channel_receivers import HttpReceiver, SmtpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer, create_app
 from fixtures.mock_portal.scenarios import load_scenario
-from flows.browser import portal_context
 from flows.check_flow import read_documents
+from flows.fence import portal_context
 from tests.conftest import TODAY, assistant_env, files_holding
 
 # Recognisable, so a leak anywhere is found by a plain search.
@@ -65,10 +65,10 @@ def test_a_certificate_error_stops_the_check_before_the_password_is_sent(
     from assistant.errors import PortalUnavailableError
 
     with (
-        portal_context(browser, https_portal) as (context, _guard),
+        portal_context(browser, https_portal) as fenced,
         pytest.raises(PortalUnavailableError, match="security certificate is not valid"),
     ):
-        read_documents(context.new_page(), https_portal, LEAK_IDENTIFIER, LEAK_PASSWORD, 5_000)
+        read_documents(fenced, https_portal, LEAK_IDENTIFIER, LEAK_PASSWORD, 5_000)
 
 
 def process_tree_texts() -> list[bytes]:

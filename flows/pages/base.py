@@ -1,4 +1,4 @@
-"""What every page object shares: the page, the time it may wait, and how a wait fails."""
+"""What every page object shares: the page and its guard, the time it may wait, how a wait fails."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
-from flows.browser import expect_navigation, fence_stop, page_request_failure
 from flows.errors import N_, PageNotRecognisedError, PortalUnavailableError
+from flows.fence import FencedPage, RequestGuard
 from flows.untrusted import MAX_TITLE, untrusted_text
 
 # Waits are cut in slices so that a server error is noticed within a second, not at the timeout.
@@ -24,10 +24,13 @@ STILL_WAITING_EVERY_SECONDS = 10
 
 @dataclass
 class PortalSession:
-    """The page of one check and what it has seen of the portal's answers."""
+    """The page of one check, its guard, and what it has seen of the portal's answers. Made of a
+    ``FencedPage`` only: no page object exists without the guard of its context."""
 
-    page: Page
+    fenced: FencedPage
     timeout_ms: float = 30_000
+    page: Page = field(init=False)
+    guard: RequestGuard = field(init=False)
     last_document_status: int | None = field(default=None, init=False)
     #: A page was asked for and its answer has not come yet (a slow portal, not a strange page).
     navigation_pending: bool = field(default=False, init=False)
@@ -39,6 +42,10 @@ class PortalSession:
     progress: Callable[..., None] | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.fenced, FencedPage):
+            raise TypeError("a portal session is made of a FencedPage (see flows/fence.py)")
+        self.page = self.fenced.page
+        self.guard = self.fenced.guard
         self.page.set_default_timeout(self.timeout_ms)
         self.page.set_default_navigation_timeout(self.timeout_ms)
         self.page.on("request", self._on_request)
@@ -69,16 +76,16 @@ class PortalSession:
         return max(1, round(self.timeout_ms / 1000))
 
     def goto(self, url: str) -> None:
-        expect_navigation(self.page)
+        self.guard.expect_navigation()
         try:
             response = self.page.goto(url, wait_until="domcontentloaded")
         except PlaywrightTimeoutError:
             raise self.too_slow() from None
         except PlaywrightError as error:
-            if (stop := fence_stop(self.page)) is not None:
+            if (stop := self.guard.fence_stop()) is not None:
                 raise stop from None
             # The fence makes the page's requests itself: its failure says more than "failed".
-            failure = page_request_failure(self.page) or str(error)
+            failure = self.guard.page_request_failure or str(error)
             if _is_certificate_error(failure):
                 # Never ignored: a bad certificate may be someone in the middle, after the password.
                 raise PortalUnavailableError(
@@ -99,7 +106,7 @@ class PortalSession:
     def click(self, target: Locator, what: str) -> None:
         """Click a link or button whose page the caller then waits for. Playwright waits for a
         navigation the click starts: a portal too slow to answer is said as such."""
-        expect_navigation(self.page)
+        self.guard.expect_navigation()
         try:
             target.click()
         except PlaywrightTimeoutError:
@@ -116,7 +123,7 @@ class PortalSession:
     def click_to_navigate(self, link: Locator, what: str) -> None:
         """Click a link that leads to another page, and wait until that page has come."""
         before = self.navigations
-        expect_navigation(self.page)
+        self.guard.expect_navigation()
         try:
             with self.page.expect_navigation(wait_until="domcontentloaded") as navigation:
                 link.click()
@@ -132,7 +139,7 @@ class PortalSession:
                 ) from None
             raise self.too_slow() from None
         except PlaywrightError as error:
-            if (stop := fence_stop(self.page)) is not None:
+            if (stop := self.guard.fence_stop()) is not None:
                 raise stop from None
             raise PortalUnavailableError(
                 N_("The portal stopped answering ({detail})."),
@@ -160,7 +167,7 @@ class PortalSession:
                 break
             except PlaywrightTimeoutError:
                 # The browser's fence refused where the portal led the flow: nothing will come.
-                if (stop := fence_stop(self.page)) is not None:
+                if (stop := self.guard.fence_stop()) is not None:
                     raise stop from None
                 if self.last_document_status is not None and self.last_document_status >= 500:
                     raise _server_error(self.last_document_status) from None

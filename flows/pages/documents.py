@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from playwright.sync_api import Locator
 
@@ -15,13 +15,10 @@ from flows.errors import N_, CheckError, PageNotRecognisedError, PortalUnavailab
 from flows.labels import normalise
 from flows.models import RawTable
 from flows.pages.base import PortalSession
-from flows.pages.home import log_out
 from flows.pages.interruptions import wait_for_page
+from flows.pages.logged_in import LoggedInPage
 from flows.table_parser import match_columns
 from flows.untrusted import untrusted_text, untrusted_texts
-
-if TYPE_CHECKING:
-    from flows.pages.login import LoginPage
 
 #: More pages than this is a loop (a "next" link that leads back), not an account: 2,000 letters.
 MAX_PAGES = 100
@@ -68,9 +65,9 @@ _READ_AROUND_JS = """
 _NUMBER = re.compile(r"\d{1,3}")
 
 
-class DocumentsPage:
+class DocumentsPage(LoggedInPage):
     def __init__(self, session: PortalSession) -> None:
-        self.session = session
+        super().__init__(session)
         page = session.page
         self.table = page.get_by_role("table").filter(
             has=page.get_by_role("columnheader", name=labels.DOCUMENT_COLUMN)
@@ -338,6 +335,3 @@ class DocumentsPage:
             tuple(signs),
             says_empty=says_empty and len(tables) == 1,
         )
-
-    def log_out(self) -> LoginPage:
-        return log_out(self.session)

@@ -1,4 +1,5 @@
-"""The home page after login: its letter counters, the way to "My Documents", and log out.
+"""The home page after login: its letter counters and the way to "My Documents" (logging out is
+every logged-in page's: flows/pages/logged_in.py).
 
 The way to the list is the link by one of its plausible names (``labels.DOCUMENTS_LINK_NAMES``);
 failing every name, the home page's links are followed one by one, by the flow's own navigation,
@@ -9,28 +10,20 @@ such page found is the named error it always was: never a guess that reads anoth
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from flows import labels
-from flows.browser import expect_navigation, may_follow, redirect_pending
-from flows.errors import N_, CheckError, PageNotRecognisedError
+from flows.errors import N_, PageNotRecognisedError
 from flows.labels import normalise
+from flows.models import LetterCounts
 from flows.pages.base import PortalSession
+from flows.pages.documents import DocumentsPage
+from flows.pages.logged_in import LoggedInPage
 from flows.untrusted import untrusted_text
 
-if TYPE_CHECKING:
-    from flows.pages.documents import DocumentsPage
-    from flows.pages.login import LoginPage
-
 log = logging.getLogger(__name__)
-
-# Short: on a known page the logout link is already there, and a failed check should not hang.
-_LOGOUT_WAIT_MS = 1_000
 
 #: At most this many of the home page's links are followed to find the list by where it leads:
 #: a menu's worth, not a crawl of the portal.
@@ -51,18 +44,9 @@ _READ_LINKS_JS = """
 _HREF_JS = "(a) => (a instanceof HTMLAnchorElement || a instanceof HTMLAreaElement) ? a.href : ''"
 
 
-@dataclass(frozen=True)
-class LetterCounts:
-    """What the home page says: "You have received {total} letter(s), including {unread}
-    unread.\""""
-
-    total: int
-    unread: int
-
-
-class HomePage:
+class HomePage(LoggedInPage):
     def __init__(self, session: PortalSession) -> None:
-        self.session = session
+        super().__init__(session)
         page = session.page
         self.documents_link = page.get_by_role("link", name=labels.DOCUMENTS_LINK)
         self.documents_links = [
@@ -82,8 +66,6 @@ class HomePage:
         return LetterCounts(total=int(found.group(1)), unread=int(found.group(2)))
 
     def go_to_documents(self) -> DocumentsPage:
-        from flows.pages.documents import DocumentsPage
-
         link = self.named_documents_link()
         if link is None:
             found = self._documents_by_where_links_lead()
@@ -99,11 +81,10 @@ class HomePage:
         """The visible link by the likeliest of the documents list's names that leads where the
         fence lets the flow go (never clicked when it looks like a letter's, or leads off the
         portal), if any."""
-        page = self.session.page
         for links in self.documents_links:
             for link in links.all():
                 target = _without_fragment(str(link.evaluate(_HREF_JS) or ""))
-                if target.startswith(("https:", "http:")) and may_follow(page, target):
+                if target.startswith(("https:", "http:")) and self.session.guard.allowed(target):
                     return link
                 log.warning("a link named as the documents list leads where it may not go")
         return None
@@ -124,7 +105,7 @@ class HomePage:
                 or target in targets
                 or labels.NOT_A_WAY_TO_THE_LIST.search(name)
                 # The fence's own rule, asked first: the portal's origin, never a letter.
-                or not may_follow(page, target)
+                or not self.session.guard.allowed(target)
             ):
                 continue
             targets.append(target)
@@ -133,8 +114,6 @@ class HomePage:
     def _documents_by_where_links_lead(self) -> DocumentsPage | None:
         """Follow the home page's links, by the flow's own navigation, to the first page that
         holds the documents table; None (and back on the home page) when none does."""
-        from flows.pages.documents import DocumentsPage
-
         home = _without_fragment(self.session.page.url)
         targets = self.way_to_documents_candidates()
         log.warning(
@@ -159,7 +138,7 @@ class HomePage:
         """A link that the portal redirects (``/suivi`` → ``/documents``): wait for the page it
         leads to, which the browser asks for by itself; one that never comes is not the list."""
         page = self.session.page
-        if not redirect_pending(page):
+        if not self.session.guard.redirect_pending:
             return
         try:
             page.wait_for_url(
@@ -180,63 +159,6 @@ class HomePage:
             ),
             title=self.session.title(),
         )
-
-    def log_out(self) -> LoginPage:
-        return log_out(self.session)
-
-
-def log_out(session: PortalSession) -> LoginPage:
-    """Every logged-in page has the logout link in its header. An error page has none: then the
-    page before it (still inside the session) is used."""
-    from flows.pages.login import LoginPage
-
-    link = session.logout_link().first
-    wait_ms = min(session.timeout_ms, _LOGOUT_WAIT_MS)
-    if session.navigation_pending:
-        # A page the portal is too slow to send would hold the current one (and its logout
-        # link) hostage: stop waiting for it, as the browser's stop button does.
-        # (Page.stopLoading: a script cannot run in a page that is being replaced.)
-        cdp = session.page.context.new_cdp_session(session.page)
-        try:
-            cdp.send("Page.stopLoading")
-        finally:
-            cdp.detach()
-        session.navigation_pending = False
-    # The page is loaded by now (it is why the check is over): a link not there is not coming.
-    if not link.is_visible():
-        expect_navigation(session.page)
-        session.page.go_back(wait_until="domcontentloaded", timeout=session.timeout_ms)
-        if not _shows(link, wait_ms):
-            raise PageNotRecognisedError(N_("The portal's page has no logout link."))
-    expect_navigation(session.page)
-    # The link is there: the click gets the whole timeout (on a loaded machine 1 s was too short,
-    # and a check that read every letter reported that it had not logged out).
-    link.click(timeout=session.timeout_ms)
-    session.logged_in = False
-    login = LoginPage(session)
-    session.wait_for_one_of({"form": login.password}, N_("the portal's login page"))
-    return login
-
-
-def log_out_quietly(session: PortalSession) -> bool:
-    """Log out if logged in; True when done. A failure is logged, not raised: the context is
-    closed right after, which drops the session cookie anyway."""
-    if not session.logged_in:
-        return False
-    try:
-        log_out(session)
-    except (CheckError, PlaywrightError) as error:
-        log.warning("logging out failed: %s", getattr(error, "message", error))
-        return False
-    return True
-
-
-def _shows(link: Locator, timeout_ms: float) -> bool:
-    try:
-        link.wait_for(state="visible", timeout=timeout_ms)
-    except PlaywrightTimeoutError:
-        return False
-    return True
 
 
 def _without_fragment(url: str) -> str:
