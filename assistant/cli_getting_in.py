@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from assistant.activation import GotIn
     from assistant.environment import Environment
     from assistant.i18n import Translator
+    from assistant.results import CheckResult
 
 
 def cmd_getting_in(args: argparse.Namespace) -> int:
@@ -132,6 +133,16 @@ def _get_in(args: argparse.Namespace) -> int:
             )
             email = _ask_checked(input, print, t, t._("E-mail, or Enter: "), check_email)
     request = GettingIn(args.profile, check_identifier(identifier), key, password, mobile, email)
+    # The portal's pages, then the first check, each step said on standard error in the
+    # terminal's language (a silent ten seconds looks like a hang).
+    from assistant.cli_context import progress_on_stderr
+    from assistant.cli_first_check import first_check
+
+    env.progress = progress_on_stderr(t)
+
+    def check(profile: str) -> CheckResult:
+        return first_check(paths, env, profile, t, show_result=False)
+
     if args.activate:
         assert consent is not None
         portal_url = args.portal_url or env.settings.default_portal_url
@@ -145,9 +156,10 @@ def _get_in(args: argparse.Namespace) -> int:
             consent=consent,
             replace=args.replace,
             paths=paths,
+            check=check,
         )
     else:
-        got = reset_password(env, request)
+        got = reset_password(env, request, check)
     return _report(got, Translator(language), t, args)
 
 

@@ -215,6 +215,14 @@ def _progress_text(step: str, values: Mapping[str, object], t: Translator) -> st
         return t._("Opening the portal's login page...")
     if step == "logging_in":
         return t._("Logging in...")
+    if step == "opening_activation":
+        return t._("Opening the portal's activation page...")
+    if step == "opening_forgotten_password":
+        return t._("Opening the portal's 'I forgot my password' page...")
+    if step == "sending_form":
+        return t._("Sending the page's answers to the portal...")
+    if step == "portal_took_password":
+        return t._("The portal took the new password.")
     if step == "opening_documents":
         return t._("Opening the list of letters...")
     if step == "reading_page":

@@ -316,6 +316,12 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
     child.sendline("07 12 34 56 78")
     child.expect_exact("E-mail, or Enter: ")
     child.sendline("")
+    # Its steps said as it goes (it was silent for the activation and its first check).
+    child.expect_exact("Opening the portal's activation page...")
+    child.expect_exact("Sending the page's answers to the portal...")
+    child.expect_exact("The portal took the new password.")
+    child.expect_exact("First check of the account, now")
+    child.expect_exact("Logging in...")
     child.expect_exact("YOUR NEW PASSWORD FOR THE OFPRA PORTAL")
     child.expect_exact("Mon-Propre-Passe-2026")
     child.expect_exact("Write it down on paper or take a photo of it now")
