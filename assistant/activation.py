@@ -277,7 +277,8 @@ def reset_password(
         raise ConsentMissingError(
             N_(
                 "No consent is recorded for the profile '{profile}', so the assistant will not "
-                "log in. Run 'ofpra-assistant setup --profile {profile}' with the account holder."
+                "log in. Run 'ofpra-assistant setup --profile {profile} --replace' with the "
+                "account holder."
             ),
             profile=request.profile,
         )
@@ -416,7 +417,7 @@ def ways_back(t: Translator, profile: str) -> list[str]:
         t._(
             "Without the key: on the portal, 'I forgot my password', then 'I lost my personal "
             "connection key'. A new password comes by SMS or e-mail to the contact given at "
-            "activation; store it with 'ofpra-assistant setup --profile {profile}'.",
+            "activation; store it with 'ofpra-assistant setup --profile {profile} --replace'.",
             profile=Unmarked(profile),
         ),
         t._("Or ask at the SPADA or at the accommodation centre."),

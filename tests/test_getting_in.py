@@ -180,6 +180,12 @@ def test_refused_password_shows_the_three_ways_back_and_the_key_gets_back_in(
         refused.stdout
     )
     assert "3. Or ask at the SPADA or at the accommodation centre." in refused.stdout
+    # Plain 'setup' would make a new profile: every hint names this one, to be replaced.
+    assert "store the new one with 'ofpra-assistant setup --profile amina --replace'." in (
+        refused.stdout
+    )
+    assert "store it with 'ofpra-assistant setup --profile amina --replace'." in refused.stdout
+    assert "'ofpra-assistant setup'" not in refused.stdout + refused.stderr
     status = cli.run("status")
     assert "--reset-password --profile amina" in status.stdout
     failed_logins = live_portal.log()["failed_logins"]
@@ -187,6 +193,9 @@ def test_refused_password_shows_the_three_ways_back_and_the_key_gets_back_in(
     again = cli.run("check", "--profile", "amina")
     assert again.returncode == 11
     assert "Three ways to get back in:" in again.stdout
+    assert "then run 'ofpra-assistant setup --profile amina --replace' to store it." in (
+        again.stdout
+    )
     assert live_portal.log()["failed_logins"] == failed_logins
 
     reset = cli.run(
