@@ -481,8 +481,8 @@ def _next_check_line(status: dict[str, Any], t: Translator) -> str:
 def _alarm_line(alarm: dict[str, Any], profile: str, t: Translator) -> str:
     if alarm["kind"] == "paused":
         return t._(
-            "PAUSED since {when} ({code}): run 'ofpra-assistant setup --profile {profile}' "
-            "again to resume the automatic checks",
+            "PAUSED since {when} ({code}): run 'ofpra-assistant setup --profile {profile} "
+            "--replace' again to resume the automatic checks",
             when=_when(alarm["since"], t),
             code=alarm["error_code"],
             profile=profile,

@@ -244,8 +244,8 @@ class CheckRunner:
             raise ConsentMissingError(
                 N_(
                     "No consent is recorded for the profile '{profile}', so the assistant will "
-                    "not log in. Run 'ofpra-assistant setup --profile {profile}' with the "
-                    "account holder."
+                    "not log in. Run 'ofpra-assistant setup --profile {profile} --replace' "
+                    "with the account holder."
                 ),
                 profile=name,
             )
