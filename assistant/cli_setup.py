@@ -215,6 +215,33 @@ def ask_free_profile_name(ask: Ask, say: Say, existing: Mapping[str, str], t: Tr
         )
 
 
+def ask_set_up_profile_name(
+    ask: Ask, say: Say, existing: Mapping[str, str], given: str | None, t: Translator
+) -> str | None:
+    """The name of a profile set up here (a reset's), checked as the wizard checks a new one:
+    a name not set up is said, with the ones that are, and asked again. None when none is set
+    up here: the reset then says so itself."""
+    proposal = given or next(iter(existing), None)
+    if proposal is None:
+        return None
+    while True:
+        typed = ask(t._("Name of this profile [{name}]: ", name=proposal)).strip() or proposal
+        try:
+            name = check_profile_name(typed)
+        except ConfigInvalidError as error:
+            say(t.error(error))
+            continue
+        if name in existing:
+            return name
+        say(
+            t._(
+                "There is no profile named '{profile}' here. The profiles set up: {names}.",
+                profile=name,
+                names=", ".join(existing),
+            )
+        )
+
+
 def ask_portal_url(ask: Ask, say: Say, default: str, t: Translator) -> str:
     while True:
         answer = ask(t._("Address of the portal's login page [{url}]: ", url=default)).strip()
@@ -397,9 +424,11 @@ def _questions(
         if way == 2:
             # The password of a profile set up here: its name, one of them proposed.
             say("")
-            proposal = profile or next(iter(existing), None)
-            asked = ask(t._("Name of this profile [{name}]: ", name=proposal or ""))
-            raise WayIn("reset_password", ui_language, asked.strip() or proposal)
+            raise WayIn(
+                "reset_password",
+                ui_language,
+                ask_set_up_profile_name(ask, say, existing, profile, t),
+            )
 
     # First, where it goes: a name already taken is known before anyone reads the consent.
     say("")

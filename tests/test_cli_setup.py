@@ -862,3 +862,27 @@ def test_the_wizards_activation_asks_whose_account_the_holders_language_and_the_
     assert "Ce compte OFPRA est-il le vôtre ?" in said
     assert consent_text(Translator("fa_AF")) in said
     assert consent_text(Translator("fr")) in said
+
+
+def test_the_wizards_reset_asks_again_for_a_profile_not_set_up_here() -> None:
+    """The reset's profile name is checked as the wizard checks a new one: a typo is said,
+    with the names set up, and asked again (it went on to a reset of no profile)."""
+    from assistant.cli_setup import WayIn
+
+    said: list[str] = []
+    with pytest.raises(WayIn) as raised:
+        run_wizard(
+            scripted(["2", "3", "person-9", "person 1", "person-2"]),
+            said.append,
+            scripted([]),
+            default_language="fr",
+            default_portal_url=PORTAL,
+            ask_way_in=True,
+            existing={"person-1": "Amina K., ******1552", "person-2": "Bilal, ******0001"},
+        )
+
+    assert raised.value.option == "reset_password"
+    assert raised.value.profile == "person-2"
+    assert (
+        "There is no profile named 'person-9' here. The profiles set up: person-1, person-2."
+    ) in said
