@@ -203,11 +203,13 @@ def activate_account(
     consent: Consent,
     replace: bool = False,
     paths: Paths | None = None,
+    check: Callable[[str], CheckResult] | None = None,
 ) -> GotIn:
     """Record the consent and the profile, store the new password, activate the space on the
     portal, then check once. A failure before the password was sent leaves nothing behind.
     ``replace``: a profile of that name may be replaced (``--replace``), another account's
-    data removed first as ``setup`` removes it (from ``paths``)."""
+    data removed first as ``setup`` removes it (from ``paths``); ``check``: the first check
+    (the CLI's shows its progress), else a plain ``CheckRunner`` check."""
     from assistant.profiles import set_up_profile
     from flows.activation_flow import activate
 
@@ -242,7 +244,7 @@ def activate_account(
             request.profile,
             portal_url,
             lambda page, timeout: activate(
-                page, portal_url, _flow_request(request), store, timeout
+                page, portal_url, _flow_request(request), store, timeout, env.progress
             ),
         )
     except BaseException as failure:
@@ -254,10 +256,14 @@ def activate_account(
             elif previous is not None:
                 env.credentials.save(request.profile, previous)
         raise
-    return GotIn(request.profile, request.new_password, first_check(env, request.profile))
+    return GotIn(
+        request.profile, request.new_password, (check or _plain_check(env))(request.profile)
+    )
 
 
-def reset_password(env: Environment, request: GettingIn) -> GotIn:
+def reset_password(
+    env: Environment, request: GettingIn, check: Callable[[str], CheckResult] | None = None
+) -> GotIn:
     """ "I forgot my password" with the connection key, for a profile set up before: the new
     password is stored before it is sent, and the refused-password block is lifted once the
     portal has it; then a first check logs in with it."""
@@ -271,7 +277,8 @@ def reset_password(env: Environment, request: GettingIn) -> GotIn:
         raise ConsentMissingError(
             N_(
                 "No consent is recorded for the profile '{profile}', so the assistant will not "
-                "log in. Run 'ofpra-assistant setup --profile {profile}' with the account holder."
+                "log in. Run 'ofpra-assistant setup --profile {profile} --replace' with the "
+                "account holder."
             ),
             profile=request.profile,
         )
@@ -288,7 +295,7 @@ def reset_password(env: Environment, request: GettingIn) -> GotIn:
             request.profile,
             profile.portal_url,
             lambda page, timeout: reset_flow(
-                page, profile.portal_url, _flow_request(request), store, timeout
+                page, profile.portal_url, _flow_request(request), store, timeout, env.progress
             ),
         )
     except BaseException as failure:
@@ -307,15 +314,16 @@ def reset_password(env: Environment, request: GettingIn) -> GotIn:
         raise
     # The portal has the new password: the refusal of the old one no longer holds.
     env.state.mark_credentials_updated(request.profile, env.clock())
-    return GotIn(request.profile, request.new_password, first_check(env, request.profile))
+    return GotIn(
+        request.profile, request.new_password, (check or _plain_check(env))(request.profile)
+    )
 
 
-def first_check(env: Environment, profile: str) -> CheckResult:
-    """The check that confirms the new password: the one place to switch to the first check of
-    the end of setup (the ``profiles`` work) once it exists."""
+def _plain_check(env: Environment) -> Callable[[str], CheckResult]:
+    """The check that confirms the new password when the caller gives none: no progress."""
     from assistant.runner import CheckRunner
 
-    return CheckRunner(env).check(profile)
+    return CheckRunner(env).check
 
 
 def stored_password(env: Environment, profile: str) -> str:
@@ -365,6 +373,7 @@ def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[
     from flows.fence import portal_context
 
     timeout_ms = env.settings.browser.timeout_seconds * 1000
+    env.progress("starting_browser")
     env.session_locks_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(env.session_locks_dir / f"{profile}.lock")
     try:
@@ -408,7 +417,7 @@ def ways_back(t: Translator, profile: str) -> list[str]:
         t._(
             "Without the key: on the portal, 'I forgot my password', then 'I lost my personal "
             "connection key'. A new password comes by SMS or e-mail to the contact given at "
-            "activation; store it with 'ofpra-assistant setup --profile {profile}'.",
+            "activation; store it with 'ofpra-assistant setup --profile {profile} --replace'.",
             profile=Unmarked(profile),
         ),
         t._("Or ask at the SPADA or at the accommodation centre."),

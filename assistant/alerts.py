@@ -226,7 +226,7 @@ def _not_checked(since: date, profile: str, paused_by: str | None, t: Translator
     if paused_by is not None:
         body += " " + t._(
             "Automatic checks are paused until you run 'ofpra-assistant setup --profile "
-            "{profile}' again.",
+            "{profile} --replace' again.",
             profile=profile,
         )
     title = t._("OFPRA account not checked since {date}", date=t.date(since))

@@ -181,8 +181,8 @@ class ChannelStore:
             raise ConsentMissingError(
                 N_(
                     "The consent recorded for '{profile}' does not cover sending alerts to other "
-                    "channels. Run 'ofpra-assistant setup --profile {profile}' again with the "
-                    "account holder, then add the channel."
+                    "channels. Run 'ofpra-assistant setup --profile {profile} --replace' again "
+                    "with the account holder, then add the channel."
                 ),
                 profile=profile,
             )

@@ -131,7 +131,6 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from assistant.profiles import (
         check_identifier,
         check_profile_name,
-        existing_profile,
         identifier_doubt,
         set_up_profile,
     )
@@ -187,7 +186,13 @@ def cmd_setup(args: argparse.Namespace) -> int:
     else:
         import getpass
 
-        from assistant.cli_setup import ConsentRefused, SetupStopped, WayIn, run_wizard
+        from assistant.cli_setup import (
+            ConsentRefused,
+            SetupStopped,
+            WayIn,
+            profiles_here,
+            run_wizard,
+        )
 
         if not sys.stdin.isatty():
             raise ConfigInvalidError(
@@ -197,11 +202,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 )
             )
         env.credentials.ensure_secure_backend()  # say it before asking for a password
-        existing = {}
-        for stored in env.state.profiles():
-            found = existing_profile(env.state, env.credentials, stored.name)
-            if found is not None:
-                existing[stored.name] = found.who
+        existing = profiles_here(env)
         try:
             answers = run_wizard(
                 input,
@@ -222,6 +223,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
             setattr(args, way.option, True)
             args.profile = way.profile or args.profile
+            # The activation goes on with the answers given (whose account, consent, portal).
+            args.way_in = way.answers
             args.language = args.language or way.language
             return cmd_getting_in(args)
         except ConsentRefused as refused:

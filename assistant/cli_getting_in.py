@@ -16,17 +16,20 @@ from assistant.cli_context import (
     language_option,
     terminal_translator,
 )
-from assistant.cli_setup import Ask, Say, ask_identifier, ask_name, choose
+from assistant.cli_setup import Ask, Say, ask_identifier, choose, profiles_here
 from assistant.errors import N_, ConfigInvalidError, ExitStatus, exit_status_of
 
 if TYPE_CHECKING:
     from assistant.activation import GotIn
     from assistant.environment import Environment
     from assistant.i18n import Translator
+    from assistant.results import CheckResult
 
 
 def cmd_getting_in(args: argparse.Namespace) -> int:
-    # Getting in names its profile as setup without questions does ('default' when not given).
+    # Getting in names its profile as setup without questions does ('default' when not given);
+    # an activation on a terminal asks it, as the wizard does.
+    args.profile_given = args.profile
     args.profile = args.profile or "default"
     if args.show_password:
         return _show_password(args)
@@ -59,13 +62,39 @@ def _get_in(args: argparse.Namespace) -> int:
             )
         )
     env.credentials.ensure_secure_backend()  # said before any question
+    answers = getattr(args, "way_in", None)
+    if args.activate and not scripted and answers is None:
+        from assistant.cli_help import INTERRUPTED
+        from assistant.cli_setup import ConsentRefused, SetupStopped, run_activation_questions
+
+        try:
+            answers = run_activation_questions(
+                input,
+                print,
+                t,
+                language=language_option(args.language),
+                default_portal_url=args.portal_url or env.settings.default_portal_url,
+                existing=profiles_here(env),
+                profile=args.profile_given,
+            )
+        except ConsentRefused:
+            print(t._("Nothing was stored."))
+            return int(ExitStatus.CONSENT_MISSING)
+        except SetupStopped:
+            print(t._("Setup stopped: nothing was stored."), file=sys.stderr)
+            return INTERRUPTED
+    if answers is not None:
+        args.profile = answers.profile
     existing = env.state.profile(args.profile)
     if args.activate and existing is not None and not args.replace:
         # The same account again (an activation the portal refused half-way, run again as its
         # message says) goes on; another account's profile is never replaced silently.
         args.replace = _same_account_or_refuse(env, args)
     language = language_option(args.language)
-    if language and not scripted:
+    if answers is not None:
+        t = Translator(answers.ui_language or answers.language)  # the questions' so far
+        language = answers.language
+    elif language and not scripted:
         t = Translator(language)  # the language the questions were asked in so far
     if args.reset_password:
         if existing is None:
@@ -85,16 +114,10 @@ def _get_in(args: argparse.Namespace) -> int:
                 ),
                 flags="--identifier, --consent",
             )
-        given_by, holder = args.consent, args.holder
-        if not scripted:
-            from assistant.cli_setup import ConsentRefused
-
-            try:
-                given_by, holder = _ask_consent(input, print, t, language)
-            except ConsentRefused:
-                print(t._("Nothing was stored."))
-                return int(ExitStatus.CONSENT_MISSING)
-        consent = make_consent(given_by, args.role, language, env.clock(), holder_name=holder)
+        given_by, holder, role = args.consent, args.holder, args.role
+        if answers is not None:
+            given_by, holder, role = answers.given_by, answers.holder_name, answers.role
+        consent = make_consent(given_by, role, language, env.clock(), holder_name=holder)
     if args.identifier == "-":
         args.identifier = sys.stdin.readline().strip()
     identifier = _identifier(env, args, t)
@@ -112,9 +135,21 @@ def _get_in(args: argparse.Namespace) -> int:
             )
             email = _ask_checked(input, print, t, t._("E-mail, or Enter: "), check_email)
     request = GettingIn(args.profile, check_identifier(identifier), key, password, mobile, email)
+    # The portal's pages, then the first check, each step said on standard error in the
+    # terminal's language (a silent ten seconds looks like a hang).
+    from assistant.cli_context import progress_on_stderr
+    from assistant.cli_first_check import first_check
+
+    env.progress = progress_on_stderr(t)
+
+    def check(profile: str) -> CheckResult:
+        return first_check(paths, env, profile, t, show_result=False)
+
     if args.activate:
         assert consent is not None
         portal_url = args.portal_url or env.settings.default_portal_url
+        if answers is not None:
+            portal_url = answers.portal_url
         got = activate_account(
             env,
             request,
@@ -123,9 +158,10 @@ def _get_in(args: argparse.Namespace) -> int:
             consent=consent,
             replace=args.replace,
             paths=paths,
+            check=check,
         )
     else:
-        got = reset_password(env, request)
+        got = reset_password(env, request, check)
     return _report(got, Translator(language), t, args)
 
 
@@ -149,19 +185,6 @@ def _identifier(env: Environment, args: argparse.Namespace, t: Translator) -> st
             flags="--identifier",
         )
     return ask_identifier(input, print, None, t)
-
-
-def _ask_consent(ask: Ask, say: Say, t: Translator, language: str) -> tuple[str, str | None]:
-    from assistant.cli_setup import ConsentRefused
-    from assistant.consent import consent_text
-    from assistant.i18n import Translator
-
-    say(consent_text(Translator(language)))
-    say("")
-    name = ask_name(ask, say, t._("Name of the account holder:"), t)
-    if choose(ask, say, t._("Do you agree?"), [t._("Yes"), t._("No")], 1, t) != 0:
-        raise ConsentRefused(t.language)
-    return name, None
 
 
 def _ask_key(t: Translator) -> str:

@@ -215,6 +215,14 @@ def _progress_text(step: str, values: Mapping[str, object], t: Translator) -> st
         return t._("Opening the portal's login page...")
     if step == "logging_in":
         return t._("Logging in...")
+    if step == "opening_activation":
+        return t._("Opening the portal's activation page...")
+    if step == "opening_forgotten_password":
+        return t._("Opening the portal's 'I forgot my password' page...")
+    if step == "sending_form":
+        return t._("Sending the page's answers to the portal...")
+    if step == "portal_took_password":
+        return t._("The portal took the new password.")
     if step == "opening_documents":
         return t._("Opening the list of letters...")
     if step == "reading_page":
@@ -473,8 +481,8 @@ def _next_check_line(status: dict[str, Any], t: Translator) -> str:
 def _alarm_line(alarm: dict[str, Any], profile: str, t: Translator) -> str:
     if alarm["kind"] == "paused":
         return t._(
-            "PAUSED since {when} ({code}): run 'ofpra-assistant setup --profile {profile}' "
-            "again to resume the automatic checks",
+            "PAUSED since {when} ({code}): run 'ofpra-assistant setup --profile {profile} "
+            "--replace' again to resume the automatic checks",
             when=_when(alarm["since"], t),
             code=alarm["error_code"],
             profile=profile,

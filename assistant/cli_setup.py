@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.consent import consent_text
 from assistant.errors import ConfigInvalidError
@@ -24,6 +25,9 @@ from assistant.profiles import (
     proposed_profile_name,
 )
 from assistant.settings import check_portal_url
+
+if TYPE_CHECKING:
+    from assistant.environment import Environment
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
@@ -62,8 +66,16 @@ class WayIn(Exception):
     """The first choice: the space is not activated yet, or its password is lost; the setup
     goes on with ``setup --activate`` or ``--reset-password`` (assistant/cli_getting_in.py)."""
 
-    def __init__(self, option: str, language: str, profile: str | None = None) -> None:
+    def __init__(
+        self,
+        option: str,
+        language: str,
+        profile: str | None = None,
+        answers: WizardAnswers | None = None,
+    ) -> None:
         super().__init__(option)
+        #: The activation's answers so far (whose account, consent, portal; no password yet).
+        self.answers = answers
         #: The option's name: "activate" or "reset_password".
         self.option = option
         self.language = language
@@ -203,6 +215,33 @@ def ask_free_profile_name(ask: Ask, say: Say, existing: Mapping[str, str], t: Tr
         )
 
 
+def ask_set_up_profile_name(
+    ask: Ask, say: Say, existing: Mapping[str, str], given: str | None, t: Translator
+) -> str | None:
+    """The name of a profile set up here (a reset's), checked as the wizard checks a new one:
+    a name not set up is said, with the ones that are, and asked again. None when none is set
+    up here: the reset then says so itself."""
+    proposal = given or next(iter(existing), None)
+    if proposal is None:
+        return None
+    while True:
+        typed = ask(t._("Name of this profile [{name}]: ", name=proposal)).strip() or proposal
+        try:
+            name = check_profile_name(typed)
+        except ConfigInvalidError as error:
+            say(t.error(error))
+            continue
+        if name in existing:
+            return name
+        say(
+            t._(
+                "There is no profile named '{profile}' here. The profiles set up: {names}.",
+                profile=name,
+                names=", ".join(existing),
+            )
+        )
+
+
 def ask_portal_url(ask: Ask, say: Say, default: str, t: Translator) -> str:
     while True:
         answer = ask(t._("Address of the portal's login page [{url}]: ", url=default)).strip()
@@ -284,6 +323,57 @@ def run_wizard(
         raise SetupStopped(spoken[-1], interrupted=True) from None
 
 
+def activation_questions(
+    ask: Ask,
+    say: Say,
+    t: Translator,
+    language: str | None,
+    default_portal_url: str,
+    existing: Mapping[str, str],
+    profile: str | None,
+) -> WizardAnswers:
+    """The ordinary wizard's questions that apply to an activation: the profile's name (a free
+    one: activation replaces no profile), whose account, the holder's language, the consent,
+    the portal's address. No identifier nor password: the activation asks them next."""
+    if profile is None or profile in existing:
+        profile = ask_free_profile_name(ask, say, existing, t)
+    language, role, given_by, holder_name = ask_holder_and_consent(ask, say, t, language)
+    portal_url = ask_portal_url(ask, say, default_portal_url, t)
+    return WizardAnswers(
+        language=language,
+        portal_url=portal_url,
+        role=role,
+        given_by=given_by,
+        identifier="",
+        password="",
+        profile=profile,
+        holder_name=holder_name,
+        ui_language=None if role == "holder" else t.language,
+    )
+
+
+def run_activation_questions(
+    ask: Ask,
+    say: Say,
+    t: Translator,
+    *,
+    language: str | None,
+    default_portal_url: str,
+    existing: Mapping[str, str],
+    profile: str | None,
+) -> WizardAnswers:
+    """``activation_questions`` for ``setup --activate`` on a terminal; Ctrl-D or Ctrl-C
+    stops it as it stops the wizard (``SetupStopped``)."""
+    try:
+        return activation_questions(ask, say, t, language, default_portal_url, existing, profile)
+    except EOFError:
+        say("")
+        raise SetupStopped(t.language, interrupted=False) from None
+    except KeyboardInterrupt:
+        say("")
+        raise SetupStopped(t.language, interrupted=True) from None
+
+
 def _questions(
     ask: Ask,
     say: Say,
@@ -315,7 +405,6 @@ def _questions(
         ]
     spoke(ui_language)
     t = Translator(ui_language)
-    yes_no = [t._("Yes"), t._("No")]
     if ask_way_in:
         say("")
         ways = [
@@ -328,18 +417,50 @@ def _questions(
             # A new account gets a name of its own; a taken one is refused here, before the
             # questions, since activation replaces no profile.
             say("")
-            raise WayIn("activate", ui_language, ask_free_profile_name(ask, say, existing, t))
+            answers = activation_questions(
+                ask, say, t, language, default_portal_url, existing, profile
+            )
+            raise WayIn("activate", ui_language, answers.profile, answers)
         if way == 2:
             # The password of a profile set up here: its name, one of them proposed.
             say("")
-            proposal = profile or next(iter(existing), None)
-            asked = ask(t._("Name of this profile [{name}]: ", name=proposal or ""))
-            raise WayIn("reset_password", ui_language, asked.strip() or proposal)
+            raise WayIn(
+                "reset_password",
+                ui_language,
+                ask_set_up_profile_name(ask, say, existing, profile, t),
+            )
 
     # First, where it goes: a name already taken is known before anyone reads the consent.
     say("")
     profile, replace = ask_profile_name(ask, say, existing, profile, t)
+    language, role, given_by, holder_name = ask_holder_and_consent(ask, say, t, language)
+    portal_url = ask_portal_url(ask, say, default_portal_url, t)
+    checked_identifier = ask_identifier(ask, say, identifier, t)
+    password = ask_password(secret, say, t)
+    return WizardAnswers(
+        language=language,
+        portal_url=portal_url,
+        role=role,
+        given_by=given_by,
+        identifier=checked_identifier,
+        password=password,
+        profile=profile,
+        replace=replace,
+        holder_name=holder_name,
+        ui_language=None if role == "holder" else ui_language,
+    )
 
+
+def ask_holder_and_consent(
+    ask: Ask, say: Say, t: Translator, language: str | None
+) -> tuple[str, str, str, str | None]:
+    """Whose account it is, the holder's language (``language``: given with ``--language``),
+    the consent shown in the holder's language and the volunteer's, the names, the agreement:
+    the same questions for every way in. Returns (language, role, given_by, holder_name);
+    ``ConsentRefused`` when the answer is no."""
+    codes = list(LANGUAGES)
+    names = list(LANGUAGES.values())
+    ui_language = t.language
     say("")
     own = (
         choose(
@@ -361,7 +482,7 @@ def _questions(
                 say,
                 t._("Which language does the account holder read? The alerts will be in it."),
                 names,
-                codes.index(ui_language),
+                codes.index(ui_language) if ui_language in codes else 0,
                 t,
             )
         ]
@@ -384,24 +505,22 @@ def _questions(
         holder_name = ask_name(ask, say, t._("Name of the account holder:"), t)
         given_by = ask_name(ask, say, t._("Your name (you help the account holder):"), t)
     agree = t._("Do you agree?") if own else t._("Does the account holder agree?")
-    if choose(ask, say, agree, yes_no, 1, t) != 0:
+    if choose(ask, say, agree, [t._("Yes"), t._("No")], 1, t) != 0:
         raise ConsentRefused(ui_language)
+    return language, "holder" if own else "helper", given_by, holder_name
 
-    portal_url = ask_portal_url(ask, say, default_portal_url, t)
-    checked_identifier = ask_identifier(ask, say, identifier, t)
-    password = ask_password(secret, say, t)
-    return WizardAnswers(
-        language=language,
-        portal_url=portal_url,
-        role="holder" if own else "helper",
-        given_by=given_by,
-        identifier=checked_identifier,
-        password=password,
-        profile=profile,
-        replace=replace,
-        holder_name=holder_name,
-        ui_language=None if own else ui_language,
-    )
+
+def profiles_here(env: Environment) -> dict[str, str]:
+    """Each profile set up on this computer, with whose account it is ("Amina K., ******1552"):
+    what the profile-name questions say of a taken name."""
+    from assistant.profiles import existing_profile
+
+    existing = {}
+    for stored in env.state.profiles():
+        found = existing_profile(env.state, env.credentials, stored.name)
+        if found is not None:
+            existing[stored.name] = found.who
+    return existing
 
 
 def keyring_name(backends: str, t: Translator) -> str:

@@ -646,11 +646,15 @@ def probe_profiles(t: Translator, paths: Paths) -> list[Finding]:
             if code in ("login_rejected", "account_locked", "password_change_required"):
                 fix = t._(
                     "Check the password on the OFPRA website (or ask your SPADA to unlock the "
-                    "account), then run 'ofpra-assistant setup --profile {profile}' to store it.",
+                    "account), then run 'ofpra-assistant setup --profile {profile} --replace' to "
+                    "store it.",
                     profile=profile.name,
                 )
             else:
-                fix = t._("Run 'ofpra-assistant setup --profile {profile}'.", profile=profile.name)
+                fix = t._(
+                    "Run 'ofpra-assistant setup --profile {profile} --replace'.",
+                    profile=profile.name,
+                )
             findings.append(
                 Finding("profile", False, f"{profile.name}: {when}; {blocked}.", fix, facts=facts)
             )

@@ -244,8 +244,8 @@ class CheckRunner:
             raise ConsentMissingError(
                 N_(
                     "No consent is recorded for the profile '{profile}', so the assistant will "
-                    "not log in. Run 'ofpra-assistant setup --profile {profile}' with the "
-                    "account holder."
+                    "not log in. Run 'ofpra-assistant setup --profile {profile} --replace' "
+                    "with the account holder."
                 ),
                 profile=name,
             )
@@ -503,6 +503,15 @@ class CheckRunner:
             self._save_capture(name, error) if isinstance(error, PageNotRecognisedError) else None
         )
         self._say_who_tries_again(error, automated)
+        if isinstance(error, LoginRejectedError) and not getattr(error, "remembered", False):
+            # The page does not know the profile's name; plain 'setup' would make a new one.
+            error.with_hint(
+                N_(
+                    "If the password was changed, store the new one with 'ofpra-assistant "
+                    "setup --profile {profile} --replace'."
+                ),
+                profile=name,
+            )
         finished = self.env.clock()
         result = CheckResult(
             profile=name, checked_at=finished, error=error, attempts=attempts, capture=capture
@@ -698,7 +707,7 @@ def refuse_if_refused(profile: Profile) -> None:
             "On {date} the portal refused the password of the profile '{profile}' ({code}), "
             "and the assistant will not type it again: trying again could lock the account. "
             "Check the password on the OFPRA website (or ask your SPADA to unlock the "
-            "account), then run 'ofpra-assistant setup --profile {profile}' to store it."
+            "account), then run 'ofpra-assistant setup --profile {profile} --replace' to store it."
         ),
         date=profile.refused_at.date().isoformat(),
         profile=profile.name,

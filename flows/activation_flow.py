@@ -62,8 +62,9 @@ def activate(
     """The login page's "I have not yet activated my personal space", to its end."""
     session = PortalSession(page, timeout_ms, progress=progress)
     progress("opening_portal")
-    form = LoginPage.open(session, login_url).go_to_activation()
-    _fill_until_done(form, request, store_password, "activation")
+    login = LoginPage.open(session, login_url)
+    progress("opening_activation")
+    _fill_until_done(login.go_to_activation(), request, store_password, "activation", progress)
 
 
 def reset_password(
@@ -77,8 +78,9 @@ def reset_password(
     """The login page's "I forgot my password", with the connection key, to its end."""
     session = PortalSession(page, timeout_ms, progress=progress)
     progress("opening_portal")
-    form = LoginPage.open(session, login_url).go_to_forgotten_password()
-    _fill_until_done(form, request, store_password, "reset")
+    login = LoginPage.open(session, login_url)
+    progress("opening_forgotten_password")
+    _fill_until_done(login.go_to_forgotten_password(), request, store_password, "reset", progress)
 
 
 def _fill_until_done(
@@ -86,6 +88,7 @@ def _fill_until_done(
     request: GettingInRequest,
     store_password: Callable[[], None],
     purpose: Purpose,
+    progress: ProgressCallback = no_progress,
 ) -> None:
     what = (
         N_("the portal's activation page")
@@ -98,6 +101,7 @@ def _fill_until_done(
         shown = form.wait_until_shown(what)
         if shown.done:
             log.info("%s: the portal says it is done", purpose)
+            progress("portal_took_password")
             return
         if shown.alert is not None and sent:
             raise _refusal(form, shown, sent, purpose)
@@ -120,6 +124,7 @@ def _fill_until_done(
         if PART_PASSWORD in shown.parts and not stored:
             before, stored = store_password, True
         log.info("%s: sending %s", purpose, ", ".join(sorted(shown.parts)))
+        progress("sending_form")
         form.send(before)
         sent = shown.parts
     raise PageNotRecognisedError(

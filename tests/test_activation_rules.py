@@ -162,7 +162,7 @@ def test_the_alert_of_a_refused_password_gives_the_three_ways_in_the_holders_lan
         "  2. Sans la clé : sur le portail, « J'ai oublié mon mot de passe », puis « J'ai perdu "
         "ma clé de connexion personnelle ». Un nouveau mot de passe arrive par SMS ou e-mail au "
         "contact donné à l'activation ; enregistrez-le avec 'ofpra-assistant setup --profile "
-        "amina'.",
+        "amina --replace'.",
         "  3. Ou demandez à la SPADA ou au centre d'hébergement.",
     ]
     # Only after a refusal: a portal that is down needs no new password.

@@ -296,7 +296,7 @@ def test_ten_weeks_of_checks_reminders_and_alarms(laptop: Laptop) -> None:
         "Open it today on the OFPRA website."
     )
     assert (
-        "paused until you run 'ofpra-assistant setup --profile default' again"
+        "paused until you run 'ofpra-assistant setup --profile default --replace' again"
         in (bodies["12-28 09:00 not_checked: OFPRA account not checked since December 19, 2026"])
     )
     # Never more than one automated login in 12 hours.

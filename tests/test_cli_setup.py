@@ -798,7 +798,8 @@ def test_the_wizards_activation_asks_a_free_profile_name_before_going_on() -> No
     # French; "I have not yet activated my personal space"; a taken name, then the proposal.
     with pytest.raises(WayIn) as raised:
         run_wizard(
-            scripted(["1", "2", "person-1", ""]),
+            # Then the questions every way in asks: own account, consent, the portal.
+            scripted(["1", "2", "person-1", "", "1", "Amina", "1", ""]),
             said.append,
             scripted([]),
             default_language="fr",
@@ -830,3 +831,58 @@ def test_the_wizards_reset_asks_which_profile_proposing_one_set_up() -> None:
 
     assert raised.value.option == "reset_password"
     assert raised.value.profile == "person-1"
+
+
+def test_the_wizards_activation_asks_whose_account_the_holders_language_and_the_portal() -> None:
+    """A French volunteer activating a Dari holder's space is asked what the ordinary wizard
+    asks: whose account, the holder's language and name, the consent in both languages, the
+    portal's address; the activation goes on with the holder's language, not the volunteer's."""
+    from assistant.cli_setup import WayIn
+
+    said: list[str] = []
+    dari = str(list(LANGUAGES).index("fa_AF") + 1)
+    with pytest.raises(WayIn) as raised:
+        run_wizard(
+            scripted(
+                ["1", "2", "", "2", dari, "Amina K.", "Marie (SPADA)", "1", "https://m.example/"]
+            ),
+            said.append,
+            scripted([]),
+            default_language="fr",
+            default_portal_url=PORTAL,
+            ask_way_in=True,
+        )
+
+    assert raised.value.option == "activate"
+    answers = raised.value.answers
+    assert answers is not None
+    assert (answers.profile, answers.language, answers.role) == ("person-1", "fa_AF", "helper")
+    assert (answers.given_by, answers.holder_name) == ("Marie (SPADA)", "Amina K.")
+    assert (answers.portal_url, answers.ui_language) == ("https://m.example/", "fr")
+    assert "Ce compte OFPRA est-il le vôtre ?" in said
+    assert consent_text(Translator("fa_AF")) in said
+    assert consent_text(Translator("fr")) in said
+
+
+def test_the_wizards_reset_asks_again_for_a_profile_not_set_up_here() -> None:
+    """The reset's profile name is checked as the wizard checks a new one: a typo is said,
+    with the names set up, and asked again (it went on to a reset of no profile)."""
+    from assistant.cli_setup import WayIn
+
+    said: list[str] = []
+    with pytest.raises(WayIn) as raised:
+        run_wizard(
+            scripted(["2", "3", "person-9", "person 1", "person-2"]),
+            said.append,
+            scripted([]),
+            default_language="fr",
+            default_portal_url=PORTAL,
+            ask_way_in=True,
+            existing={"person-1": "Amina K., ******1552", "person-2": "Bilal, ******0001"},
+        )
+
+    assert raised.value.option == "reset_password"
+    assert raised.value.profile == "person-2"
+    assert (
+        "There is no profile named 'person-9' here. The profiles set up: person-1, person-2."
+    ) in said

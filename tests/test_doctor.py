@@ -185,7 +185,7 @@ def test_doctor_names_each_profile_and_what_blocks_it(cli: Cli) -> None:
         "portal refused its password."
     )
     assert profiles[1]["fix"].endswith(
-        "then run 'ofpra-assistant setup --profile person-2' to store it."
+        "then run 'ofpra-assistant setup --profile person-2 --replace' to store it."
     )
     assert report["error"]["message"].startswith(
         "A check cannot run on this computer yet: profile."

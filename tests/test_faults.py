@@ -222,7 +222,7 @@ WAYS_BACK = (
     "--reset-password --profile default'.\n"
     "  2. Without the key: on the portal, 'I forgot my password', then 'I lost my personal "
     "connection key'. A new password comes by SMS or e-mail to the contact given at activation; "
-    "store it with 'ofpra-assistant setup --profile default'.\n"
+    "store it with 'ofpra-assistant setup --profile default --replace'.\n"
     "  3. Or ask at the SPADA or at the accommodation centre."
 )
 

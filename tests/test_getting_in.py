@@ -180,6 +180,12 @@ def test_refused_password_shows_the_three_ways_back_and_the_key_gets_back_in(
         refused.stdout
     )
     assert "3. Or ask at the SPADA or at the accommodation centre." in refused.stdout
+    # Plain 'setup' would make a new profile: every hint names this one, to be replaced.
+    assert "store the new one with 'ofpra-assistant setup --profile amina --replace'." in (
+        refused.stdout
+    )
+    assert "store it with 'ofpra-assistant setup --profile amina --replace'." in refused.stdout
+    assert "'ofpra-assistant setup'" not in refused.stdout + refused.stderr
     status = cli.run("status")
     assert "--reset-password --profile amina" in status.stdout
     failed_logins = live_portal.log()["failed_logins"]
@@ -187,6 +193,9 @@ def test_refused_password_shows_the_three_ways_back_and_the_key_gets_back_in(
     again = cli.run("check", "--profile", "amina")
     assert again.returncode == 11
     assert "Three ways to get back in:" in again.stdout
+    assert "then run 'ofpra-assistant setup --profile amina --replace' to store it." in (
+        again.stdout
+    )
     assert live_portal.log()["failed_logins"] == failed_logins
 
     reset = cli.run(
@@ -283,11 +292,16 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
     child.sendline("2")
     child.expect_exact("Name of this profile [person-1]: ")
     child.sendline("")
+    # The ordinary wizard's questions, where they apply (they were skipped).
+    child.expect_exact("Is this your own OFPRA account?")
+    child.sendline("1")
     child.expect_exact("This assistant will, on this computer only:")
-    child.expect_exact("Name of the account holder:")
+    child.expect_exact("Your name:")
     child.sendline("Amina Test")
     child.expect_exact("Do you agree?")
     child.sendline("1")
+    child.expect_exact(f"Address of the portal's login page [{live_portal.login_url}]: ")
+    child.sendline("")
     child.expect_exact("AGDREF number or OFPRA file number: ")
     child.sendline(IDENTIFIER)
     child.expect_exact("Connection key (on the paper from the GUDA, 'CLÉ DE CONNEXION'): ")
@@ -311,6 +325,12 @@ def test_the_first_choice_on_a_terminal_activates_with_a_password_chosen_for_the
     child.sendline("07 12 34 56 78")
     child.expect_exact("E-mail, or Enter: ")
     child.sendline("")
+    # Its steps said as it goes (it was silent for the activation and its first check).
+    child.expect_exact("Opening the portal's activation page...")
+    child.expect_exact("Sending the page's answers to the portal...")
+    child.expect_exact("The portal took the new password.")
+    child.expect_exact("First check of the account, now")
+    child.expect_exact("Logging in...")
     child.expect_exact("YOUR NEW PASSWORD FOR THE OFPRA PORTAL")
     child.expect_exact("Mon-Propre-Passe-2026")
     child.expect_exact("Write it down on paper or take a photo of it now")
@@ -363,3 +383,45 @@ def test_activation_never_replaces_a_profile_silently(
     assert replaced.returncode == 0, replaced.stderr
     new_password = json.loads(replaced.stdout)["new_password"]
     assert cli.keyring_entry("amina:password") == new_password != PASSWORD
+
+
+def test_activate_on_a_terminal_asks_whose_account_and_the_holders_language_first(
+    cli: Cli, live_portal: MockPortalServer
+) -> None:
+    """``setup --activate`` on a terminal asks what the wizard asks, through the same questions:
+    a volunteer helping a Dari holder is shown the consent in Dari; a no stores nothing."""
+    import sys
+
+    import pexpect
+
+    from assistant.consent import consent_text
+    from assistant.i18n import LANGUAGES, Translator
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "assistant", "--lang", "en", "setup", "--activate"],
+        env=cli.env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(60, 250),
+    )
+    child.expect_exact("Name of this profile [person-1]: ")
+    child.sendline("")
+    child.expect_exact("Is this your own OFPRA account?")
+    child.sendline("2")
+    child.expect_exact("Which language does the account holder read?")
+    child.sendline(str(list(LANGUAGES).index("fa_AF") + 1))
+    child.expect_exact("Read this to the account holder, or show it to them:")
+    child.expect_exact(consent_text(Translator("fa_AF")).splitlines()[0])
+    child.expect_exact("Name of the account holder:")
+    child.sendline("Amina K.")
+    child.expect_exact("Your name (you help the account holder):")
+    child.sendline("Marie")
+    child.expect_exact("Does the account holder agree?")
+    child.sendline("2")
+    child.expect_exact("Nothing was stored.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 15, child.before
+    assert live_portal.log()["activations"] == 0
+    assert cli.keyring_entry("person-1:password") is None

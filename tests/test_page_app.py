@@ -636,7 +636,7 @@ def test_page_overview_says_what_needs_a_person(
     html = unescape(get(client, "/?lang=en").get_data(as_text=True))
     amina, omar = html.split('data-profile="omar"')
     assert "The portal refused the password, or the account is locked" in amina
-    assert "'ofpra-assistant setup --profile amina' again" in amina
+    assert "'ofpra-assistant setup --profile amina --replace' again" in amina
     assert "No successful check since <time" in omar
     assert "The alert channel <bdi>person-ntfy</bdi> has not worked since" in omar
     assert "1 alert is waiting to be delivered" in omar

@@ -380,7 +380,7 @@ def test_the_alarm_says_since_when_and_what_to_do() -> None:
     assert alert.body == (
         "The assistant could not check your OFPRA account since December 19, 2026: check your "
         "account yourself on the OFPRA website, or go to your SPADA. Automatic checks are "
-        "paused until you run 'ofpra-assistant setup --profile amina' again."
+        "paused until you run 'ofpra-assistant setup --profile amina --replace' again."
     )
 
 

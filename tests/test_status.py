@@ -113,7 +113,7 @@ def test_status_shows_a_paused_profile_and_the_alarm(env: Environment, tmp_path:
     assert "Agent: running" in text
     assert "next check: none, automatic checks are paused" in text
     assert "PAUSED since" in text and "(login_rejected)" in text
-    assert "'ofpra-assistant setup --profile amina' again" in text
+    assert "'ofpra-assistant setup --profile amina --replace' again" in text
     assert "ALARM: no successful check since" in text
     assert "check your account yourself or go to your SPADA" in text
 

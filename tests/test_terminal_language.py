@@ -425,7 +425,7 @@ def test_a_command_in_a_right_to_left_way_back_is_copied_as_it_is() -> None:
     # Copied from a Pashto alert into a terminal, the command must name the profile as it is:
     # a direction mark glued to the name made it "no profile named 'person-5'".
     assert "'ofpra-assistant setup --reset-password --profile person-5'" in first
-    assert "'ofpra-assistant setup --profile person-5'" in second
+    assert "'ofpra-assistant setup --profile person-5 --replace'" in second
 
 
 @pytest.mark.parametrize("command", ["status", "check", "forget", "open", "setup", "calendar"])

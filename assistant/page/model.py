@@ -313,7 +313,7 @@ def _problems(standing: Standing, undelivered: int, w: Words) -> list[Line]:
                 w._(
                     "The portal refused the password, or the account is locked: automatic "
                     "checks are paused. Check the password on the OFPRA site, then run "
-                    "'ofpra-assistant setup --profile {profile}' again.",
+                    "'ofpra-assistant setup --profile {profile} --replace' again.",
                     profile=standing.name,
                 ),
                 *urgent,

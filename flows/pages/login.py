@@ -90,8 +90,7 @@ class LoginPage:
             raise LoginRejectedError(
                 N_(
                     "The portal refused the identifier or the password. The assistant will not "
-                    "try again with them (the account could lock): update them with "
-                    "'ofpra-assistant setup'."
+                    "try again with them (the account could lock)."
                 )
             )
         self.session.logged_in = True
