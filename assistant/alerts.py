@@ -12,12 +12,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from functools import partial
+from typing import Protocol, TypeVar
 
 from assistant.deadlines import LetterDeadlines
 from assistant.errors import N_, AssistantError
 from assistant.i18n import Translator
 from assistant.results import Alert, LetterReport
 from flows.models import LetterKind, PortalLetter
+
+#: Text or safe HTML (a ``str`` either way): what a ``Wording`` makes.
+Worded = TypeVar("Worded", bound=str, covariant=True)
 
 #: What each kind of letter is called, translated; the portal's own label stays beside it so the
 #: person can find the letter on the site.
@@ -106,6 +110,22 @@ def decision_dates(deadlines: LetterDeadlines, t: Translator) -> str | None:
     None for any other letter, and for a decision still unread in its window (its opening will
     fix the dates: see ``decision_rule``). Never legal advice: it says so, and where to ask.
     """
+    parts = decision_parts(deadlines, t)
+    return None if parts is None else " ".join(parts)
+
+
+class Wording(Protocol[Worded]):
+    """What words the decision's dates: the terminal's and alerts' ``Translator`` (text), or
+    the page's ``Words`` (safe HTML, dates a browser can read)."""
+
+    def _(self, message: str, /, **values: object) -> Worded: ...
+
+    def date(self, day: date) -> Worded: ...
+
+
+def decision_parts(deadlines: LetterDeadlines, t: Wording[Worded]) -> list[Worded] | None:
+    """The sentences of ``decision_dates``, in ``t``'s words: one place for what the law's
+    days are said to mean, wherever they are shown."""
     aid_by, aid_last = deadlines.legal_aid_by, deadlines.legal_aid_deadline
     appeal_by, appeal_last = deadlines.appeal_by, deadlines.appeal_deadline
     if aid_by is None or aid_last is None or appeal_by is None or appeal_last is None:
@@ -136,7 +156,11 @@ def decision_dates(deadlines: LetterDeadlines, t: Translator) -> str | None:
             "The month to send an appeal to the CNDA ended on {appeal_last}.",
             appeal_last=t.date(appeal_last),
         )
-    return f"{aid} {appeal} {_not_legal_advice(t)}"
+    return [
+        aid,
+        appeal,
+        t._("This is not legal advice: ask your SPADA or a lawyer, and see watizat.org."),
+    ]
 
 
 def decision_rule(t: Translator) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from assistant.alerts import KIND_NAMES, decision_rule
+from assistant.alerts import KIND_NAMES, decision_parts, decision_rule
 from assistant.cli_output import group_letters
 from assistant.credentials import CredentialStore, mask_identifier
 from assistant.deadlines import LetterDeadlines, deadlines_as_of, paris_today
@@ -604,40 +604,10 @@ def _letter(report: LetterReport, w: Words) -> LetterView:
 
 
 def decision_notes(deadlines: LetterDeadlines, w: Words) -> list[Markup]:
-    """For a notified decision: the legal-aid and appeal days, advised and last (the words of
-    ``alerts.decision_dates``, with dates a browser and a test can read); none for any other
-    letter."""
-    aid_by, aid_last = deadlines.legal_aid_by, deadlines.legal_aid_deadline
-    appeal_by, appeal_last = deadlines.appeal_by, deadlines.appeal_deadline
-    if aid_by is None or aid_last is None or appeal_by is None or appeal_last is None:
-        return []
-    today = deadlines.as_of
-    if today is None or today <= aid_last:
-        aid = w._(
-            "If the decision is negative, ask for a free lawyer (legal aid) by {aid_by}; the "
-            "law's last day is {aid_last}.",
-            aid_by=w.date(aid_by),
-            aid_last=w.date(aid_last),
-        )
-    else:
-        aid = w._(
-            "If the decision is negative, the 15 days to ask for a free lawyer (legal aid) "
-            "ended on {aid_last}.",
-            aid_last=w.date(aid_last),
-        )
-    if today is None or today <= appeal_last:
-        appeal = w._(
-            "The appeal to the CNDA must be sent by {appeal_last} at the latest; send it by "
-            "{appeal_by} to be safe.",
-            appeal_last=w.date(appeal_last),
-            appeal_by=w.date(appeal_by),
-        )
-    else:
-        appeal = w._(
-            "The month to send an appeal to the CNDA ended on {appeal_last}.",
-            appeal_last=w.date(appeal_last),
-        )
-    return [aid, appeal, _not_legal_advice(w)]
+    """For a notified decision: the legal-aid and appeal days, advised and last, in the words
+    of ``alerts.decision_dates`` (with dates a browser and a test can read); none for any
+    other letter."""
+    return decision_parts(deadlines, w) or []
 
 
 def _check_line(check: Any, w: Words) -> CheckLine:
