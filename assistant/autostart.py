@@ -107,10 +107,16 @@ def _systemd_quote(value: str, *, exec_line: bool) -> str:
     return f'"{escaped}"'
 
 
-def xdg_desktop_entry(command: AgentCommand) -> str:
+def desktop_exec(command: AgentCommand) -> str:
+    """A desktop entry's Exec value for the command, its environment set by ``env`` (the
+    login entry's and the menu launcher's alike)."""
     argv = list(command.argv)
     if command.environment:
         argv = ["env", *(f"{name}={value}" for name, value in command.environment), *argv]
+    return " ".join(_desktop_quote(arg) for arg in argv)
+
+
+def xdg_desktop_entry(command: AgentCommand) -> str:
     return "\n".join(
         [
             f"# {WRITTEN_BY}",
@@ -118,7 +124,7 @@ def xdg_desktop_entry(command: AgentCommand) -> str:
             "Type=Application",
             "Name=OFPRA assistant",
             f"Comment={DESCRIPTION}",
-            "Exec=" + " ".join(_desktop_quote(arg) for arg in argv),
+            f"Exec={desktop_exec(command)}",
             "Terminal=false",
             "NoDisplay=true",
             "X-GNOME-Autostart-enabled=true",

@@ -23,6 +23,7 @@ from assistant.cli_context import (
     language_option,
     launch_early,
     one_profile,
+    profile_among,
     progress_on_stderr,
     terminal_language,
     terminal_translator,
@@ -35,7 +36,6 @@ from assistant.errors import (
     ExitStatus,
     as_assistant_error,
     exit_status_of,
-    no_such_profile,
 )
 
 if TYPE_CHECKING:
@@ -650,8 +650,7 @@ def known_profile(paths: Paths, name: str) -> None:
         names = [p.name for p in state.profiles()]
     finally:
         state.close()
-    if name not in names:
-        raise no_such_profile(name)
+    profile_among(names, name)
 
 
 def page_line(url: str, t: Translator) -> str:

@@ -136,7 +136,11 @@ def one_profile(
 
 
 def existing_profile(env: Environment, name: str) -> str:
-    names = [p.name for p in env.state.profiles()]
+    return profile_among([p.name for p in env.state.profiles()], name)
+
+
+def profile_among(names: list[str], name: str) -> str:
+    """``name`` when it is one of the profiles set up, else the error that lists them."""
     if name in names:
         return name
     if not names:

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
-from assistant.autostart import WRITTEN_BY, AgentCommand, _desktop_quote
+from assistant.autostart import WRITTEN_BY, AgentCommand, desktop_exec
 from assistant.errors import N_, ConfigInvalidError
 
 NAME = "OFPRA assistant"
@@ -52,9 +52,6 @@ def open_command(command: AgentCommand) -> AgentCommand:
 
 
 def desktop_entry(command: AgentCommand) -> str:
-    argv = list(command.argv)
-    if command.environment:
-        argv = ["env", *(f"{name}={value}" for name, value in command.environment), *argv]
     return "\n".join(
         [
             f"# {WRITTEN_BY}",
@@ -62,7 +59,7 @@ def desktop_entry(command: AgentCommand) -> str:
             "Type=Application",
             f"Name={NAME}",
             f"Comment={COMMENT}",
-            "Exec=" + " ".join(_desktop_quote(arg) for arg in argv),
+            f"Exec={desktop_exec(command)}",
             f"Icon={ICON}",
             "Terminal=false",
             "Categories=Office;",

@@ -457,7 +457,7 @@ class CheckRunner:
 
         if self._commit_and_deliver(result, holder, record):
             # Only a reading accepted whole (dates included, and recorded) becomes what the next
-            # check compares to. (Its own connection: after the commit, not inside it.)
+            # check compares to (written once the check is committed).
             try:
                 PortalMemory(state, profile).remember(reading.shape, checked_at)
             except Exception as error:
