@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant.agent_lock import AgentLock
 from assistant.alerts import not_checked_alert, reminder_alert
 from assistant.credentials import CredentialStoreLike
 from assistant.deadlines import paris_today
@@ -36,7 +37,7 @@ from assistant.environment import (
     launch_for_hosts,
     utc_now,
 )
-from assistant.errors import N_, AgentAlreadyRunningError, AssistantError
+from assistant.errors import AssistantError
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
 from assistant.outbox import Delivery, deliver_pending
@@ -56,7 +57,6 @@ from assistant.state import StateStore
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
-    from filelock import BaseFileLock
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,6 @@ TICK_JOB_OPTIONS: dict[str, Any] = {
     "max_instances": 1,
 }
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-#: How long to wait for the lock: long enough for `status` to look at it, short for a person.
-LOCK_WAIT_SECONDS = 1.0
 
 
 class PageHandle(Protocol):
@@ -111,52 +109,6 @@ class TickReport:
     delivered: list[tuple[Alert, str]] = field(default_factory=list)
     #: An unexpected error stopped part of the tick (it is in the log).
     failed: bool = False
-
-
-class AgentLock:
-    """One agent per home folder: two would check, and alert, twice."""
-
-    def __init__(self, paths: Paths, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
-        from filelock import FileLock
-
-        self.paths = paths
-        self.wait_seconds = wait_seconds
-        self._lock: BaseFileLock = FileLock(paths.lock_file)
-
-    def __enter__(self) -> AgentLock:
-        from filelock import Timeout
-
-        self.paths.lock_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._lock.acquire(timeout=self.wait_seconds)
-        except Timeout:
-            raise AgentAlreadyRunningError(
-                N_(
-                    "Another ofpra-assistant agent is already running for the home folder "
-                    "{home}, and one is enough. Stop it first (Ctrl-C in its terminal; if it "
-                    "starts at login, 'ofpra-assistant autostart disable'), or leave it running."
-                ),
-                home=str(self.paths.data_dir),
-            ) from None
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._lock.release()
-
-
-def agent_running(paths: Paths) -> bool:
-    """Whether an agent holds this home folder's lock (a brief look, for ``status``)."""
-    from filelock import FileLock, Timeout
-
-    if not paths.lock_file.exists():
-        return False
-    probe = FileLock(paths.lock_file)
-    try:
-        probe.acquire(timeout=0)
-    except Timeout:
-        return True
-    probe.release()
-    return False
 
 
 class Agent:

@@ -399,7 +399,7 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
         profiles = [existing_profile(env, one_profile(env, args.profile))]
     launch_early(env, profiles, browsers)
     # Imported while Chromium starts.
-    from assistant.agent import agent_running
+    from assistant.agent_lock import agent_running
     from assistant.cli_output import render_check
     from assistant.privacy import scrubbed
     from assistant.runner import CheckRunner
@@ -431,7 +431,7 @@ def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from assistant.agent import agent_running
+    from assistant.agent_lock import agent_running
     from assistant.cli_output import render_status
     from assistant.page.server import page_address
     from assistant.status import profile_statuses

@@ -23,7 +23,7 @@ def first_check(
 ) -> CheckResult:
     """Check ``profile`` now, in ``t``'s language (whoever sits at the terminal), and return
     the result; with ``show_result``, print it and, on failure, that the profile is kept."""
-    from assistant.agent import agent_running
+    from assistant.agent_lock import agent_running
     from assistant.browsers import BrowserWorkers
     from assistant.cli_context import launch_early, progress_on_stderr
     from assistant.cli_output import render_check

@@ -504,7 +504,7 @@ def probe_clock(t: Translator, last_check: datetime | None, now: datetime | None
 
 
 def probe_agent(t: Translator, paths: Paths) -> Finding:
-    from assistant.agent import agent_running
+    from assistant.agent_lock import agent_running
     from assistant.autostart import Autostart
 
     if agent_running(paths):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.agent_lock import agent_running
 from assistant.errors import N_, AgentNotStartedError, NoBrowserError
 from assistant.settings import Paths
 
@@ -107,7 +108,7 @@ def running_page(
         return url, False
     # An agent holding the lock is starting (at login, say): its page comes in a moment, and a
     # second agent would only be refused.
-    agent = None if agent_holds_lock(paths) else start(paths)
+    agent = None if agent_running(paths) else start(paths)
     if agent is not None:
         log.info("open: no agent served the page; started one (pid %s)", agent.pid)
     deadline = time.monotonic() + wait_seconds
@@ -115,7 +116,7 @@ def running_page(
         url = page_address(paths)
         if url is not None:
             return url, agent is not None
-        if agent is not None and agent.poll() is not None and not agent_holds_lock(paths):
+        if agent is not None and agent.poll() is not None and not agent_running(paths):
             log.warning("open: the agent it started exited with %s", agent.returncode)
             break
         time.sleep(_POLL_SECONDS)
@@ -126,22 +127,6 @@ def running_page(
         ),
         log=str(paths.log_file),
     )
-
-
-def agent_holds_lock(paths: Paths) -> bool:
-    """Whether an agent holds the home folder's lock: ``assistant.agent.agent_running``'s
-    look, without importing the agent's modules (``open`` is on a person's click)."""
-    from filelock import FileLock, Timeout
-
-    if not paths.lock_file.exists():
-        return False
-    probe = FileLock(paths.lock_file)
-    try:
-        probe.acquire(timeout=0)
-    except Timeout:
-        return True
-    probe.release()
-    return False
 
 
 def show_in_browser(address: str, opener_file: Path | None = None) -> None:
