@@ -16,7 +16,6 @@ letter and its dates, never the portal's own label, the identifier or the person
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +24,7 @@ from pathlib import Path
 from assistant.alerts import KIND_NAMES, decision_dates, decision_rule
 from assistant.deadlines import PARIS, LetterDeadlines, deadlines_as_of, paris_today
 from assistant.i18n import Translator
+from assistant.private_files import write_private_file
 from assistant.settings import private_folder
 from assistant.state import SeenLetter, StateStore
 from flows.models import LetterKind, PortalLetter
@@ -167,13 +167,7 @@ def write_calendar(path: Path, content: bytes) -> bool:
     if path.exists() and path.read_bytes() == content:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    write_private_file(path, content)
     return True
 
 

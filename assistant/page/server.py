@@ -25,7 +25,7 @@ from assistant.page.tokens import (
     TokenBook,
     ensure_opener_key,
     stored_opener_key,
-    write_private_file,
+    write_home_file,
 )
 from assistant.settings import Paths, Settings
 
@@ -104,7 +104,7 @@ class PageServer:
         page = cls(
             url=url, port=port, paths=paths, _server=server, _thread=thread, _stopping=stopping
         )
-        write_private_file(
+        write_home_file(
             paths.page_file,
             json.dumps({"url": url, "pid": os.getpid()}).encode("utf-8"),
         )

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant.private_files import write_private_file
 from assistant.settings import Paths, private_folder
 
 KEY_BYTES = 32
@@ -30,18 +31,10 @@ TOKEN_LIFETIME_SECONDS = 60.0
 _STAMP = struct.Struct(">d")
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """``data`` in a file readable by its owner only, written whole or not at all."""
+def write_home_file(path: Path, data: bytes) -> None:
+    """A private file of the home folder, its folder checked as every folder of the home is."""
     private_folder(path.parent, allow_link=True)
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    write_private_file(path, data)
 
 
 def ensure_opener_key(paths: Paths) -> bytes:
@@ -56,7 +49,7 @@ def ensure_opener_key(paths: Paths) -> bytes:
     if len(key) == KEY_BYTES and _owner_only(path):
         return key
     key = secrets.token_bytes(KEY_BYTES)
-    write_private_file(path, key)
+    write_home_file(path, key)
     # Two processes making it at once: the one written last wins, and both use that one.
     return path.read_bytes()
 
@@ -169,5 +162,5 @@ def write_opener_file(paths: Paths, base_url: str, token: str, next_path: str = 
         next=html.escape(next_path, quote=True),
     )
     path = paths.page_opener_file
-    write_private_file(path, document.encode("utf-8"))
+    write_home_file(path, document.encode("utf-8"))
     return path
