@@ -48,9 +48,16 @@ def test_the_data_is_on_the_disk_before_it_replaces_the_old_file(
 ) -> None:
     order: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (order.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(
-        os, "replace", lambda a, b: (order.append("replace"), real_replace(a, b))[1]
-    )
+
+    def fsync(descriptor: int) -> None:
+        order.append("fsync")
+        real_fsync(descriptor)
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        order.append("replace")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
     write_home_file(tmp_path / "page.key", b"k" * 32)
     assert order == ["fsync", "replace"], "the page's key was written without fsync"
