@@ -147,7 +147,11 @@ class Translator:
 
         if self.language == "ht":
             return f"{day.day} {_HAITIAN_MONTHS[day.month - 1]} {day.year}"
-        return format_date(day, format="long", locale=self.language)
+        written = format_date(day, format="long", locale=self.language)
+        if self.language == "fr" and day.day == 1 and written.startswith("1 "):
+            # French writes the first of a month as an ordinal ("1er"); CLDR has no such form.
+            written = "1er" + written[1:]
+        return written
 
     def paragraph(self, text: str) -> str:
         """Text to show on its own (an alert's title or body), with its direction set."""

@@ -137,7 +137,7 @@ def test_a_later_check_tags_what_is_new_since_the_last_one() -> None:
         pytest.param(
             datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
             "fr",
-            "1 décembre 2026, 9:00, heure de Paris",
+            "1er décembre 2026, 9:00, heure de Paris",
             id="fr",
         ),
     ],

@@ -227,3 +227,12 @@ def test_an_opened_decision_first_seen_while_its_appeal_time_runs_gets_one_alert
         "law's last day is April 1, 2026. The appeal to the CNDA must be sent by April 20, 2026 "
         "at the latest; send it by April 17, 2026 to be safe. " + NOT_LEGAL_ADVICE
     )
+
+
+def test_french_writes_the_first_of_a_month_as_an_ordinal() -> None:
+    french = Translator("fr")
+    assert french.date(date(2026, 12, 1)) == "1er décembre 2026"
+    assert french.date(date(2027, 1, 1)) == "1er janvier 2027"
+    assert french.date(date(2026, 12, 2)) == "2 décembre 2026"
+    assert french.date(date(2026, 12, 11)) == "11 décembre 2026"
+    assert Translator("en").date(date(2026, 12, 1)) == "December 1, 2026"

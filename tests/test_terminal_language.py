@@ -391,8 +391,8 @@ def test_the_agents_lines_say_in_which_language_an_alert_went_out() -> None:
     text = render_tick(report, Translator("fr"))
 
     assert text == (
-        f"1 décembre 2026, 9:00, heure de Paris alerte [desktop] : {RLM}مکتوب Envoyée en دری "
-        "(Dari).\n1 décembre 2026, 9:00, heure de Paris alerte [desktop] : Nouveau courrier"
+        f"1er décembre 2026, 9:00, heure de Paris alerte [desktop] : {RLM}مکتوب Envoyée en دری "
+        "(Dari).\n1er décembre 2026, 9:00, heure de Paris alerte [desktop] : Nouveau courrier"
     )
 
 
