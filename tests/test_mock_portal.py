@@ -619,6 +619,13 @@ def test_cli_list_scenarios_prints_names_descriptions_and_credentials() -> None:
         == "    identifier 1234561552, password Mock-Portal-2026!"
     )
     assert "    identifier 1234561552, password Mock-Portal-2026! (always rejected)" in lines
+    # A tester needs the connection key to try activation and the lost-password way back.
+    activation = lines.index(next(line for line in lines if line.startswith("not_activated: ")))
+    assert lines[activation + 2] == (
+        "    connection key K7P2-M9QX-4TZ8 (not activated yet: activate it with this key)"
+    )
+    decision = lines.index(next(line for line in lines if line.startswith("decision_9_days: ")))
+    assert lines[decision + 2] == "    connection key K7P2-M9QX-4TZ8"
     listed = [line.split(":")[0] for line in lines if not line.startswith(" ")]
     assert listed == list_scenarios()
 
