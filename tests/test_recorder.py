@@ -12,6 +12,7 @@ import pytest
 
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
+from assistant.errors import BrowserUnavailableError
 from assistant.notifiers import AlertDispatcher
 from assistant.runner import CheckRunner, Environment
 from assistant.settings import Settings
@@ -91,3 +92,27 @@ def test_the_portal_shape_not_written_leaves_nothing_of_the_check_written(
     assert [r.new for r in result.letters] == [True]
     assert [a.kind for a in result.alerts] == ["new_letter", "check_failed"]
     assert env.state.pending_deliveries(NOW, force=True) == []
+
+
+def test_a_browser_handed_in_that_cannot_start_fails_each_profile_once_with_its_name(
+    env: Environment,
+) -> None:
+    """The pool of one says a browser that did not start as the workers say it: each profile's
+    check ends in the error, recorded once, and the source is asked once for the run."""
+    env.state.save_profile("bilal", "https://portal.example/ofpra/user/login", "en", NOW)
+    env.state.record_consent("bilal", make_consent("Bilal", "holder", "en", NOW))
+    env.credentials.save("bilal", Credentials(IDENTIFIER, PASSWORD))
+    asked: list[list[str]] = []
+
+    def no_browser(settings: Settings, portals: list[str]) -> nullcontext[None]:
+        asked.append(portals)
+        raise BrowserUnavailableError("No browser was found.")
+
+    env.browser_source = no_browser  # type: ignore[assignment]
+
+    results = CheckRunner(env, reader=read).check_many(["amina", "bilal"])
+
+    assert [r.error.code if r.error else None for r in results] == ["browser_unavailable"] * 2
+    assert len(asked) == 1
+    assert [c.error_code for c in env.state.checks("amina")] == ["browser_unavailable"]
+    assert [c.error_code for c in env.state.checks("bilal")] == ["browser_unavailable"]
