@@ -86,7 +86,13 @@ def attempt_check(
             if not isinstance(outcome, AssistantError):
                 reading, blocked, letters_blocked = outcome
                 return Outcome(
-                    name, started, item.profile, reading, blocked, letters_blocked, None, attempt
+                    name,
+                    started,
+                    profile=item.profile,
+                    reading=reading,
+                    blocked_requests=blocked,
+                    letter_requests_blocked=letters_blocked,
+                    attempts=attempt,
                 )
             error = outcome
             if not (error.retryable and attempt < allowed):
