@@ -365,7 +365,7 @@ def _flow_request(request: GettingIn) -> GettingInRequest:
 def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[..., None]) -> None:
     """Run ``flow(page, timeout_ms)`` in a fresh fenced context, holding the profile's portal
     session lock like a check: an agent's check meanwhile would type a password the portal may
-    not have yet. (Not ``CheckRunner.portal_session``: that one refuses a refused profile, which
+    not have yet. (Not ``clearance.portal_session``: that one refuses a refused profile, which
     is what a reset is for.)"""
     from filelock import FileLock, Timeout
     from playwright.sync_api import Error as PlaywrightError

@@ -4,8 +4,8 @@ Playwright's sync API is bound to the thread that started it, so each worker is 
 a Playwright driver of its own. With one worker, it launches Chromium itself (as a bare script
 would); with several, the first starts one fenced Chromium as a server
 (``flows.launch.launch_browser_server``) and every worker connects to it, each profile still in
-a fresh context of its own. The runner hands the workers jobs; what a job finds (its reading)
-goes back to the runner's own thread, which alone touches the state and the outbox.
+a fresh context of its own. The runner hands the workers jobs, one per profile; a job checks
+its profile and records what it found (``assistant.recorder``, one job at a time) on the worker.
 
 A worker starts its driver as soon as it is made, before anyone knows which browser to launch:
 ``check`` makes one first thing, so that Node.js and Chromium start while Python reads the
@@ -22,6 +22,8 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.browser_pool import BrowserJob
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
@@ -29,9 +31,6 @@ if TYPE_CHECKING:
     from flows.launch import BrowserServer
 
 log = logging.getLogger(__name__)
-
-#: A job gets the worker's browser through this call, which raises what stopped it starting.
-BrowserJob = Callable[[Callable[[], "Browser"]], None]
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,8 @@ class _Launch:
 
 
 class BrowserWorkers:
-    """Worker threads, each with its own Playwright driver and browser, for one run of checks.
+    """The real launcher's ``BrowserPool`` (assistant/browser_pool.py): worker threads, each
+    with its own Playwright driver and browser, for one run of checks.
 
     Made early (``warm``), a worker starts its driver at once; ``open`` then says which browser
     to launch, and how many workers the run uses. Used once: ``open`` closes everything at its
@@ -133,8 +133,7 @@ class BrowserWorkers:
         self._jobs.put(job)
 
     def finish(self) -> None:
-        """No more jobs: each worker closes its browser once its last job is done (while the
-        runner's thread records the last results)."""
+        """No more jobs: each worker closes its browser once its last job is done."""
         with self._lock:
             if self._finishing:
                 return

@@ -30,20 +30,19 @@ def capture_profile(env: Environment, profile: str) -> CaptureOutcome:
 
     from playwright.sync_api import Error as PlaywrightError
 
-    from assistant.runner import CheckRunner
+    from assistant.clearance import portal_session, prepare
     from flows.check_flow import capture_pages
     from flows.fence import portal_context
 
     if env.captures_dir is None:
         raise AssistantError(N_("This environment has no folder for captures."))
-    runner = CheckRunner(env)
-    item = runner.prepare(profile)
+    item = prepare(env, profile)
     portal_url = item.profile.portal_url
     timeout_ms = env.settings.browser.timeout_seconds * 1000
     files: dict[str, Path] = {}
     error: AssistantError | None = None
     with (
-        runner.portal_session(profile),
+        portal_session(env, profile),
         env.browser_source(env.settings, [portal_url]) as browser,
     ):
         try:

@@ -12,12 +12,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from assistant.browser_pool import BrowserPoolSource, BrowserSource, on_this_thread
 from assistant.credentials import CredentialStore, CredentialStoreLike
 from assistant.errors import N_, AssistantError, PortalUnavailableError
 from assistant.notifiers import AlertDispatcher, dispatcher_for
@@ -30,19 +31,12 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-    from assistant.browsers import BrowserWorkers
     from assistant.i18n import Translator
     from assistant.outbox import DeliveryTarget
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-BrowserSource = Callable[[Settings, list[str]], AbstractContextManager["Browser"]]
-#: Browsers for several profiles at a time, on worker threads (assistant/browsers.py): the
-#: settings, the portals' addresses, how many workers.
-BrowserPoolSource = Callable[[Settings, list[str], int], AbstractContextManager["BrowserWorkers"]]
 
 
 @contextmanager
@@ -86,8 +80,8 @@ class Environment:
     #: Where the browser comes from; tests hand in pytest-playwright's.
     browser_source: BrowserSource = field(default=launch_for_hosts)
     #: Browsers on worker threads, for checks run while the state is read and several profiles
-    #: at a time; None: ``browser_source``'s, on this thread, one profile after the other (a
-    #: browser handed in belongs to its thread).
+    #: at a time; None: ``browser_source``'s, on this thread, a pool of one (a browser handed
+    #: in belongs to its thread). Either way a check takes the same path (``pool_source``).
     browser_pool: BrowserPoolSource | None = None
     #: Waits between the attempts of a check; tests record instead of sleeping.
     sleep: Callable[[float], None] = field(default=time.sleep)
@@ -160,6 +154,10 @@ class Environment:
                     self.channel_faults.append((profile, fault))
                     self._read_channels[profile] = []
             return self._read_channels[profile]
+
+    def pool_source(self) -> BrowserPoolSource:
+        """Where a run of checks gets its browsers: always a pool (``assistant.browser_pool``)."""
+        return self.browser_pool or on_this_thread(self.browser_source)
 
     @property
     def session_locks_dir(self) -> Path:

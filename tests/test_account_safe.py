@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from assistant.clearance import portal_session
 from assistant.consent import make_consent
 from assistant.environment import build_environment
 from assistant.errors import ExitStatus, LoginRejectedError
 from assistant.notifiers import AlertDispatcher
-from assistant.runner import CheckRunner
 from assistant.settings import Paths, Settings
 from assistant.state import StateStore
 from fixtures.desktop_session import DesktopSession
@@ -104,7 +104,7 @@ def test_one_portal_session_per_profile_and_a_refusal_met_meanwhile_is_seen(
     thread = threading.Thread(target=other_process)
     thread.start()
     try:
-        with pytest.raises(LoginRejectedError), CheckRunner(env).portal_session("default"):
+        with pytest.raises(LoginRejectedError), portal_session(env, "default"):
             pytest.fail("logged in while another session held the profile")
         raised_at = time.monotonic()
     finally:

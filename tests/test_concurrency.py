@@ -131,7 +131,7 @@ def test_three_profiles_two_at_a_time_a_refused_one_does_not_stop_the_others(
     assert (log["logins"], log["failed_logins"], log["logouts"]) == (2, 1, 2)
     assert log["view_requests"] == []
     assert sessions.met_together, "two profiles were read at once"
-    # Every result went through the state, recorded on the runner's thread.
+    # Every result went through the state, recorded while its profile's session was held.
     assert [c.ok for c in env.state.checks("bilal")] == [False]
     assert env.state.profile("bilal").refused_code == "login_rejected"  # type: ignore[union-attr]
     assert env.state.last_successful_check("amina") is not None

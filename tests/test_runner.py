@@ -213,24 +213,27 @@ def test_check_of_an_unreachable_portal_is_portal_unavailable(env: Environment) 
 
 
 def test_a_profile_left_without_a_result_is_a_failure_never_dropped(
-    env: Environment, portal: MockPortalServer, monkeypatch: pytest.MonkeyPatch
+    env: Environment, portal: MockPortalServer
 ) -> None:
-    """A fault in the runner that leaves a profile without a result (no worker handed it back)
-    still ends in that profile's failure and its alert, in its place: never a shorter list."""
+    """A fault in the runner that leaves a profile without a result (its job stopped before
+    the check: here, telling its progress failed) still ends in that profile's failure and its
+    alert, in its place: never a shorter list."""
     set_up(env, portal, "amina")
     set_up(env, portal, "bilal")
-    runner = CheckRunner(env)
-    real = runner._check_in_turn
-    monkeypatch.setattr(
-        runner, "_check_in_turn", lambda names, automated: [real(names[:1], automated)[0], None]
-    )
 
-    results = runner.check_many(["amina", "bilal"])
+    def progress(step: str, /, **values: object) -> None:
+        if values.get("profile") == "bilal":
+            raise RuntimeError("the progress could not be told")
+
+    env.progress = progress
+
+    results = CheckRunner(env).check_many(["amina", "bilal"])
 
     assert [r.profile for r in results] == ["amina", "bilal"]
     assert results[0].error is None
     assert results[1].error is not None and results[1].error.code == "portal_unavailable"
     assert [a.kind for a in recorded(env)][-1] == "check_failed"
+    assert [c.error_code for c in env.state.checks("bilal")] == ["portal_unavailable"]
 
 
 def test_alerts_fall_back_to_the_next_notifier(env: Environment, portal: MockPortalServer) -> None:
