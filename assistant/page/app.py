@@ -24,7 +24,9 @@ def create_app(
     Origin, headers), the token exchange (POST /session with form field ``token`` and optional
     ``next``), the views (/, /profiles/<name>, /help), the static files. Reads what it shows
     from the home folder (state, profiles, consent) per request; holds no lock a check needs."""
+    from assistant.page.language import language_blueprint
     from assistant.page.session import session_blueprint
+    from assistant.page.setup_views import setup_blueprint
     from assistant.page.views import views_blueprint
 
     app = Flask(
@@ -49,6 +51,8 @@ def create_app(
     PageGuard(app, port=port, home=str(paths.data_dir))
     app.register_blueprint(session_blueprint)
     app.register_blueprint(views_blueprint)
+    app.register_blueprint(setup_blueprint)
+    app.register_blueprint(language_blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _fault)
     return app

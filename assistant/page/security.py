@@ -12,9 +12,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
+
+if TYPE_CHECKING:
+    from assistant.page.setup_views import SetupDraft
 
 #: The only endpoints a browser without a session may reach: the token exchange, and the
 #: stylesheet and font (which hold nothing personal).
@@ -46,6 +50,10 @@ def cookie_name(home: str) -> str:
 class PageSession:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     started: float = field(default_factory=time.monotonic)
+    #: The page's language chosen in this browser session (None: the home folder's default).
+    language: str | None = None
+    #: A setup under way: its answers so far, never the password (setup_views.py).
+    setup: SetupDraft | None = None
 
 
 class SessionBook:
