@@ -27,8 +27,12 @@ from assistant.settings import GUIDE_PORTAL_URL, Paths, Settings
 from assistant.state import StateStore
 from fixtures.memory_credentials import MemoryCredentialStore
 from flows.models import LetterKind, PortalLetter
-from tests.conftest import IDENTIFIER, NOW, PASSWORD, FakeClock
-from tests.test_page_app import PORT, csrf_of, get, log_in, post, state_rows
+from tests.conftest import IDENTIFIER, NOW, PAGE_PORT, PASSWORD, FakeClock
+from tests.conftest import csrf_from as csrf_of
+from tests.conftest import page_get as get
+from tests.conftest import page_log_in as log_in
+from tests.conftest import page_post as post
+from tests.conftest import state_rows as rows_of
 
 MOCK_URL = "http://127.0.0.1:9/ofpra/user/login"
 NEW_PASSWORD = "Page-Typed-Pw-4711!"
@@ -91,7 +95,7 @@ def key(paths: Paths) -> bytes:
 
 @pytest.fixture
 def app(paths: Paths, key: bytes, credentials: MemoryCredentialStore) -> Flask:
-    app = create_app(paths, port=PORT, tokens=TokenBook(key), settings=Settings())
+    app = create_app(paths, port=PAGE_PORT, tokens=TokenBook(key), settings=Settings())
     app.extensions["page_clock"] = FakeClock(NOW)
     app.extensions["page_identifiers"] = lambda name: mask_identifier(IDENTIFIER)
     app.extensions["page_credentials"] = credentials
@@ -264,7 +268,7 @@ def test_page_setup_refuses_http_off_loopback_in_the_pages_language(
 def test_page_setup_never_replaces_a_profile_without_saying_whose_it_is(
     client: FlaskClient, paths: Paths, credentials: MemoryCredentialStore
 ) -> None:
-    before = state_rows(paths)
+    before = rows_of(paths.state_file)
     accepted(client, "language", language="en")
     accepted(client, "name", profile="amina")
     confirm = text_of(get(client, "/setup"))
@@ -279,7 +283,7 @@ def test_page_setup_never_replaces_a_profile_without_saying_whose_it_is(
     accepted(client, "name", profile="amina")
     accepted(client, "replace", answer="yes")
     assert step_of(client) == "whose"
-    assert state_rows(paths) == before
+    assert rows_of(paths.state_file) == before
     # The same account (same identifier, same portal): a new password; the letters stay.
     accepted(client, "whose", answer="own")
     accepted(client, "consent", given_by="Amina Karimi", answer="yes")
@@ -317,7 +321,7 @@ def test_page_setup_replacing_by_another_account_removes_what_it_knew(
 def test_page_setup_password_twice_the_same_never_shown_back(
     client: FlaskClient, paths: Paths, credentials: MemoryCredentialStore
 ) -> None:
-    before = state_rows(paths)
+    before = rows_of(paths.state_file)
     up_to_password(client)
     for first, again in ((NEW_PASSWORD, NEW_PASSWORD + "x"), ("", "")):
         refused = answer(client, "password", password=first, password_again=again)
@@ -326,18 +330,18 @@ def test_page_setup_password_twice_the_same_never_shown_back(
         assert "The two passwords are not the same (or empty). Try again." in unescape(body)
         assert NEW_PASSWORD not in body
         assert 'value=""' in body.split('name="password"', 1)[1][:80]
-    assert state_rows(paths) == before
+    assert rows_of(paths.state_file) == before
     assert set(credentials.stored) == {"amina"}
 
 
 def test_page_setup_left_half_way_keeps_nothing_and_starts_again(
     app: Flask, key: bytes, paths: Paths, credentials: MemoryCredentialStore
 ) -> None:
-    before = state_rows(paths)
+    before = rows_of(paths.state_file)
     files = sorted(p.name for p in paths.data_dir.rglob("*"))
     first = log_in(app.test_client(), key)
     up_to_password(first)
-    assert state_rows(paths) == before
+    assert rows_of(paths.state_file) == before
     assert set(credentials.stored) == {"amina"}
     # Everything but the page's language (chosen at the first question) is as it was.
     assert sorted(p.name for p in paths.data_dir.rglob("*")) == sorted([*files, "page-language"])
@@ -358,7 +362,7 @@ def test_page_setup_left_half_way_keeps_nothing_and_starts_again(
 def test_page_setup_consent_refused_stores_nothing(
     client: FlaskClient, paths: Paths, credentials: MemoryCredentialStore
 ) -> None:
-    before = state_rows(paths)
+    before = rows_of(paths.state_file)
     accepted(client, "language", language="en")
     accepted(client, "name", profile="")
     accepted(client, "whose", answer="own")
@@ -366,7 +370,7 @@ def test_page_setup_consent_refused_stores_nothing(
     assert stopped.status_code == 200
     assert "Nothing was stored." in text_of(stopped)
     assert step_of(client) == "language"
-    assert state_rows(paths) == before
+    assert rows_of(paths.state_file) == before
     assert set(credentials.stored) == {"amina"}
 
 
@@ -397,7 +401,7 @@ def test_page_setup_writes_what_the_terminals_wizard_writes(
     cli_home = Paths(config_dir=tmp_path / "cli", data_dir=tmp_path / "cli")
     for home in (page_home, cli_home):
         home.ensure()
-    page_app = create_app(page_home, port=PORT, tokens=TokenBook(key), settings=Settings())
+    page_app = create_app(page_home, port=PAGE_PORT, tokens=TokenBook(key), settings=Settings())
     page_app.extensions.update(page_clock=FakeClock(NOW), page_credentials=MemoryCredentialStore())
     page_client = log_in(page_app.test_client(), key)
     up_to_password(page_client, ui="fr")
@@ -429,8 +433,8 @@ def test_page_setup_writes_what_the_terminals_wizard_writes(
         paths=cli_home,
     )
     state.close()
-    assert state_rows(page_home)["profiles"] == state_rows(cli_home)["profiles"]
-    assert state_rows(page_home)["consents"] == state_rows(cli_home)["consents"]
+    assert rows_of(page_home.state_file)["profiles"] == rows_of(cli_home.state_file)["profiles"]
+    assert rows_of(page_home.state_file)["consents"] == rows_of(cli_home.state_file)["consents"]
     assert page_app.extensions["page_credentials"].stored == cli_store.stored
 
 
@@ -450,7 +454,7 @@ def test_page_new_forms_refuse_a_missing_or_wrong_token_and_a_foreign_origin(
 ) -> None:
     client = log_in(app.test_client(), key)
     accepted(client, "language", language="en")
-    before = (state_rows(paths), sorted(p.name for p in paths.data_dir.rglob("*")))
+    before = (rows_of(paths.state_file), sorted(p.name for p in paths.data_dir.rglob("*")))
     token = csrf_of(get(client, "/setup").get_data(as_text=True))
     other = csrf_of(get(log_in(app.test_client(), key), "/help").get_data(as_text=True))
     for data, headers in (
@@ -458,11 +462,11 @@ def test_page_new_forms_refuse_a_missing_or_wrong_token_and_a_foreign_origin(
         ({**fields, "csrf_token": "guess"}, {}),
         ({**fields, "csrf_token": other}, {}),
         ({**fields, "csrf_token": token}, {"Origin": "http://evil.example"}),
-        ({**fields, "csrf_token": token}, {"Origin": f"http://127.0.0.1:{PORT + 1}"}),
+        ({**fields, "csrf_token": token}, {"Origin": f"http://127.0.0.1:{PAGE_PORT + 1}"}),
     ):
         refused = post(client, path, data=data, headers=headers)
         assert refused.status_code == 403, (data, headers)
-    assert (state_rows(paths), sorted(p.name for p in paths.data_dir.rglob("*"))) == before
+    assert (rows_of(paths.state_file), sorted(p.name for p in paths.data_dir.rglob("*"))) == before
     assert step_of(client) == "name", "the setup under way is where it was"
     assert 'lang="en"' in get(client, "/help").get_data(as_text=True)
 
@@ -491,7 +495,7 @@ def test_page_language_chooser_is_on_every_page_with_the_11_in_their_own_words(
 def test_page_language_is_kept_for_the_session_and_as_the_home_default(
     app: Flask, key: bytes, client: FlaskClient, paths: Paths
 ) -> None:
-    before = state_rows(paths)
+    before = rows_of(paths.state_file)
     token = csrf_of(get(client, "/help").get_data(as_text=True))
     chosen = post(
         client, "/language", data={"csrf_token": token, "language": "ar", "next": "/help"}
@@ -514,7 +518,7 @@ def test_page_language_is_kept_for_the_session_and_as_the_home_default(
     # A person's page stays in the holder's language, and the alerts too (the state is as it
     # was: the profile's language is the holder's).
     assert '<html lang="fa-AF" dir="rtl">' in get(client, "/profiles/amina").get_data(as_text=True)
-    assert state_rows(paths) == before
+    assert rows_of(paths.state_file) == before
 
 
 def test_page_language_chooser_goes_back_to_this_page_only(client: FlaskClient) -> None:
