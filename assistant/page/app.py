@@ -31,12 +31,15 @@ def create_app(
 ) -> Flask:
     """The page's Flask app: the security middleware for every route (Host, session, CSRF,
     Origin, headers), the token exchange (POST /session with form field ``token`` and optional
-    ``next``), the views (/, /profiles/<name>, /help), the static files. Reads what it shows
+    ``next``), the views (/, /profiles/<name>, /help), the actions (check now, channels,
+    stop), the static files. Reads what it shows
     from the home folder (state, profiles, consent) per request; holds no lock a check needs.
     ``checks``: the checks started from the page (the agent's own, with its settings and
     environment); by default, ones made here."""
+    from assistant.page.channel_views import channel_blueprint
     from assistant.page.check_views import check_blueprint
     from assistant.page.checks import CheckJobs, environment_source
+    from assistant.page.forget_views import forget_blueprint
     from assistant.page.session import session_blueprint
     from assistant.page.views import views_blueprint
 
@@ -66,6 +69,8 @@ def create_app(
     app.register_blueprint(session_blueprint)
     app.register_blueprint(views_blueprint)
     app.register_blueprint(check_blueprint)
+    app.register_blueprint(channel_blueprint)
+    app.register_blueprint(forget_blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _fault)
     return app

@@ -181,3 +181,61 @@ def check_labels(w: Words, *, busy_elsewhere: bool) -> dict[str, Any]:
         "none": w._("No check was started from this page yet."),
         "back": w._("Back"),
     }
+
+
+@dataclass
+class ProfileActions:
+    """The buttons and links of a profile's actions, on its page and on the overview."""
+
+    check: str
+    check_page: str
+    channels: str
+    forget: str
+    busy: bool
+    labels: dict[str, Markup]
+
+
+def profile_actions(w: Words, name: str) -> ProfileActions:
+    """For the templates (``page_actions(w, name)``): check now (or "a check is under way"),
+    the channels, stop."""
+    asked = _asked_language()
+    base = f"/profiles/{quote(name)}"
+    return ProfileActions(
+        check=_with_lang(f"{base}/check", asked),
+        check_page=_with_lang(f"{base}/check", asked),
+        channels=_with_lang(f"{base}/channels", asked),
+        forget=_with_lang(f"{base}/forget", asked),
+        busy=page_checks().under_way(name),
+        labels={
+            "check": w._("Check now"),
+            "under_way": w._("A check is under way"),
+            "follow": w._("See its steps"),
+            "channels": w._("Alert channels"),
+            "forget": w._("Stop and forget"),
+            "actions": w._("What you can do"),
+        },
+    )
+
+
+def all_actions(w: Words) -> dict[str, Any]:
+    """The overview's "check every profile now"."""
+    asked = _asked_language()
+    job = page_checks().latest_run()
+    return {
+        "check": _with_lang("/check", asked),
+        "busy": job is not None and not job.done,
+        "label": w._("Check every profile now"),
+        "under_way": w._("A check is under way"),
+        "follow": w._("See its steps"),
+    }
+
+
+@check_blueprint.app_context_processor
+def _actions_for_templates() -> dict[str, Any]:
+    from assistant.page.notices import notices
+
+    return {
+        "page_actions": profile_actions,
+        "page_all_actions": all_actions,
+        "take_notices": lambda: notices().take(),
+    }
