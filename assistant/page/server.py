@@ -17,8 +17,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import N_, ConfigInvalidError
 from assistant.page.tokens import (
@@ -28,6 +29,10 @@ from assistant.page.tokens import (
     write_private_file,
 )
 from assistant.settings import Paths, Settings
+
+if TYPE_CHECKING:
+    from assistant.environment import Environment
+    from assistant.state import StateStore
 
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
@@ -48,12 +53,22 @@ class PageServer:
     _stopping: threading.Event = field(repr=False)
 
     @classmethod
-    def start(cls, paths: Paths, settings: Settings, *, key: bytes | None = None) -> PageServer:
+    def start(
+        cls,
+        paths: Paths,
+        settings: Settings,
+        *,
+        key: bytes | None = None,
+        environment: Callable[[StateStore], Environment] | None = None,
+    ) -> PageServer:
         """Bind [page] address/port (a non-loopback address is refused: S1), start serving,
-        and write the page file (``{"url": ..., "pid": ...}``, 0600) for ``open`` to find."""
+        and write the page file (``{"url": ..., "pid": ...}``, 0600) for ``open`` to find.
+        ``environment``: how the serving process makes a check's environment (the agent's:
+        its settings, keyring, desktop and browser), for the checks started from the page."""
         from waitress.server import create_server
 
         from assistant.page.app import create_app
+        from assistant.page.checks import CheckJobs, environment_source
 
         address = settings.page.address
         if address != LOOPBACK:
@@ -84,7 +99,10 @@ class PageServer:
             if key is not None
             else TokenBook(ensure_opener_key(paths), key_source=lambda: stored_opener_key(paths))
         )
-        app = create_app(paths, port=port, tokens=tokens, settings=settings)
+        checks = CheckJobs(
+            environment_source(paths, settings, environment), locks_dir=paths.data_dir / "locks"
+        )
+        app = create_app(paths, port=port, tokens=tokens, settings=settings, checks=checks)
         server = create_server(
             app,
             sockets=[listener],
