@@ -26,6 +26,7 @@ from assistant.credentials import CredentialStore, CredentialStoreLike
 from assistant.environment import utc_now
 from assistant.errors import AssistantError, ConfigInvalidError
 from assistant.i18n import LANGUAGES, RIGHT_TO_LEFT, Translator
+from assistant.page.checks import CheckJobs
 from assistant.page.language import LANGUAGE_OPTIONS, remember_language
 from assistant.page.security import PageSession, csrf_token
 from assistant.page.words import HTML_LANG, Words, isolate, page_language
@@ -371,10 +372,8 @@ def _finish(w: Words, draft: SetupDraft) -> Response | tuple[str, int]:
         state.close()
     session.setup = None
     log.info("the page set up the profile %s", done.profile)
-    checks = current_app.extensions.get("page_checks")
-    if checks is None:
-        # No check runner beside the page (tests of the page alone): the person's page.
-        return redirect(f"/profiles/{quote(done.profile)}", code=303)
+    # The first check at once, as the terminal's setup runs it; its steps as they happen.
+    checks: CheckJobs = current_app.extensions["page_checks"]
     checks.start([done.profile])
     return redirect(f"/profiles/{quote(done.profile)}/check", code=303)
 
