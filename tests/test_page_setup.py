@@ -176,7 +176,7 @@ def test_page_setup_asks_the_terminals_questions_then_writes_through_set_up_prof
         done = answer(client, "password", password=NEW_PASSWORD, password_again=NEW_PASSWORD)
         bodies.append(done.get_data(as_text=True))
         assert done.status_code == 303
-        assert done.headers["Location"] == "/profiles/person-1/check"
+        assert done.headers["Location"] == "/profiles/person-1/check?lang=en"
         bodies.append(get(client, "/profiles/person-1").get_data(as_text=True))
         bodies.append(get(client, "/setup").get_data(as_text=True))
     assert app.extensions["page_checks"].started == [["person-1"]]
@@ -545,3 +545,26 @@ def test_page_overview_links_to_the_setup(client: FlaskClient, paths: Paths) -> 
     state.close()
     html = text_of(get(client, "/?lang=en"))
     assert '<a class="button" href="/setup">Set up a person</a>' in html
+
+
+def test_page_own_forms_sent_with_a_null_origin_pass_only_from_this_origin(
+    client: FlaskClient,
+) -> None:
+    """Under Referrer-Policy: no-referrer (S7) Chromium sends "Origin: null" with the page's own
+    forms; the browser's Sec-Fetch-Site tells them from another site's sandboxed frame."""
+    token = csrf_of(get(client, "/help").get_data(as_text=True))
+    form = {"csrf_token": token, "language": "tr", "next": "/help"}
+    for site in (None, "cross-site", "same-site", "none"):
+        headers = {"Origin": "null", **({"Sec-Fetch-Site": site} if site else {})}
+        assert post(client, "/language", data=form, headers=headers).status_code == 403, site
+    assert 'lang="en"' in get(client, "/help?lang=en").get_data(as_text=True)
+    own = post(
+        client, "/language", data=form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    )
+    assert own.status_code == 303
+    # Another origin with "same-origin" (a browser would never say so) is still refused.
+    forged = {"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}
+    assert post(client, "/language", data=form, headers=forged).status_code == 403
+    # And a token is still needed.
+    bare = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert post(client, "/language", data={"language": "tr"}, headers=bare).status_code == 403

@@ -119,7 +119,7 @@ class PageGuard:
             if origin is not None and origin != "null" and origin not in self.origins:
                 raise Forbidden()
             return
-        if origin is not None and origin not in self.origins:
+        if origin is not None and origin not in self.origins and not _own_null_origin(origin):
             raise Forbidden()
         session: PageSession | None = g.page_session
         sent = request.form.get(CSRF_FIELD, "")
@@ -134,6 +134,14 @@ class PageGuard:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
+
+
+def _own_null_origin(origin: str) -> bool:
+    """The page's own forms: under ``Referrer-Policy: no-referrer`` (S7) a browser sends
+    ``Origin: null`` with them (Fetch, "serializing a request origin"). ``Sec-Fetch-Site``,
+    which no page can set, then says it came from this origin; a sandboxed frame of another
+    site also says "null", but "cross-site"."""
+    return origin == "null" and request.headers.get("Sec-Fetch-Site") == "same-origin"
 
 
 def csrf_token() -> str:

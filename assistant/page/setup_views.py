@@ -375,7 +375,9 @@ def _finish(w: Words, draft: SetupDraft) -> Response | tuple[str, int]:
     # The first check at once, as the terminal's setup runs it; its steps as they happen.
     checks: CheckJobs = current_app.extensions["page_checks"]
     checks.start([done.profile])
-    return redirect(f"/profiles/{quote(done.profile)}/check", code=303)
+    # Its steps and result in the language the setup spoke (the terminal's first check speaks
+    # the questions' language too); the person's own page stays in theirs.
+    return redirect(f"/profiles/{quote(done.profile)}/check?lang={w.language}", code=303)
 
 
 # The screens ------------------------------------------------------------------------------------
