@@ -76,17 +76,25 @@ def test_a_certificate_error_stops_the_check_before_the_password_is_sent(
         read_documents(fenced, https_portal, LEAK_IDENTIFIER, LEAK_PASSWORD, 5_000)
 
 
-def process_tree_texts() -> list[bytes]:
-    """The command lines and environments of every process we may read."""
+def process_tree_texts(home: Path | None = None) -> list[bytes]:
+    """The command lines and environments of every process we may read; with ``home``, but
+    those of another home folder's assistant (another test run sharing this machine: its
+    secrets are its own)."""
+    ours = f"OFPRA_ASSISTANT_HOME={home}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
+        texts = []
         for name in ("cmdline", "environ"):
             try:
-                found.append((entry / name).read_bytes())
+                texts.append((entry / name).read_bytes())
             except OSError:
                 continue
+        homes = {v for t in texts for v in t.split(b"\0") if v.startswith(b"OFPRA_ASSISTANT_HOME=")}
+        if home is not None and homes and ours not in homes:
+            continue
+        found.extend(texts)
     return found
 
 
@@ -109,7 +117,7 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
 
     def watch_processes() -> None:
         while not stop.is_set():
-            for text in process_tree_texts():
+            for text in process_tree_texts(home):
                 if any(s.encode() in text for s in (LEAK_PASSWORD, LEAK_IDENTIFIER, LEAK_TOPIC)):
                     seen_in_processes.append(text[:200])
             stop.wait(0.05)
@@ -241,7 +249,7 @@ def set_up_on_the_page(
         page_url = json.loads((home / "page.json").read_text())["url"]
         context = browser.new_context()
         answers: list[Response] = []
-        context.on("response", answers.append)
+        context.on("response", lambda answer: answers.append(answer))
 
         def read_answers() -> None:
             # Read while their page is still the one shown (a body goes with its document).
