@@ -568,3 +568,33 @@ def test_page_own_forms_sent_with_a_null_origin_pass_only_from_this_origin(
     # And a token is still needed.
     bare = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
     assert post(client, "/language", data={"language": "tr"}, headers=bare).status_code == 403
+
+
+class NoKeyring(MemoryCredentialStore):
+    """No OS keyring to keep the password in (a desktop session without one)."""
+
+    def ensure_secure_backend(self) -> str:
+        from assistant.credentials import _no_keyring_error
+
+        raise _no_keyring_error()
+
+
+def test_page_setup_without_a_keyring_says_what_to_do_and_keeps_the_answers(
+    client: FlaskClient, app: Flask, paths: Paths
+) -> None:
+    before = rows_of(paths.state_file)
+    app.extensions["page_credentials"] = NoKeyring()
+    up_to_password(client)
+    refused = answer(client, "password", password=NEW_PASSWORD, password_again=NEW_PASSWORD)
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "No OS keyring is available to keep the password safely." in unescape(body)
+    assert NEW_PASSWORD not in body
+    assert rows_of(paths.state_file) == before
+    assert app.extensions["page_checks"].started == []
+    # The answers are kept: with a keyring, only the password is typed again.
+    app.extensions["page_credentials"] = MemoryCredentialStore()
+    assert step_of(client) == "password"
+    done = answer(client, "password", password=NEW_PASSWORD, password_again=NEW_PASSWORD)
+    assert done.status_code == 303
+    assert app.extensions["page_checks"].started == [["person-1"]]

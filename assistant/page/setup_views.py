@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, redirect, render_template, request
@@ -29,6 +28,7 @@ from assistant.i18n import LANGUAGES, RIGHT_TO_LEFT, Translator
 from assistant.page.checks import CheckJobs
 from assistant.page.language import LANGUAGE_OPTIONS, remember_language
 from assistant.page.security import PageSession, csrf_token
+from assistant.page.views import _frame
 from assistant.page.words import HTML_LANG, Words, isolate, page_language
 from assistant.profiles import (
     check_identifier,
@@ -179,12 +179,6 @@ def _words() -> Words:
     return Words(page_language(asked if asked in LANGUAGES else None))
 
 
-def _frame(w: Words) -> dict[str, Any]:
-    from assistant.page.views import _frame as frame
-
-    return frame(w, "setup", None)
-
-
 @setup_blueprint.get("/setup")
 def setup_page() -> str:
     """The current question (the first one when no setup is under way). Changes nothing."""
@@ -216,7 +210,7 @@ def answer() -> Response | tuple[str, int]:
             "setup_stopped.html",
             title=w.frame["setup"],
             text=w.t._("Nothing was stored."),
-            **_frame(w),
+            **_frame(w, "setup", None),
         ), 200
     session.setup = updated
     return redirect("/setup", code=303)
@@ -546,5 +540,5 @@ def _render(w: Words, draft: SetupDraft, refusal: str | None = None) -> str:
         csrf=csrf_token(),
         started=_session().setup is not None,
         labels={"continue": w._("Continue"), "restart": w._("Start again")},
-        **_frame(w),
+        **_frame(w, "setup", None),
     )
