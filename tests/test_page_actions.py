@@ -580,3 +580,42 @@ def test_page_form_posted_under_no_referrer_with_a_null_origin_is_the_pages_own(
 
     assert own.status_code == 303
     assert "amina" not in served.credentials.stored
+
+
+def test_page_checks_of_the_agent_run_with_the_agents_own_environment(home: Path) -> None:
+    """The agent hands its page the way it makes a check's environment: its keyring, its
+    desktop, its clock and its settings, not ones the page would make for itself."""
+    import signal
+
+    from assistant.agent import Agent
+
+    paths = Paths(config_dir=home, data_dir=home)
+    paths.ensure()
+    credentials = MemoryCredentialStore()
+    dispatcher = AlertDispatcher([RecordingNotifier()])
+    settings = Settings(browser=BrowserSettings(timeout_seconds=7))
+    handed: list[Callable[[StateStore], Environment]] = []
+
+    class Handle:
+        url = "http://127.0.0.1:1/"
+
+        def stop(self) -> None:
+            pass
+
+    def starter(
+        paths: Paths, settings: Settings, environment: Callable[[StateStore], Environment]
+    ) -> Handle:
+        handed.append(environment)
+        return Handle()
+
+    agent = Agent(paths, settings, credentials, dispatcher, page=starter)
+    assert agent.run(on_started=lambda: agent.request_stop(signal.SIGINT)) == signal.SIGINT
+
+    [environment] = handed
+    state = StateStore.open(paths.state_file)
+    try:
+        env = environment(state)
+        assert env.credentials is credentials and env.dispatcher is dispatcher
+        assert env.settings.browser.timeout_seconds == 7 and env.state is state
+    finally:
+        state.close()
