@@ -146,7 +146,7 @@ def show(name: str) -> str:
             "list": w._("The channels"),
             "none": w._("No channel yet."),
             "name": w._("Name"),
-            "to": w._("For"),
+            "to": w._("Who reads it"),
             "language": w._("Language"),
             "address": w._("Address (masked)"),
             "do": w._("Actions"),

@@ -137,10 +137,9 @@ class PageGuard:
 
 
 def _own_null_origin(origin: str) -> bool:
-    """The page's own forms: under ``Referrer-Policy: no-referrer`` (S7) a browser sends
-    ``Origin: null`` with them (Fetch, "serializing a request origin"). ``Sec-Fetch-Site``,
-    which no page can set, then says it came from this origin; a sandboxed frame of another
-    site also says "null", but "cross-site"."""
+    """A form of the page itself, posted under its own ``Referrer-Policy: no-referrer`` (S7):
+    the Fetch standard has the browser send ``Origin: null`` then. Told from another site's
+    "null" (a sandboxed frame, a file) by ``Sec-Fetch-Site``, a header no page can set."""
     return origin == "null" and request.headers.get("Sec-Fetch-Site") == "same-origin"
 
 
