@@ -606,3 +606,22 @@ def test_page_setup_without_a_keyring_says_what_to_do_and_keeps_the_answers(
     done = answer(client, "password", password=NEW_PASSWORD, password_again=NEW_PASSWORD)
     assert done.status_code == 303
     assert app.extensions["page_checks"].started == [["person-1"]]
+
+
+def test_page_setup_and_language_gets_change_nothing(client: FlaskClient, paths: Paths) -> None:
+    accepted(client, "language", language="en")
+    before = (
+        rows_of(paths.state_file),
+        home_files(paths),
+        (paths.data_dir / "page-language").read_text(),
+    )
+    for path in ("/setup", "/setup?lang=ar", "/setup/restart", "/language?language=ka", "/"):
+        get(client, path)
+    assert step_of(client) == "name"
+    after = (
+        rows_of(paths.state_file),
+        home_files(paths),
+        (paths.data_dir / "page-language").read_text(),
+    )
+    assert after == before
+    assert '<html lang="en"' in get(client, "/help").get_data(as_text=True)

@@ -209,7 +209,7 @@ def answer() -> Response | tuple[str, int]:
         return render_template(
             "setup_stopped.html",
             title=w.frame["setup"],
-            text=w.t._("Nothing was stored."),
+            text=w._("Nothing was stored."),
             **_frame(w, "setup", None),
         ), 200
     session.setup = updated
@@ -226,7 +226,7 @@ def restart() -> Response:
 def _language(draft: SetupDraft, w: Words) -> SetupDraft:
     code = request.form.get("language", "")
     if code not in LANGUAGES:
-        raise Refused(w.t._("Choose one of the languages."))
+        raise Refused(w._("Choose one of the languages."))
     # The questions are in the page's language: choosing one chooses the page's.
     remember_language(code)
     return replace(draft, ui_language=code)
@@ -247,7 +247,7 @@ def _replace(draft: SetupDraft, w: Words) -> SetupDraft:
         return replace(draft, profile=draft.taken, taken=None, replace=True)
     if request.form.get("answer") == "no":
         return replace(draft, taken=None, profile=None, replace=False)
-    raise Refused(w.t._("Choose one of the answers."))
+    raise Refused(w._("Choose one of the answers."))
 
 
 def _whose(draft: SetupDraft, w: Words) -> SetupDraft:
@@ -257,13 +257,13 @@ def _whose(draft: SetupDraft, w: Words) -> SetupDraft:
         return replace(draft, role="holder", language=draft.ui_language)
     if answer == "helper":
         return replace(draft, role="helper", language=None)
-    raise Refused(w.t._("Choose one of the answers."))
+    raise Refused(w._("Choose one of the answers."))
 
 
 def _holder_language(draft: SetupDraft, w: Words) -> SetupDraft:
     code = request.form.get("language", "")
     if code not in LANGUAGES:
-        raise Refused(w.t._("Choose one of the languages."))
+        raise Refused(w._("Choose one of the languages."))
     return replace(draft, language=code)
 
 
@@ -272,7 +272,7 @@ def _consent(draft: SetupDraft, w: Words) -> SetupDraft | None:
     if answer == "no":
         return None
     if answer != "yes":
-        raise Refused(w.t._("Choose one of the answers."))
+        raise Refused(w._("Choose one of the answers."))
     try:
         if draft.role == "holder":
             given_by = check_person_name(request.form.get("given_by", ""))
@@ -307,7 +307,7 @@ def _identifier_confirm(draft: SetupDraft, w: Words) -> SetupDraft:
         return replace(draft, identifier=draft.doubtful, doubtful=None)
     if request.form.get("answer") == "no":
         return replace(draft, doubtful=None, identifier=None)
-    raise Refused(w.t._("Choose one of the answers."))
+    raise Refused(w._("Choose one of the answers."))
 
 
 ANSWERS: dict[str, Callable[[SetupDraft, Words], SetupDraft | None]] = {
