@@ -368,7 +368,7 @@ FRENCH = {
 
 
 def test_page_setup_in_french_for_a_dari_reader_through_the_first_check(
-    browser: Browser, served: Served, portal: MockPortalServer
+    browser: Browser, served: Served, portal: MockPortalServer, desktop: DesktopSession
 ) -> None:
     """Issue 21: a volunteer sets up, in French, the account of a person who reads Dari, from
     the page only: one question a screen (axe-core on each, in French, Dari and Arabic), the
@@ -484,3 +484,15 @@ def test_page_setup_in_french_for_a_dari_reader_through_the_first_check(
         "helper",
     )
     assert [url for url in requests if not url.startswith((served.url, "file://"))] == []
+    # The terminal sees the person as one it set up itself.
+    cli = Cli(served.paths.data_dir, desktop, "ofpra-assistant-page-browser")
+    code, status = cli.json("status")
+    assert code == 0
+    by_name = {entry["profile"]: entry for entry in status["profiles"]}
+    page_set_up, cli_set_up = by_name["person-1"], by_name["amina"]
+    assert set(page_set_up) == set(cli_set_up)
+    assert page_set_up["language"] == cli_set_up["language"] == "fa_AF"
+    assert page_set_up["consent"]["text_version"] == cli_set_up["consent"]["text_version"]
+    assert page_set_up["last_check"]["ok"] is True
+    # The password went from the page to the keyring, and only there.
+    assert cli.keyring_entry("person-1:password") == PASSWORD
