@@ -1,8 +1,10 @@
 """Check now, from the page: for one profile and for all (PAGE_ACTIONS.md).
 
 ``POST`` starts a check in the agent (``assistant/page/checks.py``) and answers 303 to its page;
-that page shows the steps as they happen (it reloads itself every 2 s while the check runs, by a
-``<meta http-equiv="refresh">``: no script), then the result in the words ``check`` prints.
+that page shows the steps as they happen, then the result in the words ``check`` prints. While
+the check runs, ``static/check.js`` asks the same page again every 2 s and adds the new steps in
+place (no reload, which would send a screen reader back to the top, and which axe-core counts as
+a critical fault); without scripts, a link reloads the page.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from assistant.settings import Paths
 
 check_blueprint = Blueprint("checks", __name__)
 
-#: Seconds between two reloads of a check's page while it runs.
-REFRESH_SECONDS = 2
 
 
 def page_checks() -> CheckJobs:
@@ -121,8 +121,8 @@ def show_one(name: str) -> str:
         heading=w._("Check now: {profile}", profile=isolate(name)),
         runs=[run] if run is not None else [],
         running=running,
-        refresh=REFRESH_SECONDS if running else None,
         action=_with_lang(f"/profiles/{quote(name)}/check", asked),
+        here=_with_lang(f"/profiles/{quote(name)}/check", asked),
         back=_with_lang(f"/profiles/{quote(name)}", asked),
         can_start=not running and (run is None or run.again),
         labels=check_labels(w, busy_elsewhere=busy and (run is None or run.done)),
@@ -153,11 +153,11 @@ def show_all() -> str:
         heading=w._("Check every profile now"),
         runs=runs,
         running=running,
-        refresh=REFRESH_SECONDS if running else None,
         action=_with_lang("/check", asked),
+        here=_with_lang("/check", asked),
         back=_with_lang("/", asked),
         can_start=not running and bool(profile_names()),
-        labels=check_labels(w, busy_elsewhere=False),
+        labels={**check_labels(w, busy_elsewhere=False), "start": w._("Check every profile now")},
         **_frame(w, "overview", asked),
     )
 
@@ -180,6 +180,7 @@ def check_labels(w: Words, *, busy_elsewhere: bool) -> dict[str, Any]:
         ),
         "none": w._("No check was started from this page yet."),
         "back": w._("Back"),
+        "latest": w._("Show the latest steps"),
     }
 
 
