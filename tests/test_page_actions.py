@@ -317,6 +317,21 @@ def test_page_check_all_shows_each_profiles_steps_and_result(served: Served) -> 
     assert text_of(page).count("Profile 'jean', checked November 26, 2026, 12:00, Paris time") == 1
 
 
+def test_page_checks_under_way_finish_when_the_agent_stops_and_none_starts_after(
+    served: Served,
+) -> None:
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    threading.Timer(0.3, served.gate.set).start()
+
+    served.jobs.close()
+
+    job = served.jobs.latest("amina")
+    assert job is not None and job.done
+    assert served.jobs.start(["jean"]) == ["jean"]
+    served.post("/check", data={"csrf_token": served.token()})
+    assert served.calls == [["amina"]]
+
+
 # Check now against the mock portal: a refused password, a locked account -----------------------
 
 
@@ -501,6 +516,10 @@ def test_page_calendar_downloads_and_goes_by_a_channel_that_carries_files(
 def test_page_forget_names_what_goes_then_forgets_and_says_so_on_the_overview(
     served: Served,
 ) -> None:
+    served.gate.set()
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    served.jobs.wait()
+    assert served.jobs.latest("amina") is not None
     add_channel(served, "json://127.0.0.1:9/hook")
     served.html("/profiles/amina/channels")  # the notice read
 
@@ -532,6 +551,7 @@ def test_page_forget_names_what_goes_then_forgets_and_says_so_on_the_overview(
     with sqlite3.connect(served.paths.state_file) as db:
         assert db.execute("SELECT count(*) FROM profiles WHERE name='amina'").fetchone() == (0,)
     assert served.get("/profiles/amina/forget").status_code == 404
+    assert served.jobs.latest("amina") is None
 
 
 def test_page_forget_waits_for_a_check_under_way(served: Served) -> None:

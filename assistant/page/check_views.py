@@ -28,7 +28,6 @@ from assistant.settings import Paths
 check_blueprint = Blueprint("checks", __name__)
 
 
-
 def page_checks() -> CheckJobs:
     jobs: CheckJobs = current_app.extensions["page_checks"]
     return jobs
