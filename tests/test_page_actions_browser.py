@@ -168,17 +168,36 @@ def test_page_channel_added_receives_the_test_message_and_check_now_shows_steps_
     assert [c.ok for c in checks] == [True, True] and len(letters) == 7
 
 
-def test_page_actions_have_no_serious_accessibility_violation(page: Page, agent: Agent) -> None:
+def test_page_actions_have_no_serious_accessibility_violation_and_fit_360_pixels(
+    context: BrowserContext, agent: Agent
+) -> None:
     axe = Axe()
     found = {}
-    for language in AXE_LANGUAGES:
-        for path in NEW_PAGES:
-            answer = page.goto(f"{agent.url.rstrip('/')}{path}?lang={language}")
-            assert answer is not None and answer.status == 200, path
-            violations = axe.run(page).response["violations"]
-            serious = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
-            if serious:
-                found[f"{language} {path}"] = serious
+    page = context.new_page()
+    try:
+        for width in (1000, 360):
+            page.set_viewport_size({"width": width, "height": 800})
+            for language in AXE_LANGUAGES:
+                for path in NEW_PAGES:
+                    answer = page.goto(f"{agent.url.rstrip('/')}{path}?lang={language}")
+                    assert answer is not None and answer.status == 200, path
+                    where = f"{language} {path} at {width} px"
+                    if width == 360:
+                        wide = page.evaluate(
+                            "document.documentElement.scrollWidth"
+                            " > document.documentElement.clientWidth"
+                        )
+                        if wide:
+                            found[where] = ["scrolls sideways"]
+                        continue
+                    violations = axe.run(page).response["violations"]
+                    serious = [
+                        v["id"] for v in violations if v["impact"] in ("serious", "critical")
+                    ]
+                    if serious:
+                        found[where] = serious
+    finally:
+        page.close()
     assert found == {}
 
 

@@ -237,9 +237,9 @@ def _fault_result(name: str, at: datetime, error: Exception) -> CheckResult:
 
 
 def _lock_held(folder: Path, profile: str) -> bool:
-    """Whether a check of ``profile`` holds its portal-session lock (``CheckRunner.
-    portal_session``'s file, in the environment's ``session_locks_dir``) right now, in this
-    process or another. Probed without waiting; a lock taken here is let go at once."""
+    """Whether a check of ``profile`` holds its portal-session lock (the runner's file
+    ``<session_locks_dir>/<profile>.lock``, one per profile across processes) right now, in
+    this process or another. Probed without waiting; a lock taken here is let go at once."""
     from filelock import FileLock, Timeout
 
     path = folder / f"{profile}.lock"
