@@ -434,7 +434,7 @@ def test_page_channel_added_is_kept_in_the_keyring_only_listed_masked_and_tested
     assert added.status_code == 303
     assert "Channel 'phone' added (to the person, in" in text_of(listed)
     masked = f"json://volunteer:****@127.0.0.1:{http_receiver.port}/{TOPIC}"
-    assert f'<td><bdi class="address">{masked}</bdi></td>' in listed
+    assert f'<dd><bdi class="address">{masked}</bdi></dd>' in listed
     assert json.loads(served.credentials.channels["amina"])["channels"][0]["url"] == url
     assert tested.status_code == 303
     assert "phone: sent" in text_of(after_test)
@@ -463,7 +463,7 @@ def test_page_channel_remove_and_a_channel_that_does_not_answer(served: Served) 
     assert removed.status_code == 303
     assert "Channel 'dead' removed." in text_of(after)
     assert json.loads(served.credentials.channels["amina"])["channels"] == []
-    assert '<tr data-channel="dead">' not in after
+    assert '<li data-channel="dead">' not in after
 
 
 def test_page_channel_needs_a_consent_that_covers_channels(served: Served) -> None:

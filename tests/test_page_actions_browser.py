@@ -118,8 +118,8 @@ def test_page_channel_added_receives_the_test_message_and_check_now_shows_steps_
         )
         page.get_by_label("A name for it (optional), for instance 'phone'").fill("phone")
         page.get_by_role("button", name="Add the channel").click()
-        expect(page.locator("tr[data-channel=phone]")).to_be_visible()
-        page.locator("tr[data-channel=phone]").get_by_role("button", name="Send a test").click()
+        expect(page.locator("li[data-channel=phone]")).to_be_visible()
+        page.locator("li[data-channel=phone]").get_by_role("button", name="Send a test").click()
         expect(page.get_by_role("status")).to_contain_text("phone: sent")
 
         [message] = receiver.texts_for("amina-x7")
