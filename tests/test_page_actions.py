@@ -270,6 +270,7 @@ def test_page_check_now_never_runs_two_checks_of_one_profile(served: Served) -> 
     served.post("/profiles/amina/check", data={"csrf_token": token})
     served.post("/check", data={"csrf_token": token})
 
+    all_page = text_of(served.html("/check"))  # where the 303 leads
     under_way = served.html("/profiles/amina")
     check_page = served.html("/profiles/amina/check")
     served.gate.set()
@@ -280,6 +281,10 @@ def test_page_check_now_never_runs_two_checks_of_one_profile(served: Served) -> 
     assert '<button type="button" disabled>A check is under way</button>' in under_way
     assert 'action="/profiles/amina/check"' not in under_way
     assert '<button type="button" disabled>A check is under way</button>' in check_page
+    assert (
+        "A check of these profiles was already under way, so it was not started again: amina"
+        in all_page
+    )
     after = served.html("/profiles/amina")
     assert 'action="/profiles/amina/check"' in after and "disabled" not in after
 

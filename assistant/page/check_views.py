@@ -133,8 +133,22 @@ def show_one(name: str) -> str:
 def start_all() -> Response:
     asked = _asked_language()
     names = profile_names()
-    if names:
-        page_checks().start(names, every=True)
+    busy = page_checks().start(names, every=True) if names else []
+    if busy:
+        from assistant.page.notices import Notice, notices
+
+        w = Words(page_language(asked))
+        notices().add(
+            Notice(
+                [
+                    w._(
+                        "A check of these profiles was already under way, so it was not "
+                        "started again: {profiles}",
+                        profiles=isolate(", ".join(busy)),
+                    )
+                ]
+            )
+        )
     return redirect(_with_lang("/check", asked), code=303)
 
 
