@@ -651,3 +651,33 @@ def test_page_checks_of_the_agent_run_with_the_agents_own_environment(home: Path
         assert env.settings.browser.timeout_seconds == 7 and env.state is state
     finally:
         state.close()
+
+
+def test_page_actions_pages_change_nothing(served: Served) -> None:
+    """S6 for the new pages: showing them writes no state, no keyring entry, no file."""
+    add_channel(served, "json://127.0.0.1:9/hook")
+    served.gate.set()
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    served.jobs.wait()
+    before = (
+        state_rows(served.paths),
+        dict(served.credentials.channels),
+        sorted(p.name for p in served.paths.data_dir.rglob("*")),
+    )
+
+    for path in (
+        "/check",
+        "/profiles/amina/check",
+        "/profiles/amina/channels",
+        "/profiles/amina/forget",
+        "/profiles/amina/calendar.ics",
+        "/profiles/jean/check?lang=ar",
+    ):
+        assert served.get(path).status_code == 200, path
+
+    assert before == (
+        state_rows(served.paths),
+        dict(served.credentials.channels),
+        sorted(p.name for p in served.paths.data_dir.rglob("*")),
+    )
+    assert served.calls == [["amina"]]
