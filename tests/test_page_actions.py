@@ -415,8 +415,9 @@ def test_page_check_now_after_a_refused_password_or_a_lock_offers_no_try_again(
     )
     assert 'action="/profiles/amina/check"' not in page
     assert "Check again" not in said
-    # The profile's own page says it too: its button would only be refused without a login.
-    assert 'action="/profiles/amina/check"' in profile
+    # Nor on the profile's own page: its card says why and what to do.
+    assert 'action="/profiles/amina/check"' not in profile
+    assert "Check now" not in text_of(profile)
 
 
 # Channels -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from assistant.cli_output import progress_line, render_check
-from assistant.page.checks import CheckJob, CheckJobs, may_try_again
+from assistant.page.checks import NO_RETRY_CODES, CheckJob, CheckJobs, may_try_again
 from assistant.page.model import opened_state
 from assistant.page.views import _asked_language, _frame, _with_lang
 from assistant.page.words import Words, isolate, page_language
@@ -206,6 +206,9 @@ class ProfileActions:
     channels: str
     forget: str
     busy: bool
+    #: The portal refused the password (or locked the account): no button to check again
+    #: until setup stores a new one (the card says why and what to do).
+    paused: bool
     labels: dict[str, Markup]
 
 
@@ -214,12 +217,16 @@ def profile_actions(w: Words, name: str) -> ProfileActions:
     the channels, stop."""
     asked = _asked_language()
     base = f"/profiles/{quote(name)}"
+    paths: Paths = current_app.extensions["page_paths"]
+    with opened_state(paths) as state:
+        found = state.profile(name)
     return ProfileActions(
         check=_with_lang(f"{base}/check", asked),
         check_page=_with_lang(f"{base}/check", asked),
         channels=_with_lang(f"{base}/channels", asked),
         forget=_with_lang(f"{base}/forget", asked),
         busy=page_checks().under_way(name),
+        paused=found is not None and found.refused_code in NO_RETRY_CODES,
         labels={
             "check": w._("Check now"),
             "under_way": w._("A check is under way"),
