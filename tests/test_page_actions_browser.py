@@ -25,7 +25,7 @@ from assistant.state import CheckRecord, StateStore
 from fixtures.channel_receivers import HttpReceiver
 from fixtures.desktop_session import DesktopSession
 from fixtures.mock_portal import MockPortalServer
-from tests.conftest import Cli
+from tests.conftest import Cli, files_holding
 
 pytestmark = [pytest.mark.desktop, pytest.mark.browser]
 
@@ -38,6 +38,8 @@ NEW_PAGES = [
     "/check",
 ]
 AXE_LANGUAGES = ["fr", "fa_AF", "ar"]
+#: The password in the channel's address typed into the page: kept in the keyring only.
+SECRET = "ntfy-Pass-7731"
 
 
 @dataclass
@@ -114,13 +116,14 @@ def test_page_channel_added_receives_the_test_message_and_check_now_shows_steps_
         page.goto(agent.url + "profiles/amina")
         page.get_by_role("link", name="Alert channels").click()
         page.get_by_label("The channel's Apprise URL (not shown)").fill(
-            receiver.ntfy_url("amina-x7")
+            f"ntfy://amina:{SECRET}@127.0.0.1:{receiver.port}/amina-x7"
         )
         page.get_by_label("A name for it (optional), for instance 'phone'").fill("phone")
         page.get_by_role("button", name="Add the channel").click()
         expect(page.locator("li[data-channel=phone]")).to_be_visible()
         page.locator("li[data-channel=phone]").get_by_role("button", name="Send a test").click()
         expect(page.get_by_role("status")).to_contain_text("phone: sent")
+        assert SECRET not in page.content()
 
         [message] = receiver.texts_for("amina-x7")
         assert message == (
@@ -130,6 +133,8 @@ def test_page_channel_added_receives_the_test_message_and_check_now_shows_steps_
     # Kept where the terminal's `channel` keeps it: the keyring of this home folder.
     listed = agent.cli.run("channel", "list", "--profile", "amina")
     assert listed.stdout.startswith("phone (to the person, in en, detail: standard): ntfy://")
+    # Nowhere else: no file of the home folder (the agent's log included) holds its password.
+    assert files_holding(agent.home, SECRET) == []
 
     # The portal is slow on the list of letters once: the steps show before the result.
     agent.portal.set_fault("slow", seconds=3, page="documents", times=1)
