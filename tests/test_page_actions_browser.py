@@ -1,8 +1,8 @@
 """The page's actions in a real Chromium, served by a real agent (``ofpra-assistant run``) on a
 private desktop session with its own keyring, against the mock portal (issue 21, item 6): a
 channel added from the page receives the test message on a loopback receiver, "Check now" shows
-its steps as they happen and then its result, stop forgets one person and ``status`` in a
-terminal shows the one that remains; axe-core on every new page in French, Dari and Arabic.
+its steps as they happen and then its result, "Check every profile now" checks both, stop
+forgets one person and ``status`` in a terminal shows the one that remains; axe-core on every new page in French, Dari and Arabic.
 One agent and one browser context for the module."""
 
 from __future__ import annotations
@@ -206,7 +206,19 @@ def test_page_actions_have_no_serious_accessibility_violation_and_fit_360_pixels
     assert found == {}
 
 
-def test_page_stop_forgets_one_person_and_status_shows_the_other(page: Page, agent: Agent) -> None:
+def test_page_checks_both_then_stop_forgets_one_and_status_shows_the_other(
+    page: Page, agent: Agent
+) -> None:
+    page.goto(agent.url)
+    page.get_by_role("button", name="Check every profile now").click()
+    page.wait_for_url(agent.url + "check")
+    for name in ("amina", "jean"):
+        run = page.locator(f"section.check-run[data-profile={name}]")
+        expect(run.locator("ol.steps")).to_contain_text("Logging in...", timeout=30_000)
+        expect(run.locator("ul.result")).to_contain_text(
+            f"Profile '{name}', checked", timeout=30_000
+        )
+
     page.goto(agent.url + "profiles/jean")
     page.get_by_role("link", name="Stop and forget").click()
     expect(page.locator("main")).to_contain_text(
@@ -220,7 +232,7 @@ def test_page_stop_forgets_one_person_and_status_shows_the_other(page: Page, age
         [
             "Forgot the profile 'jean':",
             "keyring: removed the identifier and the password",
-            "state: removed the profile, its consent, 0 letter record(s) and 1 check record(s)",
+            "state: removed the profile, its consent, 7 letter record(s) and 2 check record(s)",
         ]
     )
     status = json.loads(agent.cli.run("status", "--json").stdout)
