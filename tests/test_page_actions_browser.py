@@ -2,8 +2,8 @@
 private desktop session with its own keyring, against the mock portal (issue 21, item 6): a
 channel added from the page receives the test message on a loopback receiver, "Check now" shows
 its steps as they happen and then its result, "Check every profile now" checks both, stop
-forgets one person and ``status`` in a terminal shows the one that remains; axe-core on every new page in French, Dari and Arabic.
-One agent and one browser context for the module."""
+forgets one person and ``status`` in a terminal shows the one that remains; axe-core on every
+new page in French, Dari and Arabic. One agent and one browser context for the module."""
 
 from __future__ import annotations
 
