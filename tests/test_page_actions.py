@@ -242,7 +242,12 @@ def test_page_check_now_shows_each_step_then_the_result(served: Served) -> None:
 
     running = served.html("/profiles/amina/check?lang=fr")
 
-    assert '<meta http-equiv="refresh" content="2">' in running
+    # Updated in place by the page's one script (a reload would send a screen reader to the
+    # top, and axe-core counts a timed refresh as critical); without scripts, a link.
+    assert '<div id="check-live" data-running="true">' in running
+    assert '<script src="/static/check.js" defer></script>' in running
+    assert '<a href="/profiles/amina/check?lang=fr" class="latest">' in running
+    assert "http-equiv" not in running
     assert "Démarrage du navigateur... Connexion au site..." in text_of(running)
     assert "Résultat" not in text_of(running) and "Result" not in text_of(running)
     served.gate.set()
@@ -254,7 +259,9 @@ def test_page_check_now_shows_each_step_then_the_result(served: Served) -> None:
         "courriers a été lue : elle est vide. Aucun courrier." in done
     )
     assert served.calls == [["amina"]]
-    assert "refresh" not in served.html("/profiles/amina/check")
+    finished = served.html("/profiles/amina/check")
+    assert '<div id="check-live" data-running="false">' in finished
+    assert "check.js" not in finished
 
 
 def test_page_check_now_never_runs_two_checks_of_one_profile(served: Served) -> None:
@@ -263,6 +270,7 @@ def test_page_check_now_never_runs_two_checks_of_one_profile(served: Served) -> 
     served.post("/profiles/amina/check", data={"csrf_token": token})
     served.post("/check", data={"csrf_token": token})
 
+    all_page = text_of(served.html("/check"))  # where the 303 leads
     under_way = served.html("/profiles/amina")
     check_page = served.html("/profiles/amina/check")
     served.gate.set()
@@ -273,6 +281,10 @@ def test_page_check_now_never_runs_two_checks_of_one_profile(served: Served) -> 
     assert '<button type="button" disabled>A check is under way</button>' in under_way
     assert 'action="/profiles/amina/check"' not in under_way
     assert '<button type="button" disabled>A check is under way</button>' in check_page
+    assert (
+        "A check of these profiles was already under way, so it was not started again: amina"
+        in all_page
+    )
     after = served.html("/profiles/amina")
     assert 'action="/profiles/amina/check"' in after and "disabled" not in after
 
@@ -308,6 +320,21 @@ def test_page_check_all_shows_each_profiles_steps_and_result(served: Served) -> 
     sections = re.findall(r'<section class="check-run" data-profile="(\w+)"', page)
     assert sections == ["amina", "jean"]
     assert text_of(page).count("Profile 'jean', checked November 26, 2026, 12:00, Paris time") == 1
+
+
+def test_page_checks_under_way_finish_when_the_agent_stops_and_none_starts_after(
+    served: Served,
+) -> None:
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    threading.Timer(0.3, served.gate.set).start()
+
+    served.jobs.close()
+
+    job = served.jobs.latest("amina")
+    assert job is not None and job.done
+    assert served.jobs.start(["jean"]) == ["jean"]
+    served.post("/check", data={"csrf_token": served.token()})
+    assert served.calls == [["amina"]]
 
 
 # Check now against the mock portal: a refused password, a locked account -----------------------
@@ -388,8 +415,9 @@ def test_page_check_now_after_a_refused_password_or_a_lock_offers_no_try_again(
     )
     assert 'action="/profiles/amina/check"' not in page
     assert "Check again" not in said
-    # The profile's own page says it too: its button would only be refused without a login.
-    assert 'action="/profiles/amina/check"' in profile
+    # Nor on the profile's own page: its card says why and what to do.
+    assert 'action="/profiles/amina/check"' not in profile
+    assert "Check now" not in text_of(profile)
 
 
 # Channels -------------------------------------------------------------------------------------
@@ -412,7 +440,7 @@ def test_page_channel_added_is_kept_in_the_keyring_only_listed_masked_and_tested
     assert added.status_code == 303
     assert "Channel 'phone' added (to the person, in" in text_of(listed)
     masked = f"json://volunteer:****@127.0.0.1:{http_receiver.port}/{TOPIC}"
-    assert f'<td><bdi class="address">{masked}</bdi></td>' in listed
+    assert f'<dd><bdi class="address">{masked}</bdi></dd>' in listed
     assert json.loads(served.credentials.channels["amina"])["channels"][0]["url"] == url
     assert tested.status_code == 303
     assert "phone: sent" in text_of(after_test)
@@ -441,7 +469,7 @@ def test_page_channel_remove_and_a_channel_that_does_not_answer(served: Served) 
     assert removed.status_code == 303
     assert "Channel 'dead' removed." in text_of(after)
     assert json.loads(served.credentials.channels["amina"])["channels"] == []
-    assert '<tr data-channel="dead">' not in after
+    assert '<li data-channel="dead">' not in after
 
 
 def test_page_channel_needs_a_consent_that_covers_channels(served: Served) -> None:
@@ -494,6 +522,10 @@ def test_page_calendar_downloads_and_goes_by_a_channel_that_carries_files(
 def test_page_forget_names_what_goes_then_forgets_and_says_so_on_the_overview(
     served: Served,
 ) -> None:
+    served.gate.set()
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    served.jobs.wait()
+    assert served.jobs.latest("amina") is not None
     add_channel(served, "json://127.0.0.1:9/hook")
     served.html("/profiles/amina/channels")  # the notice read
 
@@ -525,6 +557,7 @@ def test_page_forget_names_what_goes_then_forgets_and_says_so_on_the_overview(
     with sqlite3.connect(served.paths.state_file) as db:
         assert db.execute("SELECT count(*) FROM profiles WHERE name='amina'").fetchone() == (0,)
     assert served.get("/profiles/amina/forget").status_code == 404
+    assert served.jobs.latest("amina") is None
 
 
 def test_page_forget_waits_for_a_check_under_way(served: Served) -> None:
@@ -619,3 +652,33 @@ def test_page_checks_of_the_agent_run_with_the_agents_own_environment(home: Path
         assert env.settings.browser.timeout_seconds == 7 and env.state is state
     finally:
         state.close()
+
+
+def test_page_actions_pages_change_nothing(served: Served) -> None:
+    """S6 for the new pages: showing them writes no state, no keyring entry, no file."""
+    add_channel(served, "json://127.0.0.1:9/hook")
+    served.gate.set()
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    served.jobs.wait()
+    before = (
+        state_rows(served.paths),
+        dict(served.credentials.channels),
+        sorted(p.name for p in served.paths.data_dir.rglob("*")),
+    )
+
+    for path in (
+        "/check",
+        "/profiles/amina/check",
+        "/profiles/amina/channels",
+        "/profiles/amina/forget",
+        "/profiles/amina/calendar.ics",
+        "/profiles/jean/check?lang=ar",
+    ):
+        assert served.get(path).status_code == 200, path
+
+    assert before == (
+        state_rows(served.paths),
+        dict(served.credentials.channels),
+        sorted(p.name for p in served.paths.data_dir.rglob("*")),
+    )
+    assert served.calls == [["amina"]]

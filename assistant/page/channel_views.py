@@ -145,11 +145,9 @@ def show(name: str) -> str:
         labels={
             "list": w._("The channels"),
             "none": w._("No channel yet."),
-            "name": w._("Name"),
             "to": w._("Who reads it"),
             "language": w._("Language"),
             "address": w._("Address (masked)"),
-            "do": w._("Actions"),
             "test": w._("Send a test"),
             "test_all": w._("Send a test to every channel"),
             "send_calendar": w._("Send the calendar"),

@@ -1,8 +1,10 @@
 """Check now, from the page: for one profile and for all (PAGE_ACTIONS.md).
 
 ``POST`` starts a check in the agent (``assistant/page/checks.py``) and answers 303 to its page;
-that page shows the steps as they happen (it reloads itself every 2 s while the check runs, by a
-``<meta http-equiv="refresh">``: no script), then the result in the words ``check`` prints.
+that page shows the steps as they happen, then the result in the words ``check`` prints. While
+the check runs, ``static/check.js`` asks the same page again every 2 s and adds the new steps in
+place (no reload, which would send a screen reader back to the top, and which axe-core counts as
+a critical fault); without scripts, a link reloads the page.
 """
 
 from __future__ import annotations
@@ -17,16 +19,13 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from assistant.cli_output import progress_line, render_check
-from assistant.page.checks import CheckJob, CheckJobs, may_try_again
+from assistant.page.checks import NO_RETRY_CODES, CheckJob, CheckJobs, may_try_again
 from assistant.page.model import opened_state
 from assistant.page.views import _asked_language, _frame, _with_lang
 from assistant.page.words import Words, isolate, page_language
 from assistant.settings import Paths
 
 check_blueprint = Blueprint("checks", __name__)
-
-#: Seconds between two reloads of a check's page while it runs.
-REFRESH_SECONDS = 2
 
 
 def page_checks() -> CheckJobs:
@@ -121,8 +120,8 @@ def show_one(name: str) -> str:
         heading=w._("Check now: {profile}", profile=isolate(name)),
         runs=[run] if run is not None else [],
         running=running,
-        refresh=REFRESH_SECONDS if running else None,
         action=_with_lang(f"/profiles/{quote(name)}/check", asked),
+        here=_with_lang(f"/profiles/{quote(name)}/check", asked),
         back=_with_lang(f"/profiles/{quote(name)}", asked),
         can_start=not running and (run is None or run.again),
         labels=check_labels(w, busy_elsewhere=busy and (run is None or run.done)),
@@ -134,8 +133,22 @@ def show_one(name: str) -> str:
 def start_all() -> Response:
     asked = _asked_language()
     names = profile_names()
-    if names:
-        page_checks().start(names, every=True)
+    busy = page_checks().start(names, every=True) if names else []
+    if busy:
+        from assistant.page.notices import Notice, notices
+
+        w = Words(page_language(asked))
+        notices().add(
+            Notice(
+                [
+                    w._(
+                        "A check of these profiles was already under way, so it was not "
+                        "started again: {profiles}",
+                        profiles=isolate(", ".join(busy)),
+                    )
+                ]
+            )
+        )
     return redirect(_with_lang("/check", asked), code=303)
 
 
@@ -153,11 +166,11 @@ def show_all() -> str:
         heading=w._("Check every profile now"),
         runs=runs,
         running=running,
-        refresh=REFRESH_SECONDS if running else None,
         action=_with_lang("/check", asked),
+        here=_with_lang("/check", asked),
         back=_with_lang("/", asked),
         can_start=not running and bool(profile_names()),
-        labels=check_labels(w, busy_elsewhere=False),
+        labels={**check_labels(w, busy_elsewhere=False), "start": w._("Check every profile now")},
         **_frame(w, "overview", asked),
     )
 
@@ -180,6 +193,7 @@ def check_labels(w: Words, *, busy_elsewhere: bool) -> dict[str, Any]:
         ),
         "none": w._("No check was started from this page yet."),
         "back": w._("Back"),
+        "latest": w._("Show the latest steps"),
     }
 
 
@@ -192,6 +206,9 @@ class ProfileActions:
     channels: str
     forget: str
     busy: bool
+    #: The portal refused the password (or locked the account): no button to check again
+    #: until setup stores a new one (the card says why and what to do).
+    paused: bool
     labels: dict[str, Markup]
 
 
@@ -200,12 +217,16 @@ def profile_actions(w: Words, name: str) -> ProfileActions:
     the channels, stop."""
     asked = _asked_language()
     base = f"/profiles/{quote(name)}"
+    paths: Paths = current_app.extensions["page_paths"]
+    with opened_state(paths) as state:
+        found = state.profile(name)
     return ProfileActions(
         check=_with_lang(f"{base}/check", asked),
         check_page=_with_lang(f"{base}/check", asked),
         channels=_with_lang(f"{base}/channels", asked),
         forget=_with_lang(f"{base}/forget", asked),
         busy=page_checks().under_way(name),
+        paused=found is not None and found.refused_code in NO_RETRY_CODES,
         labels={
             "check": w._("Check now"),
             "under_way": w._("A check is under way"),

@@ -115,6 +115,8 @@ class CheckJobs:
         #: The last run of every profile at once (``POST /check``).
         self._last_run: CheckJob | None = None
         self._threads: list[threading.Thread] = []
+        #: The agent is stopping: no check starts any more.
+        self._closed = False
 
     # The interface (PAGE_ACTIONS.md) ------------------------------------------------------------
 
@@ -123,6 +125,8 @@ class CheckJobs:
         several); return the profiles it did NOT start because a check of theirs is under way.
         ``every``: the run is the page's "check all" (``latest_run``)."""
         with self._lock:
+            if self._closed:
+                return list(profiles)
             busy = [name for name in profiles if self._busy(name)]
             chosen = [name for name in dict.fromkeys(profiles) if name not in busy]
             if not chosen:
@@ -162,6 +166,19 @@ class CheckJobs:
         """Wait for the checks under way (tests, and an agent that stops)."""
         for thread in list(self._threads):
             thread.join(timeout)
+
+    def close(self, timeout: float = 120.0) -> None:
+        """The agent stops: start no more checks, and let those under way finish (their
+        browsers closed, their records written), as the agent does with its own."""
+        with self._lock:
+            self._closed = True
+        self.wait(timeout)
+
+    def forget(self, profile: str) -> None:
+        """A forgotten profile's checks are forgotten too (a profile set up again under the
+        same name starts with none)."""
+        with self._lock:
+            self._jobs.pop(profile, None)
 
     # Inside -------------------------------------------------------------------------------------
 
@@ -220,9 +237,9 @@ def _fault_result(name: str, at: datetime, error: Exception) -> CheckResult:
 
 
 def _lock_held(folder: Path, profile: str) -> bool:
-    """Whether a check of ``profile`` holds its portal-session lock (``CheckRunner.
-    portal_session``'s file, in the environment's ``session_locks_dir``) right now, in this
-    process or another. Probed without waiting; a lock taken here is let go at once."""
+    """Whether a check of ``profile`` holds its portal-session lock (the runner's file
+    ``<session_locks_dir>/<profile>.lock``, one per profile across processes) right now, in
+    this process or another. Probed without waiting; a lock taken here is let go at once."""
     from filelock import FileLock, Timeout
 
     path = folder / f"{profile}.lock"

@@ -123,6 +123,7 @@ def forget(name: str) -> Response:
     try:
         with writing_state() as state:
             forgotten = forget_profile(state, page_credentials(), data.paths, name)
+        page_checks().forget(name)
     except AssistantError as error:
         notices().add(Notice([Markup.escape(w.t.error(error))], problem=True))
         return redirect(here, code=303)

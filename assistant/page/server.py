@@ -32,6 +32,7 @@ from assistant.settings import Paths, Settings
 
 if TYPE_CHECKING:
     from assistant.environment import Environment
+    from assistant.page.checks import CheckJobs
     from assistant.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class PageServer:
     _server: Any = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _stopping: threading.Event = field(repr=False)
+    #: The checks started from the page, finished before the server stops.
+    checks: CheckJobs | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -120,7 +123,13 @@ class PageServer:
         thread.start()
         url = f"http://{LOOPBACK}:{port}/"
         page = cls(
-            url=url, port=port, paths=paths, _server=server, _thread=thread, _stopping=stopping
+            url=url,
+            port=port,
+            paths=paths,
+            _server=server,
+            _thread=thread,
+            _stopping=stopping,
+            checks=checks,
         )
         write_private_file(
             paths.page_file,
@@ -150,6 +159,9 @@ class PageServer:
             wasyncore.close_all(server._map)
         if _read_page_file(self.paths).get("url") == self.url:
             self.paths.page_file.unlink(missing_ok=True)
+        if self.checks is not None:
+            # After the page is gone, so that no new check can be asked for meanwhile.
+            self.checks.close()
 
 
 def _serve(server: Any, stopping: threading.Event) -> None:
