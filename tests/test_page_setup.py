@@ -343,6 +343,11 @@ def test_page_setup_password_twice_the_same_never_shown_back(
         assert 'value=""' in body.split('name="password"', 1)[1][:80]
     assert rows_of(paths.state_file) == before
     assert set(credentials.stored) == {"amina"}
+    # Refused, it is not kept for the next try either: the session holds the answers only.
+    guard: PageGuard = client.application.extensions["page_guard"]
+    for session in guard.sessions._sessions.values():
+        assert NEW_PASSWORD not in repr(session)
+        assert session.setup is None or session.setup.step() == "password"
 
 
 def test_page_setup_left_half_way_keeps_nothing_and_starts_again(
