@@ -78,6 +78,8 @@ def profile_run(job: CheckJob, name: str, w: Words) -> ProfileRun:
     steps = [progress_line(s.step, s.values, t) for s in job.steps_for(name)]
     result = job.result_for(name)
     lines = [] if result is None else [line.strip() for line in render_check(result, t).split("\n")]
+    # Channels that could not be read: the alerts went to this computer only (as `check` says).
+    lines += [t.error(fault) for profile, fault in job.channel_faults if profile == name]
     again = result is None or may_try_again(result)
     why_not = None
     if result is not None and not again:
