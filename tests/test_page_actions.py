@@ -439,7 +439,10 @@ def test_page_check_now_after_a_refused_password_or_a_lock_offers_no_try_again(
     )
     assert 'action="/profiles/amina/check"' not in page
     assert "Check again" not in said
-    # Nor on the profile's own page: its card says why and what to do.
+    # Nor on the profile's own page (its card says why and what to do), nor on the check's
+    # page opened afresh.
+    served.app.extensions["page_checks"].forget("amina")
+    assert 'action="/profiles/amina/check"' not in served.html("/profiles/amina/check")
     assert 'action="/profiles/amina/check"' not in profile
     assert "Check now" not in text_of(profile)
 

@@ -47,6 +47,15 @@ def profile_language(name: str) -> str | None:
     return None if found is None else found.language
 
 
+def password_refused(name: str) -> bool:
+    """The portal refused the profile's password (or locked the account, or asked for a new
+    password): no button starts a check until setup stores a new one."""
+    paths: Paths = current_app.extensions["page_paths"]
+    with opened_state(paths) as state:
+        found = state.profile(name)
+    return found is not None and found.refused_code in NO_RETRY_CODES
+
+
 def words_for_profile(name: str) -> tuple[Words, str | None]:
     """A profile's pages speak the holder's language, as the profile's own page does; ``?lang=``
     shows another. A profile that does not exist is a 404 (with no name said back)."""
@@ -125,7 +134,7 @@ def show_one(name: str) -> str:
         action=_with_lang(f"/profiles/{quote(name)}/check", asked),
         here=_with_lang(f"/profiles/{quote(name)}/check", asked),
         back=_with_lang(f"/profiles/{quote(name)}", asked),
-        can_start=not running and (run is None or run.again),
+        can_start=not running and (run is None or run.again) and not password_refused(name),
         labels=check_labels(w, busy_elsewhere=busy and (run is None or run.done)),
         **_frame(w, "profile", asked),
     )
@@ -219,16 +228,13 @@ def profile_actions(w: Words, name: str) -> ProfileActions:
     the channels, stop."""
     asked = _asked_language()
     base = f"/profiles/{quote(name)}"
-    paths: Paths = current_app.extensions["page_paths"]
-    with opened_state(paths) as state:
-        found = state.profile(name)
     return ProfileActions(
         check=_with_lang(f"{base}/check", asked),
         check_page=_with_lang(f"{base}/check", asked),
         channels=_with_lang(f"{base}/channels", asked),
         forget=_with_lang(f"{base}/forget", asked),
         busy=page_checks().under_way(name),
-        paused=found is not None and found.refused_code in NO_RETRY_CODES,
+        paused=password_refused(name),
         labels={
             "check": w._("Check now"),
             "under_way": w._("A check is under way"),
