@@ -439,6 +439,9 @@ def test_page_check_now_after_a_refused_password_or_a_lock_offers_no_try_again(
     )
     assert 'action="/profiles/amina/check"' not in page
     assert "Check again" not in said
+    # Right to left, the command the message names keeps its order.
+    arabic = served.html("/profiles/amina/check?lang=ar")
+    assert "<bdi>&#39;ofpra-assistant setup --profile amina --replace&#39;</bdi>" in arabic
     # Nor on the profile's own page (its card says why and what to do), nor on the check's
     # page opened afresh.
     served.app.extensions["page_checks"].forget("amina")

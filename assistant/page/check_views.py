@@ -72,8 +72,8 @@ class ProfileRun:
 
     name: str
     title: Markup
-    steps: list[str]
-    result: list[str]
+    steps: list[Markup]
+    result: list[Markup]
     done: bool
     ok: bool
     #: Whether the page offers to check again (never after a refused password or a lock).
@@ -84,7 +84,7 @@ class ProfileRun:
 
 def profile_run(job: CheckJob, name: str, w: Words) -> ProfileRun:
     t = w.t
-    steps = [progress_line(s.step, s.values, t) for s in job.steps_for(name)]
+    steps = [w.said(progress_line(s.step, s.values, t)) for s in job.steps_for(name)]
     result = job.result_for(name)
     lines = [] if result is None else [line.strip() for line in render_check(result, t).split("\n")]
     # Channels that could not be read: the alerts went to this computer only (as `check` says).
@@ -101,7 +101,7 @@ def profile_run(job: CheckJob, name: str, w: Words) -> ProfileRun:
         name=name,
         title=isolate(name),
         steps=steps,
-        result=[line for line in lines if line],
+        result=[w.said(line) for line in lines if line],
         done=result is not None,
         ok=result is not None and result.error is None,
         again=again,
