@@ -27,6 +27,7 @@ from werkzeug.test import TestResponse
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
 from assistant.environment import Environment
+from assistant.errors import KeyringLockedError
 from assistant.notifiers import AlertDispatcher
 from assistant.page.app import create_app
 from assistant.page.checks import CheckJobs
@@ -54,6 +55,8 @@ class ScriptedRunner:
         self.gate = gate
         self.calls = calls
         self.env: Environment | None = None
+        #: The profile's channels could not be read meanwhile (a locked keyring).
+        self.locked_channels = False
 
     def check_many(self, profiles: list[str], *, automated: bool = False) -> list[CheckResult]:
         assert self.env is not None
@@ -62,6 +65,10 @@ class ScriptedRunner:
         self.env.progress("logging_in")
         assert self.gate.wait(10)
         self.env.progress("logging_out")
+        if self.locked_channels:
+            self.env.channel_faults.append(
+                ("amina", KeyringLockedError("The keyring is locked: unlock it, then try again."))
+            )
         when = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
         return [CheckResult(profile=name, checked_at=when) for name in profiles]
 
@@ -74,6 +81,8 @@ class Served:
     credentials: MemoryCredentialStore
     gate: threading.Event
     calls: list[list[str]] = field(default_factory=list)
+    #: The scripted runner meets a locked keyring when it reads the channels.
+    locked_channels: bool = False
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         return self.client.get(path, base_url=BASE, **kwargs)
@@ -130,7 +139,10 @@ def served(home: Path) -> Iterator[Served]:
     def runner(env: Environment) -> ScriptedRunner:
         made = ScriptedRunner(gate, calls)
         made.env = env
+        made.locked_channels = served_ref[0].locked_channels if served_ref else False
         return made
+
+    served_ref: list[Served] = []
 
     jobs = CheckJobs(
         _environment(paths, envs), locks_dir=paths.data_dir / "locks", runner_factory=runner
@@ -144,6 +156,7 @@ def served(home: Path) -> Iterator[Served]:
     client = app.test_client()
     assert client.post("/session", base_url=BASE, data={"token": mint_token(key)}).status_code
     made = Served(app, client, paths, credentials, gate, calls)
+    served_ref.append(made)
     yield made
     gate.set()
     jobs.wait()
@@ -308,6 +321,17 @@ def test_page_check_now_waits_for_the_agents_own_check_of_that_profile(served: S
     assert not served.jobs.under_way("amina")
 
 
+def test_page_check_says_when_the_channels_could_not_be_read(served: Served) -> None:
+    served.locked_channels = True
+    served.gate.set()
+    served.post("/profiles/amina/check", data={"csrf_token": served.token()})
+    served.jobs.wait()
+
+    said = text_of(served.html("/profiles/amina/check"))
+
+    assert "The keyring is locked: unlock it, then try again." in said
+
+
 def test_page_check_all_shows_each_profiles_steps_and_result(served: Served) -> None:
     served.gate.set()
     answer = served.post("/check", data={"csrf_token": served.token()})
@@ -415,7 +439,13 @@ def test_page_check_now_after_a_refused_password_or_a_lock_offers_no_try_again(
     )
     assert 'action="/profiles/amina/check"' not in page
     assert "Check again" not in said
-    # Nor on the profile's own page: its card says why and what to do.
+    # Right to left, the command the message names keeps its order.
+    arabic = served.html("/profiles/amina/check?lang=ar")
+    assert "<bdi>&#39;ofpra-assistant setup --profile amina --replace&#39;</bdi>" in arabic
+    # Nor on the profile's own page (its card says why and what to do), nor on the check's
+    # page opened afresh.
+    served.app.extensions["page_checks"].forget("amina")
+    assert 'action="/profiles/amina/check"' not in served.html("/profiles/amina/check")
     assert 'action="/profiles/amina/check"' not in profile
     assert "Check now" not in text_of(profile)
 

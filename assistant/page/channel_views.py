@@ -86,7 +86,7 @@ def _back(name: str) -> Response:
 def _said(w: Words, error: AssistantError) -> Notice:
     """A refusal (a bad address, a name taken, a consent that does not cover channels, a
     locked keyring) in the words the CLI uses, and nothing stored."""
-    return Notice([Markup.escape(w.t.error(error))], problem=True)
+    return Notice([w.said(w.t.error(error))], problem=True)
 
 
 @channel_blueprint.get("/profiles/<name>/channels")
@@ -100,7 +100,7 @@ def show(name: str) -> str:
     try:
         channels = ChannelStore(page_credentials()).channels(name)
     except AssistantError as error:
-        problem = Markup.escape(w.t.error(error))
+        problem = w.said(w.t.error(error))
         channels = []
     for c in channels:
         rows.append(

@@ -47,6 +47,15 @@ def profile_language(name: str) -> str | None:
     return None if found is None else found.language
 
 
+def password_refused(name: str) -> bool:
+    """The portal refused the profile's password (or locked the account, or asked for a new
+    password): no button starts a check until setup stores a new one."""
+    paths: Paths = current_app.extensions["page_paths"]
+    with opened_state(paths) as state:
+        found = state.profile(name)
+    return found is not None and found.refused_code in NO_RETRY_CODES
+
+
 def words_for_profile(name: str) -> tuple[Words, str | None]:
     """A profile's pages speak the holder's language, as the profile's own page does; ``?lang=``
     shows another. A profile that does not exist is a 404 (with no name said back)."""
@@ -63,8 +72,8 @@ class ProfileRun:
 
     name: str
     title: Markup
-    steps: list[str]
-    result: list[str]
+    steps: list[Markup]
+    result: list[Markup]
     done: bool
     ok: bool
     #: Whether the page offers to check again (never after a refused password or a lock).
@@ -75,9 +84,11 @@ class ProfileRun:
 
 def profile_run(job: CheckJob, name: str, w: Words) -> ProfileRun:
     t = w.t
-    steps = [progress_line(s.step, s.values, t) for s in job.steps_for(name)]
+    steps = [w.said(progress_line(s.step, s.values, t)) for s in job.steps_for(name)]
     result = job.result_for(name)
     lines = [] if result is None else [line.strip() for line in render_check(result, t).split("\n")]
+    # Channels that could not be read: the alerts went to this computer only (as `check` says).
+    lines += [t.error(fault) for profile, fault in job.channel_faults if profile == name]
     again = result is None or may_try_again(result)
     why_not = None
     if result is not None and not again:
@@ -90,7 +101,7 @@ def profile_run(job: CheckJob, name: str, w: Words) -> ProfileRun:
         name=name,
         title=isolate(name),
         steps=steps,
-        result=[line for line in lines if line],
+        result=[w.said(line) for line in lines if line],
         done=result is not None,
         ok=result is not None and result.error is None,
         again=again,
@@ -123,7 +134,7 @@ def show_one(name: str) -> str:
         action=_with_lang(f"/profiles/{quote(name)}/check", asked),
         here=_with_lang(f"/profiles/{quote(name)}/check", asked),
         back=_with_lang(f"/profiles/{quote(name)}", asked),
-        can_start=not running and (run is None or run.again),
+        can_start=not running and (run is None or run.again) and not password_refused(name),
         labels=check_labels(w, busy_elsewhere=busy and (run is None or run.done)),
         **_frame(w, "profile", asked),
     )
@@ -217,16 +228,13 @@ def profile_actions(w: Words, name: str) -> ProfileActions:
     the channels, stop."""
     asked = _asked_language()
     base = f"/profiles/{quote(name)}"
-    paths: Paths = current_app.extensions["page_paths"]
-    with opened_state(paths) as state:
-        found = state.profile(name)
     return ProfileActions(
         check=_with_lang(f"{base}/check", asked),
         check_page=_with_lang(f"{base}/check", asked),
         channels=_with_lang(f"{base}/channels", asked),
         forget=_with_lang(f"{base}/forget", asked),
         busy=page_checks().under_way(name),
-        paused=found is not None and found.refused_code in NO_RETRY_CODES,
+        paused=password_refused(name),
         labels={
             "check": w._("Check now"),
             "under_way": w._("A check is under way"),

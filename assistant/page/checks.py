@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.environment import Environment, build_environment, utc_now
-from assistant.errors import as_assistant_error
+from assistant.errors import AssistantError, as_assistant_error
 from assistant.results import CheckResult
 from assistant.settings import Paths, Settings, load_settings
 from assistant.state import StateStore
@@ -63,6 +63,9 @@ class CheckJob:
     #: In the order of ``profiles``; None while the check runs.
     results: list[CheckResult] | None = None
     finished_at: datetime | None = None
+    #: Profiles whose alert channels could not be read (their alerts went to this computer
+    #: only), and why: ``check`` says it after its results, so does the page.
+    channel_faults: list[tuple[str, AssistantError]] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
@@ -203,6 +206,7 @@ class CheckJobs:
     def _run(self, job: CheckJob) -> None:
         """The job's thread: the check, whatever fails, ends in a result for each profile."""
         results: list[CheckResult]
+        faults: list[tuple[str, AssistantError]] = []
         try:
             with self._environment() as env:
                 env.progress = self._told(job)
@@ -213,11 +217,13 @@ class CheckJobs:
 
                     factory = CheckRunner
                 results = factory(env).check_many(job.profiles)
+                faults = list(env.channel_faults)
         except Exception as error:  # check_many never raises; the environment may
             log.exception("a check from the page failed")
             results = [_fault_result(name, self._clock(), error) for name in job.profiles]
         with self._lock:
             job.results = results
+            job.channel_faults = faults
             job.finished_at = self._clock()
             self._running.difference_update(job.profiles)
 
@@ -229,6 +235,7 @@ def _copy(job: CheckJob) -> CheckJob:
         steps=list(job.steps),
         results=list(job.results) if job.results is not None else None,
         finished_at=job.finished_at,
+        channel_faults=list(job.channel_faults),
     )
 
 

@@ -125,9 +125,9 @@ def forget(name: str) -> Response:
             forgotten = forget_profile(state, page_credentials(), data.paths, name)
         page_checks().forget(name)
     except AssistantError as error:
-        notices().add(Notice([Markup.escape(w.t.error(error))], problem=True))
+        notices().add(Notice([w.said(w.t.error(error))], problem=True))
         return redirect(here, code=303)
     # The report `forget` prints, in the page's words.
     lines = [line.strip() for line in render_forgotten(forgotten, w.t).splitlines()]
-    notices().add(Notice([Markup.escape(line) for line in lines if line]))
+    notices().add(Notice([w.said(line) for line in lines if line]))
     return redirect(_with_lang("/", asked), code=303)

@@ -97,6 +97,11 @@ class Words:
         """A message stored elsewhere (``N_``), translated, as plain text."""
         return self._catalog.gettext(message)
 
+    def said(self, text: str) -> Markup:
+        """Text the CLI's own functions worded in this language (a check's steps and result):
+        escaped, its commands kept in order right to left, as this page's own messages."""
+        return self._template(text)
+
     def date(self, day: date | None) -> Markup:
         """A date as people write it in this language, and as a machine reads it."""
         if day is None:
