@@ -79,14 +79,18 @@ class PageHandle(Protocol):
     def stop(self) -> None: ...
 
 
-PageStarter = Callable[[Paths, Settings], PageHandle]
+#: The page's starter gets the agent's own way to make a check's environment, so that a check
+#: started from the page runs with the agent's settings, keyring, desktop and browser.
+PageStarter = Callable[[Paths, Settings, Callable[[StateStore], Environment]], PageHandle]
 
 
-def serve_page(paths: Paths, settings: Settings) -> PageHandle:
+def serve_page(
+    paths: Paths, settings: Settings, environment: Callable[[StateStore], Environment]
+) -> PageHandle:
     """The page, served in daemon threads of this process (``ofpra-assistant run``'s)."""
     from assistant.page.server import PageServer
 
-    return PageServer.start(paths, settings)
+    return PageServer.start(paths, settings, environment=environment)
 
 
 class Runner(Protocol):
@@ -316,7 +320,7 @@ class Agent:
         if self._page_starter is None:
             return
         try:
-            self.page = self._page_starter(self.paths, self.settings)
+            self.page = self._page_starter(self.paths, self.settings, self.environment)
         except AssistantError as error:  # a [page] setting refused: named, not a traceback
             log.error("the page is not served: %s", error.message)
         except Exception:

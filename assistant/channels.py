@@ -743,6 +743,67 @@ def drop_pending(state: StateStore, profile: str, label: str, now: datetime) -> 
     return len(pending)
 
 
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What one channel did with a test message (or the calendar file): the CLI and the page
+    say it, each in its own words."""
+
+    label: str
+    sent: bool
+    error: str | None = None
+    #: The calendar was asked for and this channel cannot carry a file: nothing was sent.
+    cannot_carry: bool = False
+
+
+def send_trial(
+    store: ChannelStore,
+    state: StateStore,
+    data_dir: Path,
+    profile: str,
+    label: str | None,
+    now: datetime,
+    *,
+    calendar: bool = False,
+) -> list[TrialOutcome]:
+    """A test message (or, with ``calendar``, the calendar file, written afresh in the home
+    folder first) to the channel named ``label``, or to each of the profile's channels."""
+    from assistant.calendar_file import refresh_calendar
+
+    chosen = [c for c in store.channels(profile) if label in (None, c.label)]
+    if not chosen:
+        raise ConfigInvalidError(
+            N_(
+                "The profile '{profile}' has no channel named '{name}' "
+                "('ofpra-assistant channel list --profile {profile}' lists them)."
+            ),
+            profile=profile,
+            name=label or "",
+        )
+    attachments = []
+    if calendar:
+        refreshed = refresh_calendar(state, data_dir, profile, now)
+        assert refreshed is not None
+        attachments.append(refreshed[0])
+    outcomes = []
+    for channel in chosen:
+        if attachments and not supports_attachments(channel):
+            outcomes.append(TrialOutcome(channel.label, False, cannot_carry=True))
+            continue
+        message = trial_message(channel, calendar=bool(attachments))
+        done = deliver(channel, message, now, attachments=attachments)
+        outcomes.append(TrialOutcome(channel.label, done.ok, done.error))
+    return outcomes
+
+
+def remove_channel(
+    store: ChannelStore, state: StateStore, profile: str, label: str, now: datetime
+) -> Channel:
+    """Remove the channel from the keyring, and its deliveries still to do from the outbox."""
+    removed = store.remove(profile, label)
+    drop_pending(state, profile, removed.label, now)
+    return removed
+
+
 def channel_targets(
     store: ChannelStore, state: StateStore, profile: str, clock: Callable[[], datetime]
 ) -> list[ChannelTarget]:

@@ -13,19 +13,11 @@ from assistant.cli_context import (
     one_profile,
     terminal_translator,
 )
-from assistant.errors import N_, ConfigInvalidError, no_such_profile
+from assistant.errors import no_such_profile
 
 
 def cmd_channel(args: argparse.Namespace) -> int:
-    from assistant.calendar_file import refresh_calendar
-    from assistant.channels import (
-        ChannelStore,
-        deliver,
-        drop_pending,
-        masked_url,
-        supports_attachments,
-        trial_message,
-    )
+    from assistant.channels import ChannelStore, masked_url, remove_channel, send_trial
     from assistant.profiles import check_profile_name
 
     paths, env = command_environment(args, console=sys.stdout)
@@ -108,38 +100,26 @@ def cmd_channel(args: argparse.Namespace) -> int:
             )
         return 0
     if args.action == "remove":
-        removed = store.remove(args.profile, args.label)
-        drop_pending(env.state, args.profile, removed.label, env.clock())
+        removed = remove_channel(store, env.state, args.profile, args.label, env.clock())
         print(t._("Channel '{label}' removed.", label=removed.label))
         return 0
-    chosen = [c for c in channels if args.label in (None, c.label)]
-    if not chosen:
-        raise ConfigInvalidError(
-            N_(
-                "The profile '{profile}' has no channel named '{name}' "
-                "('ofpra-assistant channel list --profile {profile}' lists them)."
-            ),
-            profile=args.profile,
-            name=args.label or "",
-        )
-    attachments = []
-    if args.action == "send-calendar":
-        refreshed = refresh_calendar(env.state, paths.data_dir, args.profile, env.clock())
-        assert refreshed is not None
-        attachments.append(refreshed[0])
-    failed = 0
-    for c in chosen:
-        if attachments and not supports_attachments(c):
-            print(t._("{label}: this channel cannot carry a file: not sent", label=c.label))
-            continue
-        message = trial_message(c, calendar=bool(attachments))
-        done = deliver(c, message, env.clock(), attachments=attachments)
-        if done.ok:
-            print(t._("{label}: sent", label=c.label))
+    outcomes = send_trial(
+        store,
+        env.state,
+        paths.data_dir,
+        args.profile,
+        args.label,
+        env.clock(),
+        calendar=args.action == "send-calendar",
+    )
+    for outcome in outcomes:
+        if outcome.cannot_carry:
+            print(t._("{label}: this channel cannot carry a file: not sent", label=outcome.label))
+        elif outcome.sent:
+            print(t._("{label}: sent", label=outcome.label))
         else:
-            failed += 1
-            print(t._("{label}: not sent ({error})", label=c.label, error=done.error))
-    return 1 if failed else 0
+            print(t._("{label}: not sent ({error})", label=outcome.label, error=outcome.error))
+    return 1 if any(not o.sent and not o.cannot_carry for o in outcomes) else 0
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:

@@ -20,8 +20,11 @@ from assistant.errors import ConfigInvalidError
 from assistant.i18n import LANGUAGES, Translator
 from assistant.profiles import (
     check_identifier,
+    check_new_password,
+    check_person_name,
     check_profile_name,
     identifier_doubt,
+    profile_name_answer,
     proposed_profile_name,
 )
 from assistant.settings import check_portal_url
@@ -140,10 +143,10 @@ def _why_not_a_choice(answer: str, options: list[str], t: Translator) -> str:
 
 def ask_name(ask: Ask, say: Say, question: str, t: Translator) -> str:
     while True:
-        name = " ".join(ask(question + " ").split())
-        if name and name.isprintable():
-            return name
-        say(t._("A name is needed here. Type it, then press Enter."))
+        try:
+            return check_person_name(ask(question + " "))
+        except ConfigInvalidError as error:
+            say(t.error(error))
 
 
 def ask_profile_name(
@@ -165,17 +168,17 @@ def ask_profile_name(
         typed = given if given else ask(t._("Name of this profile [{name}]: ", name=proposal))
         given = None
         try:
-            name = check_profile_name(typed.strip() or proposal)
+            name, taken_by = profile_name_answer(typed, existing)
         except ConfigInvalidError as error:
             say(t.error(error))
             continue
-        if name not in existing:
+        if taken_by is None:
             return name, False
         say(
             t._(
                 "The profile '{profile}' is already set up, for {who}.",
                 profile=name,
-                who=existing[name],
+                who=taken_by,
             )
         )
         question = t._(
@@ -274,9 +277,11 @@ def ask_identifier(ask: Ask, say: Say, given: str | None, t: Translator) -> str:
 def ask_password(secret: Ask, say: Say, t: Translator) -> str:
     while True:
         password = secret(t._("Password of the OFPRA account: "))
-        if password and secret(t._("Type the password again: ")) == password:
-            return password
-        say(t._("The two passwords are not the same (or empty). Try again."))
+        again = secret(t._("Type the password again: ")) if password else ""
+        try:
+            return check_new_password(password, again)
+        except ConfigInvalidError as error:
+            say(t.error(error))
 
 
 def run_wizard(
@@ -511,16 +516,11 @@ def ask_holder_and_consent(
 
 
 def profiles_here(env: Environment) -> dict[str, str]:
-    """Each profile set up on this computer, with whose account it is ("Amina K., ******1552"):
-    what the profile-name questions say of a taken name."""
-    from assistant.profiles import existing_profile
+    """Each profile set up on this computer, with whose account it is (profiles.py's
+    ``profiles_set_up``, which the page's setup asks too)."""
+    from assistant.profiles import profiles_set_up
 
-    existing = {}
-    for stored in env.state.profiles():
-        found = existing_profile(env.state, env.credentials, stored.name)
-        if found is not None:
-            existing[stored.name] = found.who
-    return existing
+    return profiles_set_up(env.state, env.credentials)
 
 
 def keyring_name(backends: str, t: Translator) -> str:

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +40,31 @@ def check_profile_name(name: str) -> str:
             name=name,
         )
     return name
+
+
+def profile_name_answer(typed: str, existing: Mapping[str, str]) -> tuple[str, str | None]:
+    """A profile's name as the terminal's wizard and the page take it: empty is the proposed
+    name; a name that is not one is refused (``ConfigInvalidError``). Returns the name and,
+    when a profile of that name is set up, whose it is: it is then replaced only after the
+    volunteer, told whose it is, confirms."""
+    name = check_profile_name(typed.strip() or proposed_profile_name(existing))
+    return name, existing.get(name)
+
+
+def check_person_name(typed: str) -> str:
+    """A person's name given with the consent (the holder's, the helper's): spaces folded,
+    refused when empty or holding a character that is not text."""
+    name = " ".join(typed.split())
+    if not name or not name.isprintable():
+        raise ConfigInvalidError(N_("A name is needed here. Type it, then press Enter."))
+    return name
+
+
+def check_new_password(password: str, again: str) -> str:
+    """The password typed twice: the same both times, and not empty."""
+    if not password or again != password:
+        raise ConfigInvalidError(N_("The two passwords are not the same (or empty). Try again."))
+    return password
 
 
 def proposed_profile_name(taken: Iterable[str]) -> str:
@@ -92,6 +117,17 @@ def existing_profile(
         masked_identifier=mask_identifier(identifier) if identifier else "",
         identifier=identifier,
     )
+
+
+def profiles_set_up(state: StateStore, credentials: CredentialStoreLike) -> dict[str, str]:
+    """Each profile set up here, with whose account it is ("Amina K., ******1552"): what the
+    profile-name question (the terminal's and the page's) says of a taken name."""
+    existing = {}
+    for stored in state.profiles():
+        found = existing_profile(state, credentials, stored.name)
+        if found is not None:
+            existing[stored.name] = found.who
+    return existing
 
 
 def profile_exists_error(existing: ExistingProfile) -> ProfileExistsError:

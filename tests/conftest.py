@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from playwright.sync_api import Page, Playwright
+from werkzeug.test import TestResponse
 
 from assistant.credentials import home_identity
 from assistant.deadlines import PARIS
@@ -379,6 +380,39 @@ def log_in(client: FlaskClient, password: str = PASSWORD) -> str:
         LOGIN, data={"csrf_token": token, "identifier": IDENTIFIER, "password": password}
     )
     return response.get_data(as_text=True) if response.status_code == 200 else response.location
+
+
+# The assistant's page through Flask's test client ------------------------------------------
+
+#: The port the page's test client says it is served on (S2 checks ``Host`` against it).
+PAGE_PORT = 8765
+PAGE_BASE = f"http://127.0.0.1:{PAGE_PORT}"
+
+
+def page_get(client: FlaskClient, path: str, **kwargs: Any) -> TestResponse:
+    return client.get(path, base_url=PAGE_BASE, **kwargs)
+
+
+def page_post(client: FlaskClient, path: str, **kwargs: Any) -> TestResponse:
+    return client.post(path, base_url=PAGE_BASE, **kwargs)
+
+
+def page_log_in(client: FlaskClient, key: bytes) -> FlaskClient:
+    """A page session for ``client``, by the one-time token ``open`` would hand the browser."""
+    from assistant.page.tokens import mint_token
+
+    answer = page_post(client, "/session", data={"token": mint_token(key)})
+    assert answer.status_code == 200
+    return client
+
+
+def state_rows(state_file: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a state file: what "nothing changed" compares."""
+    import sqlite3
+
+    with sqlite3.connect(state_file) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(db.execute(f"SELECT * FROM {t}"), key=repr) for t in sorted(tables)}
 
 
 def mock_log(client: FlaskClient) -> dict[str, Any]:

@@ -267,6 +267,8 @@ def test_page_has_no_serious_accessibility_violation(page: Page, served: Served)
     assert found == {}
 
 
+#: The pages measured at 360 px: the setup's first screen too (its 11 languages' names).
+NARROW_PAGES = ["/", "/profiles/jean", "/profiles/hostile", "/help", "/profiles/nobody", "/setup"]
 FITS = """() => {
   const width = document.documentElement.clientWidth;
   const problems = [];
@@ -302,7 +304,7 @@ def test_page_fits_360_pixels_in_every_language_and_is_rtl_in_dari(
     try:
         found = {}
         for language in ALL_LANGUAGES:
-            for path in ["/", "/profiles/jean", "/profiles/hostile", "/help", "/profiles/nobody"]:
+            for path in NARROW_PAGES:
                 go(narrow, served, f"{path}?lang={language}")
                 # The details fold opened, so what it holds is measured too.
                 narrow.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -350,3 +352,147 @@ def test_page_screenshots_of_the_overview(context: BrowserContext, served: Serve
     finally:
         shot.close()
     assert os.access(ARTIFACTS, os.W_OK)
+
+
+#: The setup's screens in French, as a volunteer reads them (the catalog's words, by hand).
+FRENCH = {
+    "continue": "Continuer",
+    "helper": "Non, j'aide le ou la titulaire du compte",
+    "holder": "Nom du ou de la titulaire du compte :",
+    "given_by": "Votre nom (vous aidez la personne titulaire du compte) :",
+    "portal": "Adresse de la page de connexion du site",
+    "identifier": "Numéro AGDREF ou numéro de dossier OFPRA",
+    "password": "Mot de passe du compte OFPRA",
+    "again": "Tapez encore le mot de passe",
+}
+
+
+def test_page_setup_in_french_for_a_dari_reader_through_the_first_check(
+    browser: Browser, served: Served, portal: MockPortalServer, desktop: DesktopSession
+) -> None:
+    """Issue 21: a volunteer sets up, in French, the account of a person who reads Dari, from
+    the page only: one question a screen (axe-core on each, in French, Dari and Arabic), the
+    first check's steps and result, then the person's own page in Dari. Last in the module: it
+    adds a person and chooses the page's language."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    portal.use_scenario("decision_9_days")
+    axe = Axe()
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    serious: dict[str, list[str]] = {}
+    steps: list[str] = []
+
+    def checked(page: Page) -> None:
+        """Each screen: its step, and no serious accessibility fault in fr, fa_AF and ar."""
+        step = page.locator("form.setup").first.get_attribute("data-step") or "?"
+        steps.append(step)
+        for language in ("fa_AF", "ar", "fr"):
+            go(page, served, f"/setup?lang={language}")
+            violations = axe.run(page).response["violations"]
+            found = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+            if found:
+                serious[f"{language} {step}"] = found
+        go(page, served, "/setup")
+
+    def next_screen(page: Page, label: str = FRENCH["continue"]) -> None:
+        with page.expect_navigation():
+            page.get_by_role("button", name=label).click()
+
+    try:
+        page = open_page(context, served, "/setup")
+        page.get_by_role("radio", name="Français").check()
+        next_screen(page, "Continue")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        checked(page)  # the profile's name, proposed
+        assert page.get_by_label("Nom de ce profil").input_value() == "person-1"
+        next_screen(page)
+        checked(page)  # whose account
+        page.get_by_role("radio", name=FRENCH["helper"]).check()
+        next_screen(page)
+        checked(page)  # the holder's language
+        page.get_by_role("radio", name="دری (Dari)").check()
+        next_screen(page)
+        checked(page)  # the consent, in Dari and in French
+        dari = page.locator('div.consent[lang="fa-AF"][dir="rtl"]')
+        assert dari.locator("p").count() == 9
+        assert (
+            page.locator('div.consent[lang="fr"]')
+            .first.inner_text()
+            .startswith("Cet assistant va, sur cet ordinateur seulement :")
+        )
+        page.get_by_label(FRENCH["holder"]).fill("Farid Ahmadi")
+        page.get_by_label(FRENCH["given_by"]).fill("Marie Bénévole")
+        page.get_by_role("radio", name="Oui").check()
+        next_screen(page)
+        checked(page)  # the portal's address: plain http off this computer is refused
+        page.get_by_label(FRENCH["portal"]).fill("http://usager.ofpra.example/ofpra/user/login")
+        next_screen(page)
+        assert (
+            page.locator("p.refusal")
+            .inner_text()
+            .startswith(
+                "L'adresse du site 'http://usager.ofpra.example/ofpra/user/login' doit "
+                "commencer par https://"
+            )
+        )
+        page.get_by_label(FRENCH["portal"]).fill(portal.login_url)
+        next_screen(page)
+        checked(page)  # the identifier
+        page.get_by_label(FRENCH["identifier"]).fill(IDENTIFIER)
+        next_screen(page)
+        checked(page)  # the password, twice
+        assert page.get_by_label(FRENCH["password"]).get_attribute("type") == "password"
+        page.get_by_label(FRENCH["password"]).fill(PASSWORD)
+        page.get_by_label(FRENCH["again"]).fill(PASSWORD)
+        next_screen(page)
+        page.wait_for_url(served.url + "profiles/person-1/check?lang=fr")
+        # The first check's steps as they happen (the page reloads itself), then its result.
+        result = page.locator('section.check-run[data-profile="person-1"] ul.result')
+        result.wait_for(timeout=90_000)
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.locator("ol.steps li").count() >= 2
+        assert "level-calm" in (result.get_attribute("class") or "")
+        assert PASSWORD not in page.content() and IDENTIFIER not in page.content()
+        # The same person's page: in Dari, their language, with the letter the check read.
+        go(page, served, "/profiles/person-1")
+        assert page.locator("html").get_attribute("lang") == "fa-AF"
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.locator("li.letter").count() >= 1
+        assert "******1552" in page.content()
+    finally:
+        context.close()
+        # The page's language chosen here stays this test's.
+        (served.paths.data_dir / "page-language").unlink(missing_ok=True)
+    assert steps == ["name", "whose", "holder_language", "consent", "portal", "identifier",
+                     "password"]  # fmt: skip
+    assert serious == {}
+    log = portal.log()
+    assert log["logins"] == 1 and log["view_requests"] == []
+    state = StateStore.open(served.paths.state_file)
+    try:
+        profile = state.profile("person-1")
+        consent = state.consent("person-1")
+    finally:
+        state.close()
+    assert profile is not None and profile.language == "fa_AF"
+    assert consent is not None
+    assert (consent.holder_name, consent.given_by, consent.role) == (
+        "Farid Ahmadi",
+        "Marie Bénévole",
+        "helper",
+    )
+    assert [url for url in requests if not url.startswith((served.url, "file://"))] == []
+    # The terminal sees the person as one it set up itself.
+    cli = Cli(served.paths.data_dir, desktop, "ofpra-assistant-page-browser")
+    code, status = cli.json("status")
+    assert code == 0
+    by_name = {entry["profile"]: entry for entry in status["profiles"]}
+    page_set_up, cli_set_up = by_name["person-1"], by_name["amina"]
+    assert set(page_set_up) == set(cli_set_up)
+    assert page_set_up["language"] == cli_set_up["language"] == "fa_AF"
+    assert page_set_up["consent"]["text_version"] == cli_set_up["consent"]["text_version"]
+    assert page_set_up["last_check"]["ok"] is True
+    # The password went from the page to the keyring, and only there.
+    assert cli.keyring_entry("person-1:password") == PASSWORD

@@ -3,18 +3,23 @@ contacted; a bad certificate is a failure, never ignored; files are for their ow
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page, Response
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 from assistant.credentials import Credentials
@@ -71,17 +76,25 @@ def test_a_certificate_error_stops_the_check_before_the_password_is_sent(
         read_documents(fenced, https_portal, LEAK_IDENTIFIER, LEAK_PASSWORD, 5_000)
 
 
-def process_tree_texts() -> list[bytes]:
-    """The command lines and environments of every process we may read."""
+def process_tree_texts(home: Path | None = None) -> list[bytes]:
+    """The command lines and environments of every process we may read; with ``home``, but
+    those of another home folder's assistant (another test run sharing this machine: its
+    secrets are its own)."""
+    ours = f"OFPRA_ASSISTANT_HOME={home}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
+        texts = []
         for name in ("cmdline", "environ"):
             try:
-                found.append((entry / name).read_bytes())
+                texts.append((entry / name).read_bytes())
             except OSError:
                 continue
+        homes = {v for t in texts for v in t.split(b"\0") if v.startswith(b"OFPRA_ASSISTANT_HOME=")}
+        if home is not None and homes and ours not in homes:
+            continue
+        found.extend(texts)
     return found
 
 
@@ -92,7 +105,10 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
     desktop: DesktopSession,
     smtp_receiver: SmtpReceiver,
     http_receiver: HttpReceiver,
+    browser: Browser,
 ) -> None:
+    """The terminal's commands, then the page (issue 21): the same password and identifier
+    typed into the page's setup, served by a real agent, in a real Chromium."""
     home = tmp_path / "home"
     env = assistant_env(desktop, home, "ofpra-assistant-leak-test", BROWSER__TIMEOUT_SECONDS="5")
     outputs: list[str] = []
@@ -101,7 +117,7 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
 
     def watch_processes() -> None:
         while not stop.is_set():
-            for text in process_tree_texts():
+            for text in process_tree_texts(home):
                 if any(s.encode() in text for s in (LEAK_PASSWORD, LEAK_IDENTIFIER, LEAK_TOPIC)):
                     seen_in_processes.append(text[:200])
             stop.wait(0.05)
@@ -173,10 +189,11 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
             run("-v", "channel", "test", "--profile", "default")
             run("-v", "channel", "send-calendar", "--profile", "default")
             run("forget", "--yes")
+            attempted = portal.log()["failed_logins"]
+            page_texts = set_up_on_the_page(browser, env, home, portal.login_url, outputs)
         finally:
             stop.set()
             watcher.join()
-        attempted = portal.log()["failed_logins"]
 
     assert attempted == 2, "the checks did log in (with the wrong password scenario)"
     for output in outputs:
@@ -195,6 +212,99 @@ def test_leak_scan_finds_no_password_or_identifier_anywhere(
     assert (home / "state.sqlite3").is_file(), "the scan below reads the state"
     assert files_holding(home, LEAK_PASSWORD, LEAK_IDENTIFIER, LEAK_TOPIC) == []
     assert seen_in_processes == []
+    # The page: every answer the browser got, and every page it showed.
+    assert len(page_texts) > 10
+    for text in page_texts:
+        assert LEAK_PASSWORD not in text
+        assert LEAK_IDENTIFIER not in text
+    assert (home / "logs" / "assistant.log").is_file(), "the scan above read the agent's log"
+
+
+def set_up_on_the_page(
+    browser: Browser, env: dict[str, str], home: Path, portal_url: str, outputs: list[str]
+) -> list[str]:
+    """A real agent (``run``) serving the page; ``open --print-url``; the setup of a person
+    typed into the page, the password twice, then the first check's result. Returns every
+    HTTP answer the browser got (headers and bodies) and every page it showed; the agent's
+    own output goes to ``outputs``."""
+    agent_output = home.parent / "agent-output.txt"
+    with agent_output.open("wb") as sink:
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "-v", "run"], env=env, stdout=sink, stderr=sink
+        )
+    texts: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not (home / "page.json").exists():
+            assert time.monotonic() < deadline, "the agent's page did not start"
+            time.sleep(0.05)
+        opened = subprocess.run(
+            [sys.executable, "-m", "assistant", "open", "--print-url"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        outputs.extend([opened.stdout, opened.stderr])
+        page_url = json.loads((home / "page.json").read_text())["url"]
+        context = browser.new_context()
+        answers: list[Response] = []
+        context.on("response", lambda answer: answers.append(answer))
+
+        def read_answers() -> None:
+            # Read while their page is still the one shown (a body goes with its document).
+            while answers:
+                answer = answers.pop(0)
+                texts.append(json.dumps(answer.all_headers()))
+                with contextlib.suppress(PlaywrightError):  # a redirect has no body to read
+                    texts.append(answer.body().decode("utf-8", "replace"))
+
+        def submit(tab: Page) -> None:
+            with tab.expect_navigation():
+                tab.get_by_role("button", name="Continue").click()
+            read_answers()
+            texts.append(tab.content())
+
+        try:
+            tab = context.new_page()
+            tab.goto(opened.stdout.strip())
+            tab.wait_for_url(page_url)
+            tab.goto(page_url + "setup")
+            read_answers()
+            tab.get_by_role("radio", name="English").check()
+            submit(tab)
+            tab.get_by_label("Name of this profile").fill("pageleak")
+            submit(tab)
+            submit(tab)  # their own account (the default answer)
+            tab.get_by_label("Your name:").fill(LEAK_NAME)
+            tab.get_by_role("radio", name="Yes").check()
+            submit(tab)
+            tab.get_by_label("Address of the portal's login page").fill(portal_url)
+            submit(tab)
+            tab.get_by_label("AGDREF number or OFPRA file number").fill(LEAK_IDENTIFIER)
+            submit(tab)
+            # Once wrong, then right: a refused answer never shows it back.
+            tab.get_by_label("Password of the OFPRA account").fill(LEAK_PASSWORD)
+            tab.get_by_label("Type the password again").fill(LEAK_PASSWORD + "x")
+            submit(tab)
+            assert tab.locator("p.refusal").count() == 1
+            tab.get_by_label("Password of the OFPRA account").fill(LEAK_PASSWORD)
+            tab.get_by_label("Type the password again").fill(LEAK_PASSWORD)
+            submit(tab)
+            tab.locator("ul.result").wait_for(timeout=120_000)
+            read_answers()
+            texts.append(tab.content())
+            for path in ("", "profiles/pageleak", "profiles/pageleak/check", "setup", "help"):
+                tab.goto(page_url + path)
+                read_answers()
+                texts.append(tab.content())
+        finally:
+            context.close()
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(timeout=60)
+        outputs.append(agent_output.read_text(encoding="utf-8", errors="replace"))
+    return texts
 
 
 @pytest.mark.desktop

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -13,18 +14,35 @@ from assistant.page.tokens import TokenBook
 from assistant.page.words import Words, page_language
 from assistant.settings import Paths, Settings
 
+if TYPE_CHECKING:
+    from assistant.page.checks import CheckJobs
+
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 
 def create_app(
-    paths: Paths, *, port: int, tokens: TokenBook, settings: Settings | None = None
+    paths: Paths,
+    *,
+    port: int,
+    tokens: TokenBook,
+    settings: Settings | None = None,
+    checks: CheckJobs | None = None,
 ) -> Flask:
     """The page's Flask app: the security middleware for every route (Host, session, CSRF,
     Origin, headers), the token exchange (POST /session with form field ``token`` and optional
-    ``next``), the views (/, /profiles/<name>, /help), the static files. Reads what it shows
-    from the home folder (state, profiles, consent) per request; holds no lock a check needs."""
+    ``next``), the views (/, /profiles/<name>, /help), the actions (check now, channels,
+    stop), the setup of a person (/setup), the page's language (/language), the static files.
+    Reads what it shows from the home folder (state, profiles, consent) per request; holds no
+    lock a check needs. ``checks``: the checks started from the page (the agent's own, with its
+    settings and environment); by default, ones made here."""
+    from assistant.page.channel_views import channel_blueprint
+    from assistant.page.check_views import check_blueprint
+    from assistant.page.checks import CheckJobs, environment_source
+    from assistant.page.forget_views import forget_blueprint
+    from assistant.page.language import language_blueprint
     from assistant.page.session import session_blueprint
+    from assistant.page.setup_views import setup_blueprint
     from assistant.page.views import views_blueprint
 
     app = Flask(
@@ -46,9 +64,17 @@ def create_app(
     app.extensions["page_paths"] = paths
     app.extensions["page_settings"] = settings
     app.extensions["page_tokens"] = tokens
+    app.extensions["page_checks"] = checks or CheckJobs(
+        environment_source(paths, settings, None), locks_dir=paths.data_dir / "locks"
+    )
     PageGuard(app, port=port, home=str(paths.data_dir))
     app.register_blueprint(session_blueprint)
     app.register_blueprint(views_blueprint)
+    app.register_blueprint(check_blueprint)
+    app.register_blueprint(channel_blueprint)
+    app.register_blueprint(forget_blueprint)
+    app.register_blueprint(setup_blueprint)
+    app.register_blueprint(language_blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _fault)
     return app

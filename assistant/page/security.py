@@ -12,9 +12,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
+
+if TYPE_CHECKING:
+    from assistant.page.setup_views import SetupDraft
 
 #: The only endpoints a browser without a session may reach: the token exchange, and the
 #: stylesheet and font (which hold nothing personal).
@@ -46,6 +50,10 @@ def cookie_name(home: str) -> str:
 class PageSession:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     started: float = field(default_factory=time.monotonic)
+    #: The page's language chosen in this browser session (None: the home folder's default).
+    language: str | None = None
+    #: A setup under way: its answers so far, never the password (setup_views.py).
+    setup: SetupDraft | None = None
 
 
 class SessionBook:
@@ -111,7 +119,7 @@ class PageGuard:
             if origin is not None and origin != "null" and origin not in self.origins:
                 raise Forbidden()
             return
-        if origin is not None and origin not in self.origins:
+        if origin is not None and origin not in self.origins and not _own_null_origin(origin):
             raise Forbidden()
         session: PageSession | None = g.page_session
         sent = request.form.get(CSRF_FIELD, "")
@@ -126,6 +134,13 @@ class PageGuard:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response
+
+
+def _own_null_origin(origin: str) -> bool:
+    """A form of the page itself, posted under its own ``Referrer-Policy: no-referrer`` (S7):
+    the Fetch standard has the browser send ``Origin: null`` then. Told from another site's
+    "null" (a sandboxed frame, a file) by ``Sec-Fetch-Site``, a header no page can set."""
+    return origin == "null" and request.headers.get("Sec-Fetch-Site") == "same-origin"
 
 
 def csrf_token() -> str:

@@ -17,8 +17,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import N_, ConfigInvalidError
 from assistant.page.tokens import (
@@ -28,6 +29,11 @@ from assistant.page.tokens import (
     write_home_file,
 )
 from assistant.settings import Paths, Settings
+
+if TYPE_CHECKING:
+    from assistant.environment import Environment
+    from assistant.page.checks import CheckJobs
+    from assistant.state import StateStore
 
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
@@ -46,14 +52,26 @@ class PageServer:
     _server: Any = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _stopping: threading.Event = field(repr=False)
+    #: The checks started from the page, finished before the server stops.
+    checks: CheckJobs | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, paths: Paths, settings: Settings, *, key: bytes | None = None) -> PageServer:
+    def start(
+        cls,
+        paths: Paths,
+        settings: Settings,
+        *,
+        key: bytes | None = None,
+        environment: Callable[[StateStore], Environment] | None = None,
+    ) -> PageServer:
         """Bind [page] address/port (a non-loopback address is refused: S1), start serving,
-        and write the page file (``{"url": ..., "pid": ...}``, 0600) for ``open`` to find."""
+        and write the page file (``{"url": ..., "pid": ...}``, 0600) for ``open`` to find.
+        ``environment``: how the serving process makes a check's environment (the agent's:
+        its settings, keyring, desktop and browser), for the checks started from the page."""
         from waitress.server import create_server
 
         from assistant.page.app import create_app
+        from assistant.page.checks import CheckJobs, environment_source
 
         address = settings.page.address
         if address != LOOPBACK:
@@ -84,7 +102,10 @@ class PageServer:
             if key is not None
             else TokenBook(ensure_opener_key(paths), key_source=lambda: stored_opener_key(paths))
         )
-        app = create_app(paths, port=port, tokens=tokens, settings=settings)
+        checks = CheckJobs(
+            environment_source(paths, settings, environment), locks_dir=paths.data_dir / "locks"
+        )
+        app = create_app(paths, port=port, tokens=tokens, settings=settings, checks=checks)
         server = create_server(
             app,
             sockets=[listener],
@@ -102,7 +123,13 @@ class PageServer:
         thread.start()
         url = f"http://{LOOPBACK}:{port}/"
         page = cls(
-            url=url, port=port, paths=paths, _server=server, _thread=thread, _stopping=stopping
+            url=url,
+            port=port,
+            paths=paths,
+            _server=server,
+            _thread=thread,
+            _stopping=stopping,
+            checks=checks,
         )
         write_home_file(
             paths.page_file,
@@ -132,6 +159,9 @@ class PageServer:
             wasyncore.close_all(server._map)
         if _read_page_file(self.paths).get("url") == self.url:
             self.paths.page_file.unlink(missing_ok=True)
+        if self.checks is not None:
+            # After the page is gone, so that no new check can be asked for meanwhile.
+            self.checks.close()
 
 
 def _serve(server: Any, stopping: threading.Event) -> None:

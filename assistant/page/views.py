@@ -73,6 +73,7 @@ def _frame(w: Words, current: str, asked: str | None) -> dict[str, Any]:
         "w": w,
         "nav": [
             NavItem(_with_lang("/", asked), w._("Overview"), current == "overview"),
+            NavItem(_with_lang("/setup", asked), w.frame["setup"], current == "setup"),
             NavItem(_with_lang("/help", asked), w._("Help"), current == "help"),
         ],
         "footer": Footer(

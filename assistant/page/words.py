@@ -40,12 +40,15 @@ def isolate(text: object) -> Markup:
 
 
 def page_language(requested: str | None) -> str:
-    """The language asked for in the address (``?lang=``), else the system's."""
+    """The language asked for in the address (``?lang=``), else the one chosen with the page's
+    chooser (this browser session's, else the home folder's default), else the system's."""
+    from assistant.page.language import chosen_language
+
     if requested:
         found = normalise_language(requested)
         if found:
             return found
-    return system_language()
+    return chosen_language() or system_language()
 
 
 class Words:
@@ -94,6 +97,11 @@ class Words:
         """A message stored elsewhere (``N_``), translated, as plain text."""
         return self._catalog.gettext(message)
 
+    def said(self, text: str) -> Markup:
+        """Text the CLI's own functions worded in this language (a check's steps and result):
+        escaped, its commands kept in order right to left, as this page's own messages."""
+        return self._template(text)
+
     def date(self, day: date | None) -> Markup:
         """A date as people write it in this language, and as a machine reads it."""
         if day is None:
@@ -122,4 +130,7 @@ class Words:
             "skip": self._("Skip to the content"),
             "menu": self._("Menu"),
             "continue": self._("Continue to the page"),
+            "language": self._("Language of the page"),
+            "change": self._("Change"),
+            "setup": self._("Set up a person"),
         }
