@@ -680,7 +680,12 @@ def test_page_with_no_profile_says_how_to_add_one(key: bytes, tmp_path: Path) ->
     client = create_app(empty, port=PORT, tokens=TokenBook(key), settings=Settings()).test_client()
     log_in(client, key)
     html = unescape(get(client, "/?lang=en").get_data(as_text=True))
-    assert "No profile yet: run 'ofpra-assistant setup' to add the first one." in html
+    assert (
+        'No profile yet: press "Set up a person" below to add the first one. In a terminal, '
+        "'ofpra-assistant setup' does the same." in html
+    )
+    french = unescape(get(client, "/?lang=fr").get_data(as_text=True))
+    assert "appuyez sur « Inscrire une personne » ci-dessous" in french
 
 
 def test_page_one_profile_goes_straight_to_it(

@@ -105,7 +105,12 @@ def overview() -> str | Response:
         title=w._("Overview"),
         heading=w._("Where each person stands"),
         intro=w._("The most urgent first. Click a name to see the letters and the dates."),
-        empty=w._("No profile yet: run 'ofpra-assistant setup' to add the first one."),
+        # The page's own way first: its reader may never have opened a terminal.
+        empty=w._(
+            'No profile yet: press "{button}" below to add the first one. In a terminal, '
+            "'ofpra-assistant setup' does the same.",
+            button=w.frame["setup"],
+        ),
         cards=cards,
         **_frame(w, "overview", asked),
     )
