@@ -712,3 +712,25 @@ def test_page_actions_pages_change_nothing(served: Served) -> None:
         sorted(p.name for p in served.paths.data_dir.rglob("*")),
     )
     assert served.calls == [["amina"]]
+
+
+def test_page_channel_test_to_every_channel_says_what_each_did(
+    served: Served, http_receiver: HttpReceiver
+) -> None:
+    add_channel(served, http_receiver.json_url("first"), "first")
+    add_channel(served, "json://127.0.0.1:9/hook", "down")
+    served.html("/profiles/amina/channels")  # the notices of the adds, read
+
+    answer = served.post("/profiles/amina/channels/test", data={"csrf_token": served.token()})
+    [notice] = re.findall(
+        r'<div class="notice[^"]*" role="status">(.*?)</div>',
+        served.html("/profiles/amina/channels"),
+        re.S,
+    )
+    said = re.findall(r"<p>(.*?)</p>", notice)
+
+    assert answer.status_code == 303
+    assert said[0] == "<bdi>first</bdi>: sent"
+    assert said[1].startswith("<bdi>down</bdi>: not sent (<bdi>")
+    assert len(said) == 2
+    assert len(http_receiver.posted_to("/first")) == 1
