@@ -688,6 +688,27 @@ def test_page_with_no_profile_says_how_to_add_one(key: bytes, tmp_path: Path) ->
     assert "appuyez sur « Inscrire une personne » ci-dessous" in french
 
 
+def test_page_a_refused_password_says_the_way_back_on_the_page_too(
+    client: FlaskClient, key: bytes, paths: Paths
+) -> None:
+    state = StateStore.open(paths.state_file)
+    refused = NOW - timedelta(hours=1)
+    state.record_check(
+        "jean", CheckRecord(refused, refused, False, "login_rejected", None, None, None, True)
+    )
+    state.close()
+    log_in(client, key)
+    html = unescape(get(client, "/profiles/jean?lang=en").get_data(as_text=True))
+    assert "automatic checks are paused" in html
+    assert (
+        'Or on this page: press "Set up a person", give the same profile name (jean) and the '
+        "new password. The letters already seen are kept." in html
+    )
+    # The person who is not paused is not told to set up again.
+    amina = unescape(get(client, "/profiles/amina?lang=en").get_data(as_text=True))
+    assert "Or on this page" not in amina
+
+
 def test_page_one_profile_goes_straight_to_it(
     client: FlaskClient, key: bytes, paths: Paths
 ) -> None:

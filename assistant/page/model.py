@@ -319,6 +319,18 @@ def _problems(standing: Standing, undelivered: int, w: Words) -> list[Line]:
                 *urgent,
             )
         )
+        # The same way back without a terminal: the page's setup, same account, same name.
+        lines.append(
+            Line(
+                w._(
+                    'Or on this page: press "{button}", give the same profile name '
+                    "({profile}) and the new password. The letters already seen are kept.",
+                    button=w.frame["setup"],
+                    profile=standing.name,
+                ),
+                *urgent,
+            )
+        )
     if standing.alarm_since is not None:
         lines.append(
             Line(
