@@ -591,6 +591,10 @@ def test_page_overview_most_urgent_first(client: FlaskClient, key: bytes) -> Non
     log_in(client, key)
     html = get(client, "/?lang=en").get_data(as_text=True)
     assert html.index("/profiles/amina") < html.index("/profiles/jean")
+    # Whose account each card is, as a volunteer with person-1, person-2... needs to see.
+    amina = html.index('<p class="holder">Account holder: <bdi>Amina Karimi</bdi></p>')
+    jean = html.index('<p class="holder">Account holder: <bdi>Jean Doe</bdi></p>')
+    assert html.index("/profiles/amina") < amina < html.index("/profiles/jean") < jean
     assert "Open Interview appointment (<bdi>Convocation</bdi>) on the OFPRA site by" in html
 
 

@@ -105,6 +105,8 @@ class Card:
     problems: list[Line]
     last_ok: Markup
     next_check: Markup
+    #: Whose account it is: a profile's name is often only "person-2" (setup advises it).
+    holder: Markup = Markup("")
 
 
 @dataclass
@@ -411,7 +413,10 @@ def _card(standing: Standing, undelivered: int, w: Words) -> Card:
         level, rank = "calm", CALM
     success = standing.last_ok.finished_at if standing.last_ok else None
     due = standing.next_check
+    consent = standing.consent
+    holder = consent.holder_name or consent.given_by if consent is not None else None
     return Card(
+        holder=w._("Account holder: {name}", name=isolate(holder)) if holder else Markup(""),
         name=name,
         title=isolate(name),
         href="/profiles/" + quote(name),
