@@ -106,7 +106,7 @@ class Card:
     last_ok: Markup
     next_check: Markup
     #: Whose account it is: a profile's name is often only "person-2" (setup advises it).
-    holder: Markup = Markup("")
+    holder: Markup
 
 
 @dataclass
