@@ -108,7 +108,7 @@ def test_a_page_that_fails_to_stop_does_not_keep_the_agent_running(
         def stop(self) -> None:
             raise OSError("already closed")
 
-    agent = agent_on(tmp_path, lambda paths, settings: Stuck())
+    agent = agent_on(tmp_path, lambda paths, settings, environment: Stuck())
 
     def started() -> None:
         agent.request_stop(signal.SIGINT)
