@@ -174,7 +174,11 @@ class SharedDriver:
             self._ready.set()
             # This (the thread's main greenlet) waits here; the dispatcher runs the loop, and
             # the sessions' greenlets (``_spawn``) with it.
-            wait_for_future(loop, dispatcher, self._closing)
+            try:
+                wait_for_future(loop, dispatcher, self._closing)
+            except Exception as error:  # the driver died (its sessions are told below)
+                log.warning("the browser's driver stopped: %s", error)
+                browser = None  # nothing left to close but the driver's end
         finally:
             with self._lock:
                 self._closed = True

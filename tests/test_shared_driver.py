@@ -1,0 +1,194 @@
+"""One Playwright driver for a whole run (flows/driver.py): sessions handed over by several
+threads run at once in the one driver's thread, each gets its own result or error back, a
+session sees its caller's context variables, the fence holds there as anywhere, and nobody is
+left waiting when the driver closes or dies. A real Chromium, one driver for the module."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Playwright
+
+from flows.check_flow import read_documents
+from flows.driver import DriverClosedError, SharedDriver
+from flows.fence import portal_context
+from tests.conftest import IDENTIFIER, PASSWORD, MockPortalServer, chromium_launch_options
+
+pytestmark = pytest.mark.browser
+
+#: How long a session waits for the others in the barrier before it gives up.
+BARRIER_SECONDS = 20
+
+
+class BarrierServer:
+    """A loopback server whose pages /0, /1, /2 each answer only once all three are asked for:
+    sessions run one after another never get an answer."""
+
+    def __init__(self, parties: int) -> None:
+        barrier = threading.Barrier(parties, timeout=BARRIER_SECONDS)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                try:
+                    barrier.wait()
+                    status, body = 200, f"<title>{self.path}</title>".encode()
+                except threading.BrokenBarrierError:
+                    status, body = 504, b"alone"
+                self.send_response(status)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def barrier() -> Iterator[BarrierServer]:
+    server = BarrierServer(3)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def driver(
+    playwright: Playwright, barrier: BarrierServer, mock_portal_server: MockPortalServer
+) -> Iterator[SharedDriver]:
+    options = chromium_launch_options(playwright)
+    portals = [barrier.url, mock_portal_server.login_url]
+    with SharedDriver(portals, executable_path=options.get("executable_path")) as shared:
+        yield shared
+
+
+def title_of(browser: Browser, url: str) -> str:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url, timeout=(BARRIER_SECONDS + 5) * 1000)
+        return page.title()
+    finally:
+        context.close()
+
+
+def test_sessions_handed_over_by_several_threads_run_at_once(
+    driver: SharedDriver, barrier: BarrierServer
+) -> None:
+    with ThreadPoolExecutor(max_workers=3) as threads:
+        titles = list(
+            threads.map(
+                lambda n: driver.run(lambda browser: title_of(browser, f"{barrier.url}{n}")),
+                range(3),
+            )
+        )
+
+    assert titles == ["/0", "/1", "/2"]
+
+
+def test_a_sessions_error_is_raised_to_its_caller_and_the_driver_goes_on(
+    driver: SharedDriver, portal: MockPortalServer
+) -> None:
+    portal.use_scenario("mixed")
+
+    def failing(browser: Browser) -> None:
+        context = browser.new_context()
+        try:
+            context.new_page().goto("http://127.0.0.1:9/nothing-here", timeout=5_000)
+        finally:
+            context.close()
+
+    def reading(browser: Browser) -> int:
+        with portal_context(browser, portal.login_url) as fenced:
+            reading = read_documents(fenced, portal.login_url, IDENTIFIER, PASSWORD)
+        return len(reading.letters)
+
+    with pytest.raises(Exception, match="ERR_"):
+        driver.run(failing)
+    assert driver.run(reading) == 7
+
+
+def test_a_session_sees_its_callers_context_variables(driver: SharedDriver) -> None:
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+
+    def caller(name: str) -> str:
+        who.set(name)
+        return driver.run(lambda browser: f"{who.get()} {browser.version != ''}")
+
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        seen = list(threads.map(caller, ["person01", "person02"]))
+
+    assert seen == ["person01 True", "person02 True"]
+
+
+def test_a_closed_driver_refuses_work(playwright: Playwright, barrier: BarrierServer) -> None:
+    options = chromium_launch_options(playwright)
+    shared = SharedDriver([barrier.url], executable_path=options.get("executable_path")).start()
+    shared.close()
+
+    with pytest.raises(DriverClosedError):
+        shared.run(lambda browser: browser.version)
+
+
+def test_callers_are_told_when_the_driver_dies_under_them(
+    playwright: Playwright, barrier: BarrierServer
+) -> None:
+    options = chromium_launch_options(playwright)
+    before = _drivers()
+    shared = SharedDriver([barrier.url], executable_path=options.get("executable_path")).start()
+    [its_driver] = _drivers() - before
+    started = threading.Event()
+
+    def waiting(browser: Browser) -> None:
+        page = browser.new_context().new_page()
+        started.set()
+        page.wait_for_timeout(60_000)  # in a Playwright call when the driver dies
+
+    with ThreadPoolExecutor(max_workers=1) as threads:
+        session = threads.submit(shared.run, waiting)
+        assert started.wait(30)
+        os.kill(its_driver, signal.SIGKILL)
+        with pytest.raises(Exception, match=r"closed|stopped"):
+            session.result(timeout=30)
+    shared.close()
+
+
+def _drivers() -> set[int]:
+    """This process's children that run Playwright's driver (Node.js running its cli)."""
+    found = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or _parent(int(name)) != os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as command:
+                arguments = command.read().split(b"\0")
+        except OSError:
+            continue
+        if b"run-driver" in arguments:
+            found.add(int(name))
+    return found
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return -1
+    return int(text[text.rindex(b")") + 2 :].split(None, 2)[1])
