@@ -87,15 +87,27 @@ class SharedDriver:
     def start(self) -> SharedDriver:
         """Start the driver's thread, the driver and the browser; return once the browser is up,
         or raise what stopped it (Playwright's error, ``BrowserUnavailableError``...)."""
+        self.begin()
+        self.wait_started()
+        return self
+
+    def begin(self) -> SharedDriver:
+        """Start the driver and the browser in the background, and return at once (the first
+        ``run`` waits for them, and raises what stopped them): they start while the caller
+        does something else (reads the keyring)."""
         if self._thread is not None:
             raise RuntimeError("a shared driver starts once")
         self._thread = threading.Thread(target=self._main, name="ofpra-driver", daemon=True)
         self._thread.start()
+        return self
+
+    def wait_started(self) -> None:
+        """Wait until the browser is up, or raise what stopped it."""
+        if self._thread is None:
+            raise DriverClosedError("the browser's driver was never started")
         self._ready.wait()
         if self._failure is not None:
-            self._thread.join()
             raise self._failure
-        return self
 
     def run(self, work: Callable[[Browser], T]) -> T:
         """``work(browser)`` in a greenlet of the driver's thread; this thread waits for it and
@@ -103,6 +115,7 @@ class SharedDriver:
         thread would wait for itself)."""
         if threading.current_thread() is self._thread:
             raise RuntimeError("run() from the driver's own thread would wait for itself")
+        self.wait_started()
         done: concurrent.futures.Future[T] = concurrent.futures.Future()
         context = contextvars.copy_context()
         with self._lock:
@@ -124,14 +137,12 @@ class SharedDriver:
     def close(self) -> None:
         """Wait for the work under way, then close the browser and the driver (idempotent)."""
         with self._lock:
-            if self._closed:
-                return
             self._closed = True
             loop = self._loop
         if loop is not None and self._closing is not None:
             with suppress(RuntimeError):  # the loop is gone already (the driver died)
                 loop.call_soon_threadsafe(self._close_when_idle)
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
     def __enter__(self) -> SharedDriver:

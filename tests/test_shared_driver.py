@@ -9,7 +9,7 @@ import contextvars
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright
 
+from assistant.pool import InBrowser, driver_pool
+from assistant.settings import BrowserSettings, Settings
 from flows.check_flow import read_documents
 from flows.driver import DriverClosedError, SharedDriver
 from flows.fence import portal_context
@@ -167,6 +169,41 @@ def test_callers_are_told_when_the_driver_dies_under_them(
         with pytest.raises(Exception, match=r"closed|stopped"):
             session.result(timeout=30)
     shared.close()
+
+
+def test_a_pool_job_that_blocks_its_thread_does_not_stop_the_other_sessions(
+    playwright: Playwright,
+) -> None:
+    """A check's job waits on its own thread (for its record, a lock, a back-off) while the
+    other threads' sessions run in the one driver: here, two sessions that answer only when
+    both are asked for, while a third job holds its thread until they are done."""
+    pair = BarrierServer(2)
+    options = chromium_launch_options(playwright)
+    settings = Settings(browser=BrowserSettings(executable_path=options.get("executable_path")))
+    both_read = threading.Event()
+    seen: dict[str, object] = {}
+
+    def reader(number: int) -> Callable[[InBrowser], None]:
+        def job(in_browser: InBrowser) -> None:
+            url = f"{pair.url}{number}"
+            seen[f"/{number}"] = in_browser(lambda browser: title_of(browser, url))
+            if len(seen) == 2:
+                both_read.set()
+
+        return job
+
+    def blocking(in_browser: InBrowser) -> None:
+        seen["blocked until both were read"] = both_read.wait(BARRIER_SECONDS * 2)
+
+    try:
+        with driver_pool(settings, [pair.url], 3) as pool:
+            for job in (blocking, reader(0), reader(1)):
+                pool.submit(job)
+            pool.finish()
+    finally:
+        pair.close()
+
+    assert seen == {"/0": "/0", "/1": "/1", "blocked until both were read": True}
 
 
 def _drivers() -> set[int]:
