@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def measure(rounds: int = 3) -> list[Figure]:
+def measure(rounds: int = 2) -> list[Figure]:
     from benchmarks.memory import sampled_run
     from fixtures.desktop_session import DesktopSession
 
