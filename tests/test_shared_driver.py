@@ -19,10 +19,18 @@ from playwright.sync_api import Browser, Playwright
 
 from assistant.pool import InBrowser, driver_pool
 from assistant.settings import BrowserSettings, Settings
+from fixtures.hostile_portal.fence import ATTACKS, HostilePortal
 from flows.check_flow import read_documents
 from flows.driver import DriverClosedError, SharedDriver
+from flows.errors import CheckError, PageNotRecognisedError
 from flows.fence import portal_context
-from tests.conftest import IDENTIFIER, PASSWORD, MockPortalServer, chromium_launch_options
+from tests.conftest import (
+    IDENTIFIER,
+    PASSWORD,
+    TODAY,
+    MockPortalServer,
+    chromium_launch_options,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -229,3 +237,51 @@ def _parent(pid: int) -> int:
     except OSError:
         return -1
     return int(text[text.rindex(b")") + 2 :].split(None, 2)[1])
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[HostilePortal]:
+    with HostilePortal("decision_9_days", today=TODAY) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def hostile_driver(playwright: Playwright, hostile: HostilePortal) -> Iterator[SharedDriver]:
+    """The one driver of a run of several profiles, fenced to the hostile portal."""
+    options = chromium_launch_options(playwright)
+    portals = [hostile.login_url]
+    with SharedDriver(portals, executable_path=options.get("executable_path")) as shared:
+        yield shared
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_the_fence_holds_against_every_attack_in_the_shared_driver(
+    hostile_driver: SharedDriver, hostile: HostilePortal, attack: str
+) -> None:
+    """The hostile portal's attacks, the pages' scripts on, each in a session run by the one
+    driver from another thread (the path of several profiles at once): nothing leaves the
+    portal's origin, no letter is asked for, and a led-astray navigation stops the check."""
+    hostile.use(attack)
+
+    def attacked(browser: Browser) -> CheckError | int:
+        outcome: CheckError | int
+        with portal_context(browser, hostile.login_url, javascript=True) as fenced:
+            try:
+                reading = read_documents(fenced, hostile.login_url, IDENTIFIER, PASSWORD, 6_000)
+                outcome = len(reading.letters)
+            except CheckError as error:
+                outcome = error
+            fenced.page.wait_for_timeout(300)  # what the page started late
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        outcome = thread.submit(hostile_driver.run, attacked).result()
+
+    assert hostile.contacts() == [], f"{attack}: something left the portal's origin"
+    assert hostile.view_requests() == [], f"{attack}: a letter was requested"
+    assert not any(request.startswith("websocket") for request in hostile.hostile_requests)
+    if ATTACKS[attack].stops_the_check:
+        assert isinstance(outcome, PageNotRecognisedError)
+        assert "The assistant refused" in outcome.message
+    else:
+        assert outcome == 1, f"{attack}: the check did not read the account ({outcome})"
