@@ -60,15 +60,11 @@ class SharedDriver:
         executable_path: str | None = None,
         channel: str | None = None,
         headless: bool = True,
-        *,
-        launcher: Callable[[Playwright], Browser] | None = None,
     ) -> None:
         self._portal_urls = tuple(portal_urls)
         self._executable_path = executable_path
         self._channel = channel
         self._headless = headless
-        #: Tests hand in their own launch (through flows.launch all the same).
-        self._launcher = launcher
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
@@ -211,8 +207,6 @@ class SharedDriver:
                     log.info("stopping the shared driver: %s", error)
 
     def _launch(self, playwright: Playwright) -> Browser:
-        if self._launcher is not None:
-            return self._launcher(playwright)
         from flows.launch import launch_browser
 
         return launch_browser(
