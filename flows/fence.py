@@ -233,7 +233,7 @@ class RequestGuard:
             return
         # The headers the route was handed with the request: for a request a route holds they
         # are the ones it will be sent with (``all_headers`` says the same, but asks the driver
-        # again: a round trip on every request, a sixth of the fence's cost).
+        # again: a round trip to the driver on every request).
         headers = request.headers
         purpose = f"{headers.get('sec-purpose', '')} {headers.get('purpose', '')}".lower()
         if "prefetch" in purpose or "prerender" in purpose:
