@@ -8,15 +8,28 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 
-from benchmarks import check, harness, idle, memory, page, parser, startup, volunteer
+from benchmarks import (
+    check,
+    fence,
+    harness,
+    idle,
+    memory,
+    one_driver,
+    page,
+    parser,
+    startup,
+    volunteer,
+)
 from benchmarks.harness import Figure
 
 #: Cheapest first; each is a module with a ``measure()`` that returns its figures.
 BENCHMARKS: dict[str, Callable[[], list[Figure]]] = {
     startup.NAME: startup.measure,
     parser.NAME: parser.measure,
+    fence.NAME: fence.measure,
     check.NAME: check.measure,
     volunteer.NAME: volunteer.measure,
+    one_driver.NAME: one_driver.measure,
     page.NAME: page.measure,
     idle.NAME: idle.measure,
     memory.NAME: memory.measure,

@@ -355,7 +355,8 @@ def summary(figure: Figure) -> str:
     """One line: the figure the target is about, the target, and the verdict."""
     if figure.value is None:
         return f"{figure.name}: {figure.note or 'not measured'}"
-    unit = figure.target.unit if figure.target else figure.unit
+    own_unit = "x" if figure.target_on_ratio else figure.unit
+    unit = figure.target.unit if figure.target else own_unit
     target = f" (target {figure.target.describe()})" if figure.target else ""
     return f"{figure.name}: {format_value(figure.value, unit)}{target}: {figure.verdict}"
 

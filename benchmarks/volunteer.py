@@ -13,11 +13,12 @@ in its own process.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.browsers import pooled_browsers
@@ -114,8 +115,12 @@ def _profiles_at_once(
         volunteer_environment(login_url) as (env, names),
     ):
         runner = CheckRunner(env)
+        cpu: list[CpuUse] = []
         measured = interleave(
-            lambda: _run(runner, names[:1]), lambda: _run(runner, names), rounds, budget_seconds
+            lambda: _run(runner, names[:1]),
+            lambda: _run(runner, names, cpu),
+            rounds,
+            budget_seconds,
         )
         per_session = _one_more_profile(env, login_url, names[0]) if one_more else None
     per_profile = (median(measured.subject) - median(measured.baseline)) / (PROFILES - 1)
@@ -124,15 +129,52 @@ def _profiles_at_once(
         f"{PROFILES} profiles, {CONCURRENCY} at a time, {where}",
         "1 profile",
         TARGET_RATIO if delay_ms else None,
-        note=f"each further profile adds {per_profile:.2f} s",
+        note=f"each further profile adds {per_profile:.2f} s; where the time goes: "
+        f"{_cpu_note(cpu)}",
     )
     return figure, per_session
 
 
-def _run(runner: CheckRunner, profiles: list[str]) -> float:
+@dataclass(frozen=True)
+class CpuUse:
+    """The CPU a run used: this process's (every thread), and its children's (the drivers, and
+    Chromium through them, counted once they have exited: each run closes its browser)."""
+
+    wall: float
+    python: float
+    children: float
+
+
+def _cpu_note(uses: list[CpuUse]) -> str:
+    """The median run's CPU against what the machine's cores could give in its time: a run
+    that used them all waits for the CPU, not for the portal."""
+    if not uses:
+        return "not measured"
+    use = sorted(uses, key=lambda u: u.wall)[(len(uses) - 1) // 2]
+    cores = os.cpu_count() or 1
+    busy = (use.python + use.children) / (use.wall * cores)
+    return (
+        f"{use.python + use.children:.1f} s of CPU in {use.wall:.1f} s "
+        f"({100 * busy:.0f}% of {cores} cores, while other work shares them): this Python "
+        f"{use.python:.1f} s, drivers and Chromium {use.children:.1f} s"
+    )
+
+
+def _run(runner: CheckRunner, profiles: list[str], cpu: list[CpuUse] | None = None) -> float:
+    before = os.times()
     started = time.perf_counter()
     results = runner.check_many(profiles)
     elapsed = time.perf_counter() - started
+    after = os.times()
+    if cpu is not None:
+        cpu.append(
+            CpuUse(
+                wall=elapsed,
+                python=(after.user - before.user) + (after.system - before.system),
+                children=(after.children_user - before.children_user)
+                + (after.children_system - before.children_system),
+            )
+        )
     failed = [r for r in results if r.error is not None]
     if failed:
         raise BenchmarkError(f"{len(failed)} check(s) failed: {failed[0].error}")

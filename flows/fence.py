@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 import ada_url
 from playwright.sync_api import (
+    APIResponse,
     Browser,
     BrowserContext,
     Page,
@@ -61,6 +62,8 @@ _DOCUMENT_WORDS = frozenset(
 )  # fmt: skip
 _DOCUMENT_EXTENSION = re.compile(r"\.(pdf|docx?|odt|rtf|zip|png|jpe?g|tiff?)$", re.IGNORECASE)
 _DOCUMENT_QUERY_WORDS = frozenset({"download", "attachment", "telecharger", "inline", "file"})
+#: A form sent on from address to address (307, 308) more times than this is refused.
+_MAX_FORM_HOPS = 5
 
 
 @dataclass(frozen=True)
@@ -231,10 +234,13 @@ class RequestGuard:
         if self.is_letter(url):
             self._refuse(route, "letter", url, stay=main_navigation, stop=flows_own)
             return
-        headers = request.all_headers()
+        # The headers the route was handed with the request: for a request a route holds they
+        # are the ones it will be sent with (``all_headers`` says the same, but asks the driver
+        # again: a round trip to the driver on every request).
+        headers = request.headers
         purpose = f"{headers.get('sec-purpose', '')} {headers.get('purpose', '')}".lower()
         if "prefetch" in purpose or "prerender" in purpose:
-            self._refuse(route, "prefetch", url, stay=_is_main_frame_navigation(request))
+            self._refuse(route, "prefetch", url, stay=main_navigation)
             return
         if request.resource_type in BLOCKED_RESOURCE_TYPES:
             self.blocked_resources += 1
@@ -261,46 +267,65 @@ class RequestGuard:
     def _send(self, route: Route, request: Request, navigation: bool) -> None:
         """Make the request without following a redirect: a hop is checked like any request
         before the browser is told of it, and a hop to anywhere else ends there."""
+        url = request.url
+        response = self._fetch(route, navigation)
+        hops = 0
+        while response is not None:
+            location = response.headers.get("location")
+            if not (300 <= response.status < 400 and location):
+                self._answer(route, url, response, navigation)
+                return
+            target = _normalise(ada_url.join_url(url, location))
+            if not self.allowed(target) or not navigation:
+                reason = "letter" if self.is_letter(target) else "redirect"
+                self._refuse(route, reason, target, stop=navigation)
+                return
+            if not (request.method == "POST" and response.status in (307, 308)):
+                self._stand_in(route, response, target)
+                return
+            # A form sent again to another address: the browser would do it itself and follow
+            # whatever that answers without the route (a hop to a letter among it), so the
+            # guard sends it, hop after hop, each checked. The page that ends it is shown at
+            # the form's address.
+            hops += 1
+            if hops > _MAX_FORM_HOPS:
+                self._refuse(route, "redirect", target, stop=True)
+                return
+            url = target
+            response = self._fetch(route, navigation, url=target)
+
+    def _fetch(self, route: Route, navigation: bool, url: str | None = None) -> APIResponse | None:
+        """The portal's answer (its redirects not followed), or None: the request failed."""
         try:
-            response = route.fetch(max_redirects=0, timeout=self.timeout_ms)
+            return route.fetch(url=url, max_redirects=0, timeout=self.timeout_ms)
         except PlaywrightError as error:
             log.info("the portal did not answer a request: %s", str(error).splitlines()[0])
             if navigation:
                 self.page_request_failure = str(error)
             with suppress(PlaywrightError):
                 route.abort("failed")
-            return
-        location = response.headers.get("location")
-        if 300 <= response.status < 400 and location:
-            target = _normalise(ada_url.join_url(request.url, location))
-            if not self.allowed(target) or not navigation:
-                reason = "letter" if self.is_letter(target) else "redirect"
-                self._refuse(route, reason, target, stop=navigation)
-                return
-            if request.method == "POST" and response.status in (307, 308):
-                # The browser must send the form again itself; the target was checked.
-                self._fulfill(route, response=response)
-                return
-            # A page that moves on by itself: the browser's next request is a navigation of
-            # its own, which passes this route again.
-            self._redirect_targets.add(target)
-            headers = {
-                "content-type": "text/html; charset=utf-8",
-                "cache-control": "no-store",
-            }
-            cookies = [
-                h["value"] for h in response.headers_array if h["name"].lower() == "set-cookie"
-            ]
-            if cookies:
-                headers["set-cookie"] = "\n".join(cookies)
-            body = (
-                f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(target)}">'
-            )
-            self._fulfill(route, status=200, headers=headers, body=body)
-            return
+            return None
+
+    def _stand_in(self, route: Route, response: APIResponse, target: str) -> None:
+        """A page that moves on by itself to ``target`` (checked): the browser's next request
+        is a navigation of its own, which passes this route again."""
+        self._redirect_targets.add(target)
+        headers = {
+            "content-type": "text/html; charset=utf-8",
+            "cache-control": "no-store",
+        }
+        cookies = [h["value"] for h in response.headers_array if h["name"].lower() == "set-cookie"]
+        if cookies:
+            headers["set-cookie"] = "\n".join(cookies)
+        body = f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(target)}">'
+        self._fulfill(route, status=200, headers=headers, body=body)
+
+    def _answer(self, route: Route, url: str, response: APIResponse, navigation: bool) -> None:
+        """Hand the portal's answer (not a redirect) to the browser; a page's table links are
+        learned first."""
         if navigation and "html" in response.headers.get("content-type", ""):
             text = response.text()
-            self.letter_addresses.update(table_links(text, request.url))
+            self.letter_addresses.update(table_links(text, url))
             # Speculation rules make Chromium prefetch from its own process, with no frame: the
             # route never sees those requests. (Without scripts they are not read at all; with
             # scripts, the page's own rules are made inert text.)
@@ -331,9 +356,9 @@ class RequestGuard:
         socket_route.close(code=1008, reason="refused")
 
     def watch(self, request: Request) -> None:
-        """Requests the route never sees (a redirect hop the browser follows by itself, only
-        after a POST's 307/308): a hop anywhere but allowed is counted; the proxy has already
-        refused it if it was for another origin."""
+        """Requests the route never sees (a redirect hop the browser follows by itself: none
+        should, since the guard follows a form's 307/308 itself): a hop anywhere but allowed is
+        counted; the proxy has already refused it if it was for another origin."""
         if request.redirected_from is not None and not self.allowed(request.url):
             self.refusals.append(Refusal("redirect", str(origin_of(request.url))))
 
