@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -341,6 +342,13 @@ class _TableParser(HTMLParser):
             self._cell.append(data)
         elif self._in_caption:
             self.caption += data
+
+
+def interrupt_as_a_terminal_does() -> None:
+    """For a spawned command's ``preexec_fn``: Ctrl-C interrupts it, as it does a person's. A
+    test run started in the background by a shell (``cmd &``) ignores SIGINT, an ignored signal
+    stays ignored across exec, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def files_holding(home: Path, *secrets: str | bytes) -> list[str]:

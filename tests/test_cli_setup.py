@@ -24,6 +24,7 @@ from assistant.consent import consent_text
 from assistant.credentials import home_identity
 from assistant.i18n import LANGUAGES, Translator
 from fixtures.desktop_session import DesktopSession
+from tests.conftest import interrupt_as_a_terminal_does
 
 PORTAL = "https://www.usager.ofpra.gov.fr/ofpra/user/login"
 
@@ -468,6 +469,7 @@ class Terminal:
             encoding="utf-8",
             timeout=30,
             dimensions=(60, 250),
+            preexec_fn=interrupt_as_a_terminal_does,
         )
 
     def keyring_entries(self, profile: str = "person-1") -> list[str]:
