@@ -219,7 +219,7 @@ import flows.check_flow
 real_read = flows.check_flow.read_documents
 def read_documents(*args, **kwargs):
     with open(os.environ["ONE_PATH_CALLS"], "a") as calls:
-        calls.write(json.dumps(["read", "", threading.current_thread().name]) + "\n")
+        calls.write(json.dumps(["read", "", threading.current_thread().name]) + "\\n")
     return real_read(*args, **kwargs)
 flows.check_flow.read_documents = read_documents
 from assistant.cli import main
