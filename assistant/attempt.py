@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.browser_pool import InBrowser
 from assistant.clearance import Prepared, portal_session
 from assistant.credentials import Credentials
 from assistant.environment import Environment
@@ -28,12 +29,17 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
     from flows.check_flow import DocumentsReading
+    from flows.completeness import PortalShape
 
 log = logging.getLogger(__name__)
 
-#: One attempt at the portal: the reading, the number of requests the fence refused, and how
-#: many of them were for a letter.
-PortalReader = Callable[["Browser", Profile, Credentials], tuple["DocumentsReading", int, int]]
+#: One attempt at the portal, given what the portal showed at the last complete reading: the
+#: reading, the number of requests the fence refused, and how many of them were for a letter.
+#: It runs in the browser's thread (the shared driver's), beside other sessions: it must not
+#: block, nor touch the state (what it needs from the state is handed in).
+PortalReader = Callable[
+    ["Browser", Profile, Credentials, "PortalShape | None"], tuple["DocumentsReading", int, int]
+]
 
 
 @dataclass
@@ -60,7 +66,7 @@ class Outcome:
 def attempt_check(
     env: Environment,
     item: Prepared,
-    browser: Callable[[], Browser],
+    in_browser: InBrowser,
     *,
     reader: PortalReader,
     progress: Progress,
@@ -72,17 +78,24 @@ def attempt_check(
 
     The profile's session lock is entered on ``session``: the caller holds it until the
     outcome is recorded, so that a refused password is in the state before another process
-    may type it."""
+    may type it.
+
+    What blocks (the lock, the state, the back-off) stays on this thread; only the reading goes
+    to the browser's, through ``in_browser``."""
     name = item.profile.name
     started = env.clock()
     try:
-        opened = browser()
+        # The browser up first (or what stopped it, said once, never retried): the lock is
+        # not taken for a check that cannot start.
+        in_browser(_started)
         session.enter_context(portal_session(env, name))
+        # Read here, under the lock: the state is never touched on the browser's thread.
+        previous = PortalMemory(env.state, item.profile).last_seen()
         retry = env.settings.retry
         allowed = 1 if automated else retry.attempts
         attempt = 1
         while True:
-            outcome = _one_attempt(reader, opened, item)
+            outcome = in_browser(lambda browser: _one_attempt(reader, browser, item, previous))
             if not isinstance(outcome, AssistantError):
                 reading, blocked, letters_blocked = outcome
                 return Outcome(
@@ -116,15 +129,19 @@ def attempt_check(
         return Outcome.failed(name, started, error)
 
 
+def _started(browser: Browser) -> None:
+    """Nothing: returns once the browser is up (``in_browser`` raises what stopped it)."""
+
+
 def _one_attempt(
-    reader: PortalReader, browser: Browser, item: Prepared
+    reader: PortalReader, browser: Browser, item: Prepared, previous: PortalShape | None
 ) -> tuple[DocumentsReading, int, int] | AssistantError:
     """One attempt, in a fresh browser context: what failed at the portal is its outcome (a
     fault of the assistant's own goes up to ``attempt_check``'s one ``try``)."""
     from playwright.sync_api import Error as PlaywrightError
 
     try:
-        return reader(browser, item.profile, item.credentials)
+        return reader(browser, item.profile, item.credentials, previous)
     except AssistantError as error:
         return error
     except PlaywrightError as error:
@@ -138,7 +155,10 @@ def portal_reader(env: Environment, progress: Progress) -> PortalReader:
     """The real portal, read through the fence in a browser context of its own."""
 
     def read(
-        browser: Browser, profile: Profile, credentials: Credentials
+        browser: Browser,
+        profile: Profile,
+        credentials: Credentials,
+        previous: PortalShape | None,
     ) -> tuple[DocumentsReading, int, int]:
         from flows.check_flow import read_documents
         from flows.fence import portal_context
@@ -154,7 +174,7 @@ def portal_reader(env: Environment, progress: Progress) -> PortalReader:
                     credentials.password,
                     timeout_ms=timeout_ms,
                     # What the portal showed last time, for the flow to prove the list whole.
-                    previous=PortalMemory(env.state, profile).last_seen(),
+                    previous=previous,
                     progress=progress,
                 )
             except AssistantError:

@@ -1,16 +1,17 @@
 """Where a run of checks gets its browsers: always a pool, which runs one job per profile.
 
-The real launcher's pool is worker threads (``assistant.browsers``), several profiles at a time.
-A browser handed in (a test's, pytest-playwright's) belongs to the thread that made it (the sync
-API is bound to it), so its pool is that thread: a pool of one, which runs each job as it is
-given. Either way the runner hands the pool the same jobs, and a check takes the same path.
+The real launcher's pool is worker threads sharing ONE Playwright driver (``assistant.pool``),
+several profiles at a time. A browser handed in (a test's, pytest-playwright's) belongs to the
+thread that made it (the sync API is bound to it), so its pool is that thread: a pool of one,
+which runs each job as it is given. Either way the runner hands the pool the same jobs, each job
+gets the browser through ``in_browser(work)``, and a check takes the same path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -19,8 +20,20 @@ if TYPE_CHECKING:
 
 #: A browser for the checks of some portals: the settings, the portals' addresses.
 BrowserSource = Callable[["Settings", list[str]], AbstractContextManager["Browser"]]
-#: A job gets its worker's browser through this call, which raises what stopped it starting.
-BrowserJob = Callable[[Callable[[], "Browser"]], None]
+T = TypeVar("T")
+
+
+class InBrowser(Protocol):
+    """Runs ``work(browser)`` in the run's browser, from the job's thread, and returns its
+    result (or raises its error, or what stopped the browser from starting). ``work`` must not
+    block (with the shared driver it runs beside the other profiles' sessions)."""
+
+    def __call__(self, work: Callable[[Browser], T], /) -> T: ...
+
+
+#: One profile's check: it does what blocks on its own thread, and its browser work through
+#: ``in_browser``. It must never raise.
+BrowserJob = Callable[[InBrowser], None]
 
 
 class BrowserPool(Protocol):
@@ -50,16 +63,16 @@ class ThisThread:
         self._failure = failure
 
     def submit(self, job: BrowserJob) -> None:
-        job(self._get)
+        job(self._in_browser)
 
     def finish(self) -> None:
         """Nothing waits: every job has run."""
 
-    def _get(self) -> Browser:
+    def _in_browser(self, work: Callable[[Browser], T]) -> T:
         if self._failure is not None:
             raise self._failure
         # As the source gave it (a test that reads a scripted portal hands in None).
-        return self._browser  # type: ignore[return-value]
+        return work(self._browser)  # type: ignore[arg-type]
 
 
 def on_this_thread(source: BrowserSource) -> BrowserPoolSource:

@@ -20,9 +20,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from assistant.browser_pool import BrowserJob
+from assistant.browser_pool import BrowserJob, InBrowser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from flows.launch import BrowserServer
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ class BrowserWorkers:
             if job is None:
                 return
             if browser is not None:
-                job(lambda: browser)
+                job(lambda work, browser=browser: work(browser))
             else:
                 job(_raiser(failure))
 
@@ -256,11 +258,11 @@ class BrowserWorkers:
             server.close()
 
 
-def _raiser(failure: BaseException | None) -> Callable[[], Browser]:
-    def browser() -> Browser:
+def _raiser(failure: BaseException | None) -> InBrowser:
+    def in_browser(work: Callable[[Browser], T]) -> T:
         raise failure or RuntimeError("no browser")
 
-    return browser
+    return in_browser
 
 
 def pooled_browsers(

@@ -40,9 +40,9 @@ from assistant.errors import (
 
 if TYPE_CHECKING:
     from assistant.autostart import Kind
-    from assistant.browsers import BrowserWorkers
     from assistant.errors import AssistantError
     from assistant.i18n import Translator
+    from assistant.pool import EarlyPool
     from assistant.profiles import SetUp
     from assistant.results import CheckResult
     from assistant.settings import Paths
@@ -376,18 +376,18 @@ def _setup_json(done: SetUp, result: CheckResult | None, autostart: str) -> dict
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from assistant.browsers import BrowserWorkers
+    from assistant.pool import EarlyPool
 
-    # Node.js and Chromium start first, while Python reads the settings, state and keyring.
-    browsers = BrowserWorkers(warm=1, wait_at_end=False)
-    browsers.wait_for_imports()
+    # Node.js and Chromium start as soon as the portals are known (``launch_early``), while
+    # Python reads the keyring.
+    browsers = EarlyPool()
     try:
         return _check(args, browsers)
     finally:
         browsers.close()  # after the results are out: the browser closes meanwhile
 
 
-def _check(args: argparse.Namespace, browsers: BrowserWorkers) -> int:
+def _check(args: argparse.Namespace, browsers: EarlyPool) -> int:
     # With --json, stdout carries the JSON object only: console alerts go to stderr.
     paths, env = command_environment(args, console=sys.stderr if args.json else sys.stdout)
     if args.all:

@@ -19,9 +19,9 @@ from assistant.errors import (
 )
 
 if TYPE_CHECKING:
-    from assistant.browsers import BrowserWorkers
     from assistant.environment import Environment
     from assistant.i18n import Translator
+    from assistant.pool import EarlyPool
     from assistant.settings import Paths
 
 # Kept here, not imported from assistant.i18n, so that --help imports nothing heavy.
@@ -59,7 +59,7 @@ def command_environment(
     return paths, env
 
 
-def launch_early(env: Environment, profiles: list[str], browsers: BrowserWorkers) -> None:
+def launch_early(env: Environment, profiles: list[str], browsers: EarlyPool) -> None:
     """Launch the browser as soon as the portals are known, for the profiles that may log in
     (the runner says why the others may not): the keyring is read while Chromium starts."""
     portals = []
@@ -69,7 +69,7 @@ def launch_early(env: Environment, profiles: list[str], browsers: BrowserWorkers
             portals.append(stored.portal_url)
     if portals:
         workers = min(env.settings.browser.concurrency, len(portals))
-        browsers.launch(env.settings, portals, workers)
+        browsers.start(env.settings, portals, workers)
 
 
 def forget_keyring_anyway(profile: str, error: AssistantError) -> None:

@@ -24,9 +24,9 @@ def first_check(
     """Check ``profile`` now, in ``t``'s language (whoever sits at the terminal), and return
     the result; with ``show_result``, print it and, on failure, that the profile is kept."""
     from assistant.agent_lock import agent_running
-    from assistant.browsers import BrowserWorkers
     from assistant.cli_context import launch_early, progress_on_stderr
     from assistant.cli_output import render_check
+    from assistant.pool import EarlyPool
     from assistant.runner import CheckRunner
 
     print(
@@ -35,7 +35,7 @@ def first_check(
         flush=True,
     )
     # Node.js and Chromium start while the runner reads the state and the keyring.
-    browsers = BrowserWorkers(warm=1, wait_at_end=False)
+    browsers = EarlyPool()
     try:
         launch_early(env, [profile], browsers)
         env.progress = progress_on_stderr(t)

@@ -79,9 +79,9 @@ class Environment:
     clock: Callable[[], datetime] = field(default=utc_now)
     #: Where the browser comes from; tests hand in pytest-playwright's.
     browser_source: BrowserSource = field(default=launch_for_hosts)
-    #: Browsers on worker threads, for checks run while the state is read and several profiles
-    #: at a time; None: ``browser_source``'s, on this thread, a pool of one (a browser handed
-    #: in belongs to its thread). Either way a check takes the same path (``pool_source``).
+    #: Worker threads sharing one Playwright driver and browser (``assistant.pool``), several
+    #: profiles at a time; None: ``browser_source``'s, on this thread, a pool of one (a browser
+    #: handed in belongs to its thread). Either way a check takes the same path (``pool_source``).
     browser_pool: BrowserPoolSource | None = None
     #: Waits between the attempts of a check; tests record instead of sleeping.
     sleep: Callable[[float], None] = field(default=time.sleep)
@@ -229,12 +229,13 @@ def _keyring_channels(env: Environment) -> Callable[[str], list[DeliveryTarget]]
 
 
 def _real_pool(browser_source: BrowserSource) -> BrowserPoolSource | None:
-    """The real browser runs on worker threads; one handed in (a test's) stays on its own."""
+    """The real browser: one driver shared by worker threads; one handed in (a test's) stays on
+    its own thread."""
     if browser_source is not launch_for_hosts:
         return None
-    from assistant.browsers import pooled_browsers
+    from assistant.pool import driver_pool
 
-    return pooled_browsers
+    return driver_pool
 
 
 def announce_damage(env: Environment) -> None:

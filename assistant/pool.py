@@ -20,8 +20,11 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+from assistant.browser_pool import BrowserJob as PoolJob
+from assistant.browser_pool import InBrowser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -29,20 +32,11 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
     from flows.driver import SharedDriver
 
+__all__ = ["DriverPool", "EarlyPool", "InBrowser", "PoolJob", "driver_pool"]
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class InBrowser(Protocol):
-    """Runs ``work(browser)`` in the run's one browser, from any thread, and returns its result
-    (or raises its error, or what stopped the browser from starting)."""
-
-    def __call__(self, work: Callable[[Browser], T], /) -> T: ...
-
-
-#: One profile's check on a worker thread. It must never raise.
-PoolJob = Callable[[InBrowser], None]
 
 
 class DriverPool:
@@ -136,6 +130,42 @@ def driver_pool(settings: Settings, portal_urls: list[str], workers: int) -> Ite
         raise
     finally:
         pool.close()
+
+
+class EarlyPool:
+    """The pool of a command that knows its portals before the runner asks for a pool: ``start``
+    launches the driver and the browser at once (they start while the runner reads the state and
+    the keyring); ``open`` is the runner's pool source (``Environment.browser_pool``), giving the
+    pool already started; ``close``, after the results are out, closes the browser meanwhile."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._pool: DriverPool | None = None
+
+    def start(self, settings: Settings, portal_urls: list[str], workers: int) -> None:
+        """Start the pool, in the background (this returns at once). Only the first call counts."""
+        if self._pool is None:
+            self._pool = self._stack.enter_context(driver_pool(settings, portal_urls, workers))
+
+    @contextmanager
+    def open(
+        self, settings: Settings, portal_urls: list[str], workers: int
+    ) -> Iterator[DriverPool]:
+        """The pool, started here if it was not yet; its jobs dropped if the run is stopped."""
+        self.start(settings, portal_urls, workers)
+        pool = self._pool
+        assert pool is not None
+        try:
+            yield pool
+        except BaseException:
+            pool.drop_jobs()  # stopped (Ctrl-C, a fault): no new session starts
+            raise
+        finally:
+            pool.finish()
+
+    def close(self) -> None:
+        """Wait for the workers, then close the browser and the driver (if they were started)."""
+        self._stack.close()
 
 
 def _browser_error(error: Exception) -> Exception:

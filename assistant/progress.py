@@ -5,6 +5,7 @@ in the person's language (``cli_output.progress_line``), on standard error.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,10 +28,14 @@ class SharedProgress:
         #: Read at each step: whoever runs the checks may set it after this is made.
         self._progress = progress
         self._lock = threading.Lock()
-        self._local = threading.local()
+        # A context variable, not a thread's: a check's browser work runs on the shared
+        # driver's thread (flows/driver.py), with the context of the job that handed it over.
+        self._profile: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+            "progress_profile", default=None
+        )
 
     def __call__(self, step: str, /, **values: object) -> None:
-        profile = getattr(self._local, "profile", None)
+        profile = self._profile.get()
         if profile is not None:
             values = {**values, "for_profile": profile}
         with self._lock:
@@ -38,9 +43,10 @@ class SharedProgress:
 
     @contextmanager
     def about(self, profile: str | None) -> Iterator[None]:
-        """The steps this thread tells meanwhile are about ``profile`` (None: no tag)."""
-        self._local.profile = profile
+        """The steps told meanwhile from this context (this thread, and the browser work it
+        hands to the driver) are about ``profile`` (None: no tag)."""
+        token = self._profile.set(profile)
         try:
             yield
         finally:
-            self._local.profile = None
+            self._profile.reset(token)

@@ -14,14 +14,12 @@ import functools
 import logging
 import queue
 from collections import deque
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from assistant.attempt import Outcome, PortalReader, attempt_check, portal_reader
-from assistant.browser_pool import BrowserPool, BrowserSource
+from assistant.browser_pool import BrowserPool, BrowserSource, InBrowser
 from assistant.clearance import Prepared, cleared, with_credentials
 from assistant.environment import Environment, launch_for_hosts, utc_now
 from assistant.errors import as_assistant_error
@@ -29,9 +27,6 @@ from assistant.progress import SharedProgress
 from assistant.recorder import Recorder, no_reading
 from assistant.results import CheckResult
 from assistant.state import Profile
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
 
 __all__ = [
     "BrowserSource",
@@ -170,9 +165,10 @@ class _Run:
             self.running.add(name)
             self.pool.submit(functools.partial(self._work, job))
 
-    def _work(self, job: _Job, browser: Callable[[], Browser]) -> None:
-        """On a worker: one profile's check, recorded while its session lock is held. Never
-        raises into the pool (its worker would stop); always says it is done."""
+    def _work(self, job: _Job, in_browser: InBrowser) -> None:
+        """On a worker: one profile's check, recorded while its session lock is held, its
+        browser work handed over through ``in_browser``. Never raises into the pool (its worker
+        would stop); always says it is done."""
         runner = self.runner
         name = job.item.profile.name
         result: CheckResult | None = None
@@ -183,7 +179,7 @@ class _Run:
                 outcome = attempt_check(
                     runner.env,
                     job.item,
-                    browser,
+                    in_browser,
                     reader=runner.reader,
                     progress=runner.progress,
                     automated=self.automated,

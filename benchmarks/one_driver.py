@@ -64,9 +64,9 @@ def run_threads(login_url: str, executable: str, profiles: int, concurrency: int
     failures: list[BaseException] = []
     finished = threading.Semaphore(0)
 
-    def job(browser: Callable[[], Any]) -> None:
+    def job(in_browser: Callable[[Callable[[Any], int]], int]) -> None:
         try:
-            read.append(read_one(browser(), login_url))
+            read.append(in_browser(lambda browser: read_one(browser, login_url)))
         except BaseException as error:
             failures.append(error)
         finally:

@@ -21,10 +21,10 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.browsers import pooled_browsers
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
 from assistant.notifiers import AlertDispatcher
+from assistant.pool import driver_pool
 from assistant.results import Alert
 from assistant.runner import CheckRunner, Environment, launch_for_hosts, utc_now
 from assistant.settings import BrowserSettings, Settings
@@ -74,7 +74,7 @@ def volunteer_environment(
             state=state,
             credentials=MemoryCredentialStore(),
             dispatcher=AlertDispatcher([CountingNotifier()]),
-            browser_pool=pooled_browsers,
+            browser_pool=driver_pool,
         )
         names = [f"person{number:02d}" for number in range(1, profiles + 1)]
         now = utc_now()

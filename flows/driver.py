@@ -132,6 +132,10 @@ class SharedDriver:
 
     def close(self) -> None:
         """Wait for the work under way, then close the browser and the driver (idempotent)."""
+        if self._thread is not None and self._thread is not threading.current_thread():
+            # Closed while still starting (a run stopped before its first check): wait until
+            # it is up (or failed), else its thread would wait for a close already asked for.
+            self._ready.wait()
         with self._lock:
             self._closed = True
             loop = self._loop

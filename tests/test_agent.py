@@ -96,7 +96,7 @@ class ScriptedReader:
         self.clock, self.portal, self.events = clock, portal, events
 
     def __call__(
-        self, browser: object, profile: Profile, credentials: Credentials
+        self, browser: object, profile: Profile, credentials: Credentials, previous: object
     ) -> tuple[DocumentsReading, int, int]:
         now = self.clock()
         answer = self.portal.answer(now)

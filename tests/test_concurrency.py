@@ -1,5 +1,6 @@
-"""Several profiles at a time (``[browser] concurrency``): one Chromium, a Playwright driver per
-worker thread, each profile in a fresh context; never two sessions of one profile, at most
+"""Several profiles at a time (``[browser] concurrency``): one Chromium and ONE Playwright driver
+shared by the worker threads, each profile in a fresh context; never two sessions of one profile,
+at most
 ``concurrency`` sessions at once on one portal, and the failure of one never stops the others.
 Real browser, real SQLite, the mock portal answering each page after a delay."""
 
@@ -8,18 +9,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
 
-from assistant.browsers import pooled_browsers
+from assistant.browser_pool import BrowserJob, InBrowser
 from assistant.consent import make_consent
 from assistant.credentials import Credentials
 from assistant.environment import build_environment, launch_for_hosts
 from assistant.errors import ConfigInvalidError
 from assistant.i18n import Translator
 from assistant.notifiers import AlertDispatcher
+from assistant.pool import driver_pool
 from assistant.runner import CheckRunner, Environment
 from assistant.settings import BrowserSettings, Paths, Settings, load_settings
 from assistant.state import Profile, StateStore
@@ -51,7 +55,7 @@ def environment(tmp_path: Path, concurrency: int, **browser: object) -> Environm
         clock=FakeClock(NOW),
         sleep=RecordingSleep(),
         captures_dir=tmp_path / "captures",
-        browser_pool=pooled_browsers,
+        browser_pool=driver_pool,
     )
 
 
@@ -69,35 +73,69 @@ def set_up(env: Environment, url: str, name: str, password: str = PASSWORD) -> N
 
 
 class SessionLog:
-    """When each profile's reading started and ended, from the worker threads. The first
-    ``together`` readings wait for one another before they start: they meet only if they run at
-    once, whatever the machine's load (a timing of the sessions alone is not proof of that)."""
+    """When each profile's reading started and ended (on the shared driver's thread). The first
+    ``together`` checks wait for one another on their worker threads before they hand their
+    first work to the browser, and they met only if their readings then overlap: they ran at
+    once in the one driver, whatever the machine's load (a timing of the sessions alone is not
+    proof of that). The wait is on the workers: the readings themselves must never block (they
+    share the driver's thread)."""
 
     def __init__(self, runner: CheckRunner, together: int = 2) -> None:
         self.spans: list[tuple[str, float, float]] = []
         self._lock = threading.Lock()
         self._read = runner.reader
         runner.reader = self.read
+        self._pool = runner.env.browser_pool
+        assert self._pool is not None, "the real pool"
+        runner.env.browser_pool = self.pool
         self._together = together
         self._arrived = 0
         self._gate = threading.Barrier(together)
-        self.met_together = False
+        self._met = False
 
-    def read(
-        self, browser: Browser, profile: Profile, credentials: Credentials
-    ) -> tuple[DocumentsReading, int, int]:
+    @property
+    def met_together(self) -> bool:
+        names = [name for name, _, _ in self.spans]
+        return self._met and any(
+            self.overlap(first, second) for first in names for second in names if first != second
+        )
+
+    @contextmanager
+    def pool(self, settings: Settings, portals: list[str], workers: int) -> Iterator[Any]:
+        assert self._pool is not None
+        with self._pool(settings, portals, workers) as real:
+            log = self
+
+            class Meeting:
+                workers = real.workers
+
+                def submit(self, job: BrowserJob) -> None:
+                    real.submit(lambda in_browser: job(log.meet(in_browser)))
+
+                def finish(self) -> None:
+                    real.finish()
+
+            yield Meeting()
+
+    def meet(self, in_browser: InBrowser) -> InBrowser:
+        """``in_browser``, whose first call waits (on the worker) for the others to arrive."""
         with self._lock:
             self._arrived += 1
             waits = self._arrived <= self._together
         if waits:
             try:
                 self._gate.wait(timeout=60)
-                self.met_together = True
+                self._met = True
             except threading.BrokenBarrierError:
                 pass  # one after the other: the test says so
+        return in_browser
+
+    def read(
+        self, browser: Browser, profile: Profile, credentials: Credentials, previous: object
+    ) -> tuple[DocumentsReading, int, int]:
         started = time.monotonic()
         try:
-            return self._read(browser, profile, credentials)
+            return self._read(browser, profile, credentials, previous)  # type: ignore[arg-type]
         finally:
             with self._lock:
                 self.spans.append((profile.name, started, time.monotonic()))
@@ -247,7 +285,7 @@ def test_the_real_browser_runs_on_workers_and_a_browser_handed_in_stays_on_its_t
     real = built()
     handed = built(browser_source=lambda settings, hosts: launch_for_hosts(settings, hosts))
 
-    assert real.browser_pool is pooled_browsers
+    assert real.browser_pool is driver_pool
     assert handed.browser_pool is None
     state.close()
 

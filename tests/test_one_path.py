@@ -2,7 +2,9 @@
 ``check``, ``check --all``, the agent and the in-process tests that hand in their own browser all
 reach the portal through the runner's one pool job, ``_Run._work``, which calls
 ``attempt_check`` and then ``Recorder.record``. A second path (a loop of its own for a browser
-handed in, a runner that reads the portal itself) fails these tests."""
+handed in, a runner that reads the portal itself) fails these tests. The real launcher's pool
+has ONE Playwright driver: every reading of a run, whichever worker asked for it, runs on the
+driver's thread (``flows.driver``), and the real environment's pool is ``driver_pool``."""
 
 from __future__ import annotations
 
@@ -88,19 +90,50 @@ def test_only_the_runner_attempts_checks_and_only_the_attempt_reads_the_document
     assert modules_calling("Recorder") == ["runner.py"]
 
 
+def test_the_real_launcher_pool_is_the_one_driver_pool(tmp_path: Path) -> None:
+    from assistant.environment import build_environment
+    from assistant.pool import driver_pool
+
+    state = StateStore(tmp_path / "state.sqlite3")
+    env = build_environment(
+        Paths(config_dir=tmp_path, data_dir=tmp_path),
+        Settings(),
+        console=None,
+        state=state,
+        credentials=MemoryCredentialStore(),
+        dispatcher=AlertDispatcher([RecordingNotifier()]),
+    )
+    assert env.pool_source() is driver_pool
+    state.close()
+    # No command makes the pool of a driver per worker thread any more.
+    assert modules_calling("BrowserWorkers") == ["browsers.py"]
+    assert modules_calling("pooled_browsers") == []
+    assert modules_calling("EarlyPool") == ["cli.py", "cli_first_check.py"]
+
+
 class Seen:
-    """Each call of ``attempt_check``: which function called it, on which thread."""
+    """Each call of ``attempt_check``: which function called it, on which thread; and the
+    thread each reading of the portal ran on."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import flows.check_flow
+
         self.calls: list[tuple[str, str, str]] = []
+        self.read_on: list[str] = []
         real = assistant.runner.attempt_check
+        real_read = flows.check_flow.read_documents
 
         def attempt_check(*args: Any, **kwargs: Any) -> Any:
             caller = sys._getframe(1).f_code.co_name
             self.calls.append((args[1].profile.name, caller, threading.current_thread().name))
             return real(*args, **kwargs)
 
+        def read_documents(*args: Any, **kwargs: Any) -> Any:
+            self.read_on.append(threading.current_thread().name)
+            return real_read(*args, **kwargs)
+
         monkeypatch.setattr(assistant.runner, "attempt_check", attempt_check)
+        monkeypatch.setattr(flows.check_flow, "read_documents", read_documents)
 
 
 def set_up(state: StateStore, credentials: MemoryCredentialStore, url: str, name: str) -> None:
@@ -139,6 +172,7 @@ def test_a_browser_handed_in_runs_the_same_job_on_its_own_thread(
     assert [r.ok for r in results] == [True, True]
     here = threading.current_thread().name
     assert seen.calls == [("amina", "_work", here), ("bilal", "_work", here)]
+    assert seen.read_on == [here, here], "a browser handed in is used on its own thread"
 
 
 @pytest.mark.browser
@@ -166,6 +200,7 @@ def test_the_agent_runs_the_same_job_on_the_browser_workers(
     [(profile, caller, thread)] = seen.calls
     assert (profile, caller) == ("amina", "_work")
     assert thread != threading.current_thread().name, "the real launcher's pool: its workers"
+    assert seen.read_on == ["ofpra-driver"], "read in the one driver, not the worker's own"
 
 
 #: ``ofpra-assistant`` itself, with ``attempt_check`` watched: each call is a line in a file.
@@ -180,6 +215,13 @@ def attempt_check(*args, **kwargs):
         calls.write(json.dumps(line) + "\\n")
     return real(*args, **kwargs)
 assistant.runner.attempt_check = attempt_check
+import flows.check_flow
+real_read = flows.check_flow.read_documents
+def read_documents(*args, **kwargs):
+    with open(os.environ["ONE_PATH_CALLS"], "a") as calls:
+        calls.write(json.dumps(["read", "", threading.current_thread().name]) + "\\n")
+    return real_read(*args, **kwargs)
+flows.check_flow.read_documents = read_documents
 from assistant.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -206,7 +248,10 @@ def test_check_and_check_all_run_the_same_job(
             assert done.returncode == 0, done.stderr
             assert json.loads(done.stdout)["ok"] is True
 
-    seen = [json.loads(line) for line in calls.read_text().splitlines()]
+    lines = [json.loads(line) for line in calls.read_text().splitlines()]
+    seen = [line for line in lines if line[0] != "read"]
     assert sorted(name for name, _, _ in seen) == ["amina", "amina", "bilal"]
     assert {caller for _, caller, _ in seen} == {"_work"}
     assert "MainThread" not in {thread for _, _, thread in seen}, "the real launcher's workers"
+    # Three readings (check, then check --all's two), each in the run's one driver.
+    assert [thread for name, _, thread in lines if name == "read"] == ["ofpra-driver"] * 3

@@ -297,3 +297,30 @@ def test_a_closed_standard_error_does_not_stop_a_check(monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "stderr", shown)
     progress("logging_out")
     assert shown.getvalue() == "Logging out...\n"
+
+
+def test_a_profiles_steps_keep_its_tag_when_its_browser_work_runs_on_the_drivers_thread() -> None:
+    """Several profiles at once: each job tags its steps with its profile, and its browser work
+    runs on the one driver's thread with the job's context (flows/driver.py copies it)."""
+    import contextvars
+
+    from assistant.progress import SharedProgress
+
+    said: list[tuple[str, dict[str, object]]] = []
+    progress = SharedProgress(lambda: lambda step, /, **values: said.append((step, values)))
+
+    def on_the_drivers_thread(context: contextvars.Context) -> None:
+        thread = threading.Thread(target=context.run, args=(progress, "logging_in"))
+        thread.start()
+        thread.join()
+
+    with progress.about("amina"):
+        progress("checking_profile")
+        on_the_drivers_thread(contextvars.copy_context())
+    progress("done")
+
+    assert said == [
+        ("checking_profile", {"for_profile": "amina"}),
+        ("logging_in", {"for_profile": "amina"}),
+        ("done", {}),
+    ]

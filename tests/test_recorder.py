@@ -41,7 +41,7 @@ SHAPE = PortalShape(
 
 
 def read(
-    browser: object, profile: Profile, credentials: Credentials
+    browser: object, profile: Profile, credentials: Credentials, previous: object
 ) -> tuple[DocumentsReading, int, int]:
     return DocumentsReading([LETTER], "fr", True, shape=SHAPE), 0, 0
 

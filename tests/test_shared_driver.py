@@ -156,6 +156,21 @@ def test_a_closed_driver_refuses_work(playwright: Playwright, barrier: BarrierSe
         shared.run(lambda browser: browser.version)
 
 
+def test_a_driver_closed_while_it_starts_closes(
+    playwright: Playwright, barrier: BarrierServer
+) -> None:
+    """A run stopped (Ctrl-C) before its first check closes a driver that is still starting."""
+    options = chromium_launch_options(playwright)
+    shared = SharedDriver([barrier.url], executable_path=options.get("executable_path")).begin()
+    closing = threading.Thread(target=shared.close, daemon=True)
+    closing.start()
+    closing.join(timeout=60)
+
+    assert not closing.is_alive(), "close() waited for ever"
+    with pytest.raises(DriverClosedError):
+        shared.run(lambda browser: browser.version)
+
+
 def test_callers_are_told_when_the_driver_dies_under_them(
     playwright: Playwright, barrier: BarrierServer
 ) -> None:
