@@ -212,7 +212,7 @@ def build_parser(t: Translator | None = None) -> argparse.ArgumentParser:
         "--all",
         action="store_true",
         help=t._(
-            "check every profile of the home folder, one after the other in one browser "
+            "check every profile of the home folder, a few at a time in one browser "
             '(with --json: one object per profile, under "results")'
         ),
     )
