@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from assistant.clearance import held_session_lock
 from assistant.credentials import Credentials
 from assistant.errors import (
     N_,
@@ -25,7 +26,6 @@ from assistant.errors import (
     CredentialsMissingError,
     PortalRefusedValueError,
     PortalUnavailableError,
-    ProfileBusyError,
     no_such_profile,
 )
 from assistant.i18n import Unmarked
@@ -367,39 +367,24 @@ def _in_browser(env: Environment, profile: str, portal_url: str, flow: Callable[
     session lock like a check: an agent's check meanwhile would type a password the portal may
     not have yet. (Not ``clearance.portal_session``: that one refuses a refused profile, which
     is what a reset is for.)"""
-    from filelock import FileLock, Timeout
     from playwright.sync_api import Error as PlaywrightError
 
     from flows.fence import portal_context
 
     timeout_ms = env.settings.browser.timeout_seconds * 1000
     env.progress("starting_browser")
-    env.session_locks_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(env.session_locks_dir / f"{profile}.lock")
-    try:
-        lock.acquire(timeout=max(30.0, env.settings.browser.timeout_seconds * 4))
-    except Timeout:
-        raise ProfileBusyError(
-            N_(
-                "Another check of the profile '{profile}' is under way (the agent's, or "
-                "another command's), and the portal gets one at a time. Try again in a few "
-                "minutes."
-            ),
-            profile=profile,
-        ) from None
-    try:
-        with (
-            env.browser_source(env.settings, [portal_url]) as browser,
-            portal_context(browser, portal_url) as fenced,
-        ):
-            flow(fenced, timeout_ms)
-    except PlaywrightError as error:
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise PortalUnavailableError(
-            N_("The portal could not be read ({detail}). Try again later."), detail=detail
-        ) from None
-    finally:
-        lock.release()
+    with held_session_lock(env, profile):
+        try:
+            with (
+                env.browser_source(env.settings, [portal_url]) as browser,
+                portal_context(browser, portal_url) as fenced,
+            ):
+                flow(fenced, timeout_ms)
+        except PlaywrightError as error:
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise PortalUnavailableError(
+                N_("The portal could not be read ({detail}). Try again later."), detail=detail
+            ) from None
 
 
 # --- The ways back ----------------------------------------------------------------------------

@@ -71,10 +71,9 @@ def prepare(env: Environment, name: str) -> Prepared:
 
 
 @contextmanager
-def portal_session(env: Environment, name: str) -> Iterator[None]:
-    """At most one portal session per profile at a time, across processes (a lock file);
-    once it is held, a refusal another process just met is seen before any login (read
-    through the calling thread's own connection to the state)."""
+def held_session_lock(env: Environment, name: str) -> Iterator[None]:
+    """The profile's portal session lock, across processes (a lock file): a check, an
+    activation or a password reset of one profile never meet on the portal."""
     from filelock import FileLock, Timeout
 
     folder = env.session_locks_dir
@@ -93,12 +92,21 @@ def portal_session(env: Environment, name: str) -> Iterator[None]:
             profile=name,
         ) from None
     try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def portal_session(env: Environment, name: str) -> Iterator[None]:
+    """At most one portal session per profile at a time (``held_session_lock``); once it is
+    held, a refusal another process just met is seen before any login (read through the
+    calling thread's own connection to the state)."""
+    with held_session_lock(env, name):
         profile = env.state.profile(name)
         if profile is not None:
             refuse_if_refused(profile)
         yield
-    finally:
-        lock.release()
 
 
 def refuse_if_refused(profile: Profile) -> None:
