@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.credentials import Credentials
 from assistant.environment import Environment
@@ -70,6 +71,12 @@ def prepare(env: Environment, name: str) -> Prepared:
     return with_credentials(env, cleared(env, name))
 
 
+def session_lock_file(folder: Path, name: str) -> Path:
+    """The file whose lock is a profile's portal session, one per profile across processes
+    (the page looks at it too, to say a check is under way)."""
+    return folder / f"{name}.lock"
+
+
 @contextmanager
 def held_session_lock(env: Environment, name: str) -> Iterator[None]:
     """The profile's portal session lock, across processes (a lock file): a check, an
@@ -79,7 +86,7 @@ def held_session_lock(env: Environment, name: str) -> Iterator[None]:
     folder = env.session_locks_dir
     folder.mkdir(parents=True, exist_ok=True)
     wait = max(30.0, env.settings.browser.timeout_seconds * 4)
-    lock = FileLock(folder / f"{name}.lock")
+    lock = FileLock(session_lock_file(folder, name))
     try:
         lock.acquire(timeout=wait)
     except Timeout:

@@ -19,11 +19,12 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from assistant.cli_output import progress_line, render_check
-from assistant.page.checks import NO_RETRY_CODES, CheckJob, CheckJobs, may_try_again
+from assistant.page.checks import CheckJob, CheckJobs, may_try_again
 from assistant.page.model import opened_state
 from assistant.page.views import _asked_language, _frame, _with_lang
 from assistant.page.words import Words, isolate, page_language
 from assistant.settings import Paths
+from assistant.state import REFUSING_CODES
 
 check_blueprint = Blueprint("checks", __name__)
 
@@ -53,7 +54,7 @@ def password_refused(name: str) -> bool:
     paths: Paths = current_app.extensions["page_paths"]
     with opened_state(paths) as state:
         found = state.profile(name)
-    return found is not None and found.refused_code in NO_RETRY_CODES
+    return found is not None and found.refused_code in REFUSING_CODES
 
 
 def words_for_profile(name: str) -> tuple[Words, str | None]:

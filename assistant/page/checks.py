@@ -18,17 +18,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from assistant.clearance import session_lock_file
 from assistant.environment import Environment, build_environment, utc_now
 from assistant.errors import AssistantError, as_assistant_error
 from assistant.results import CheckResult
 from assistant.settings import Paths, Settings, load_settings
-from assistant.state import StateStore
+from assistant.state import REFUSING_CODES, StateStore
 
 log = logging.getLogger(__name__)
 
 #: After these, the password is not typed again until setup stores a new one: the page offers
 #: no "try again", it says why and what to do (as ``check`` does).
-NO_RETRY_CODES = frozenset({"login_rejected", "account_locked", "password_change_required"})
 #: Jobs kept per profile, for the page to show the last one (older ones are dropped).
 KEPT = 4
 
@@ -88,7 +88,7 @@ def may_try_again(result: CheckResult) -> bool:
     the password or locked the account (another login could lock it, or lock it longer)."""
     if result.error is None:
         return True
-    return result.error.code not in NO_RETRY_CODES and not getattr(
+    return result.error.code not in REFUSING_CODES and not getattr(
         result.error, "remembered", False
     )
 
@@ -249,7 +249,7 @@ def _lock_held(folder: Path, profile: str) -> bool:
     this process or another. Probed without waiting; a lock taken here is let go at once."""
     from filelock import FileLock, Timeout
 
-    path = folder / f"{profile}.lock"
+    path = session_lock_file(folder, profile)
     if not path.exists():
         return False
     probe = FileLock(path, thread_local=False)
